@@ -1,0 +1,110 @@
+"""flask-smorest's `Api`, made to describe problem+json truthfully, and the self-hosted Swagger UI.
+
+The OpenAPI document is at `/openapi.json` and again at `/docs/openapi.json`, beside the Swagger UI page at
+`/docs/`: every link of the page is relative, so the gateway can publish the folder as
+`/api/docs/<service>/` without rewriting anything. Swagger UI's files come from the `swagger-ui-bundle`
+wheel; no CDN is involved.
+"""
+
+from __future__ import annotations
+
+import http
+from importlib.resources import files
+
+import flask_smorest
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask, jsonify, redirect, send_from_directory
+from flask_smorest.utils import prepare_response
+from swagger_ui_bundle import swagger_ui_path
+
+from shop_common.errors import PROBLEM_JSON, Problem, ProblemSchema
+
+_SWAGGER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js",
+                  "favicon-32x32.png", "favicon-16x16.png"}
+
+
+class Api(flask_smorest.Api):
+    """`flask_smorest.Api` whose documented errors are problem+json, handled by `shop_common.errors`."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        # shop_common.errors.init_errors handles every error; smorest's JSON shape is not ours
+        pass
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON if status >= 400 else "application/json")
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error, as problem+json", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """`flask_smorest.Blueprint` whose JSON-body views also document the 400 (malformed JSON) and 413
+    (body over the limit) answers the kit gives them."""
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+
+        def decorator(view):
+            view = parse(view)
+            view = self.alt_response(400, response=http.HTTPStatus(400).name,
+                                     description="malformed_json: the body is not JSON")(view)
+            return self.alt_response(413, response=http.HTTPStatus(413).name,
+                                     description="payload_too_large: the body is over the limit")(view)
+
+        return decorator
+
+
+def init_api(app: Flask, title: str, description: str) -> Api:
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        },
+    )
+    api = Api(app)
+    app.register_blueprint(_docs_blueprint(api))
+    return api
+
+
+def _docs_blueprint(api: Api) -> FlaskBlueprint:
+    bp = FlaskBlueprint("swagger_ui", __name__)
+    own = files("shop_common") / "swagger"
+
+    @bp.get("/docs")
+    def docs_redirect():
+        return redirect("docs/", code=308)
+
+    @bp.get("/docs/")
+    def docs_page():
+        return send_from_directory(str(own), "index.html", max_age=0)
+
+    @bp.get("/docs/init.js")
+    def docs_init():
+        return send_from_directory(str(own), "init.js", max_age=3600)
+
+    @bp.get("/docs/openapi.json")
+    def docs_spec():
+        return jsonify(api.spec.to_dict())
+
+    @bp.get("/docs/<name>")
+    def docs_asset(name: str):
+        if name not in _SWAGGER_FILES:
+            raise Problem(404, "not_found", f"No documentation file {name!r}.")
+        return send_from_directory(str(swagger_ui_path), name, max_age=86400)
+
+    return bp

@@ -1,0 +1,80 @@
+"""`service_app()`: everything a Shop service is besides its own resources, in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_cors import CORS
+from flask_sqlalchemy import SQLAlchemy
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shop_common.api import init_api
+from shop_common.auth import init_auth
+from shop_common.config import COMMON, Setting, load_settings
+from shop_common.db import init_db
+from shop_common.errors import Problem, init_errors
+from shop_common.logs import setup_logging
+from shop_common.observability import (
+    database_check,
+    health_blueprint,
+    init_request_tracking,
+    redis_check,
+)
+from shop_common.redis import get_redis, init_redis
+
+
+def _refuse_nul() -> None:
+    # Postgres cannot store NUL; no path or query value of ours may hold one.
+    if "\x00" in request.path:
+        raise Problem(404, "not_found", "No such resource.")
+    bad = {name: ["Must not contain NUL characters."] for name, value in request.args.items(multi=True)
+           if "\x00" in name or "\x00" in value}
+    if bad:
+        raise Problem(422, "validation_error", "The query has invalid parameters; see errors.",
+                      errors={"query": bad})
+
+
+def service_app(
+    name: str,
+    *,
+    settings: Iterable[Setting] = (),
+    overrides: Mapping[str, Any] | None = None,
+    db: SQLAlchemy,
+    migrations: Path,
+    blueprints: Iterable = (),
+    description: str = "",
+) -> Flask:
+    """Build a service's Flask app around the kit.
+
+    Reads the kit's and the service's settings (`overrides` win over the environment; a missing required
+    setting stops start-up naming it), then wires JSON logs, request ids, problem+json errors, the
+    database and its migrations, Redis, JWT verification, CORS, health and metrics endpoints, OpenAPI with
+    Swagger UI, and finally the service's `blueprints`.
+    """
+    app = Flask(name)
+    app.config["SHOP"] = s = load_settings(name, [*COMMON, *settings], overrides=overrides)
+    setup_logging(name, s["LOG_LEVEL"], s["LOG_FORMAT"])
+    app.config.update(MAX_CONTENT_LENGTH=s["MAX_BODY_BYTES"], TESTING=s["ENV"] == "test")
+    app.json.sort_keys = False
+    if s["TRUSTED_PROXIES"] > 0:
+        n = s["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+
+    init_request_tracking(app)
+    app.before_request(_refuse_nul)
+    init_errors(app)
+    init_db(app, db, migrations)
+    init_redis(app)
+    init_auth(app, private_key=s.get("JWT_PRIVATE_KEY"))
+    if s["CORS_ORIGINS"]:
+        CORS(app, origins=list(s["CORS_ORIGINS"]), expose_headers=["X-Request-ID", "Retry-After"],
+             max_age=600)
+
+    api = init_api(app, title=f"Shop {name}", description=description)
+    api.register_blueprint(health_blueprint({"database": database_check(db), "redis": redis_check(get_redis)}))
+    for blp in blueprints:
+        api.register_blueprint(blp)
+    return app

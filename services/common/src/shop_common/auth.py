@@ -1,0 +1,173 @@
+"""JWT verification for every service (flask-jwt-extended), with the public key only.
+
+One algorithm is accepted (ES256 or RS256, `SHOP_JWT_ALGORITHM`); issuer and audience are checked, with no
+leeway; `sub` is the user id as a string; `staff` is a boolean claim; `fam` names the login session (the
+refresh-token family) a token belongs to. A token is refused when its `jti` or its family was revoked in
+Redis. Every failure is a 401 problem+json, never flask-jwt-extended's default 422 or `{"msg": ...}`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Flask, current_app
+from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
+from jwt import MissingRequiredClaimError
+
+from shop_common.config import SettingsError
+from shop_common.errors import Problem, problem
+from shop_common.keys import check_key
+from shop_common.redis import REDIS_DOWN, get_redis
+
+log = logging.getLogger(__name__)
+
+REVOKED_JTI = "shop:revoked:jti:{}"
+REVOKED_FAMILY = "shop:revoked:fam:{}"
+#: claims every token we issue carries; a token without them is refused even if the signature holds
+REQUIRED_CLAIMS = ("sub", "iat", "nbf", "exp", "jti", "type", "fam", "iss", "aud")
+#: OpenAPI security requirement of the views that need a token
+BEARER = [{"bearerAuth": []}]
+
+
+def _challenge(code: str) -> dict[str, str]:
+    return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{code}"'}
+
+
+def _unauthorized(code: str, detail: str):
+    return problem(401, code, detail, headers=_challenge(code))
+
+
+def _verification_key(_header: dict, unverified: dict) -> str:
+    # flask-jwt-extended fills in a missing `type` or `jti` after decoding; refuse such tokens here,
+    # while the claims are still as sent (the signature is verified right after, with this key)
+    missing = [name for name in REQUIRED_CLAIMS if unverified.get(name) is None]
+    if missing:
+        raise MissingRequiredClaimError(missing[0])
+    return current_app.config["JWT_PUBLIC_KEY"]
+
+
+def _well_formed(_header: dict, claims: dict) -> bool:
+    if any(claims.get(name) is None for name in REQUIRED_CLAIMS):
+        return False
+    sub = claims["sub"]
+    return (isinstance(sub, str) and sub.isdigit() and claims["type"] in ("access", "refresh")
+            and isinstance(claims.get("staff", False), bool))
+
+
+def check_claims(claims: dict, token_type: str = "access") -> None:
+    """Raise 401 `invalid_token` unless `claims` (already signature-checked) are a well-formed token of
+    `token_type`. For tokens that arrive in a body, such as the refresh token."""
+    if not _well_formed({}, claims) or claims["type"] != token_type:
+        raise Problem(401, "invalid_token", f"Not a valid {token_type} token.", headers=_challenge("invalid_token"))
+
+
+def is_revoked(claims: dict) -> bool:
+    """Whether this token's `jti` or family was revoked. Redis down: not revoked, and it is logged.
+
+    Failing open is deliberate: a shop whose every request fails while Redis restarts is worse than a
+    logged-out token living out the rest of its 15 minutes.
+    """
+    if not _well_formed({}, claims):
+        return False  # refused right after by the claims check, with the right message
+    try:
+        return bool(get_redis().exists(REVOKED_JTI.format(claims["jti"]),
+                                       REVOKED_FAMILY.format(claims["fam"])))
+    except REDIS_DOWN:
+        log.warning("revocation check skipped: Redis unreachable")
+        return False
+
+
+def revoke(*, jti: str | None = None, family: str | None = None, until: float) -> None:
+    """Revoke one token (`jti`) and/or a whole family until the epoch time `until` (the longest expiry).
+
+    Raises a Redis error if Redis is down; callers decide whether that is fatal.
+    """
+    ttl = max(1, int(until - time.time()) + 1)
+    pipe = get_redis().pipeline(transaction=False)
+    if jti:
+        pipe.set(REVOKED_JTI.format(jti), 1, ex=ttl)
+    if family:
+        pipe.set(REVOKED_FAMILY.format(family), 1, ex=ttl)
+    pipe.execute()
+
+
+def init_auth(app: Flask, *, private_key: str | None = None) -> JWTManager:
+    """Configure JWT verification (and signing, for the one service given `private_key`)."""
+    s = app.config["SHOP"]
+    algorithm = s["JWT_ALGORITHM"]
+    try:
+        public_key = check_key(s["JWT_PUBLIC_KEY"], algorithm, private=False)
+        if private_key is not None:
+            check_key(private_key, algorithm, private=True)
+    except ValueError as exc:
+        raise SettingsError(app.name, [f"JWT key: {exc}"]) from None
+    app.config.update(
+        JWT_ALGORITHM=algorithm,
+        JWT_DECODE_ALGORITHMS=[algorithm],
+        JWT_PUBLIC_KEY=public_key,
+        JWT_PRIVATE_KEY=private_key,
+        JWT_SECRET_KEY=None,
+        JWT_COOKIE_CSRF_PROTECT=False,
+        JWT_TOKEN_LOCATION=["headers"],
+        JWT_ENCODE_ISSUER=s["JWT_ISSUER"],
+        JWT_DECODE_ISSUER=s["JWT_ISSUER"],
+        JWT_ENCODE_AUDIENCE=s["JWT_AUDIENCE"],
+        JWT_DECODE_AUDIENCE=s["JWT_AUDIENCE"],
+        JWT_DECODE_LEEWAY=0,
+        JWT_IDENTITY_CLAIM="sub",
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=15),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=7),
+    )
+    jwt = JWTManager(app)
+    jwt.decode_key_loader(_verification_key)
+    jwt.token_verification_loader(_well_formed)
+    jwt.token_in_blocklist_loader(lambda _header, claims: is_revoked(claims))
+    jwt.unauthorized_loader(lambda reason: _unauthorized("not_authenticated", f"Log in first: {reason}."))
+    jwt.invalid_token_loader(lambda reason: _unauthorized("invalid_token", f"The token is invalid: {reason}."))
+    jwt.expired_token_loader(lambda *_: _unauthorized("token_expired", "The token has expired."))
+    jwt.revoked_token_loader(lambda *_: _unauthorized("token_revoked", "The token has been revoked."))
+    jwt.token_verification_failed_loader(
+        lambda *_: _unauthorized("invalid_token", "The token is missing required claims."))
+    jwt.user_lookup_error_loader(lambda *_: _unauthorized("invalid_token", "The token's user is unknown."))
+    jwt.needs_fresh_token_loader(lambda *_: _unauthorized("fresh_token_required", "Log in again."))
+    return jwt
+
+
+def current_user_id() -> int:
+    """The id of the user whose access token authenticated this request."""
+    return int(get_jwt()["sub"])
+
+
+def is_staff() -> bool:
+    return bool(get_jwt().get("staff", False))
+
+
+def authenticated(blp, *, staff: bool = False) -> Callable:
+    """Decorator for a view that needs an access token (and the staff claim when `staff`).
+
+    Put it above the blueprint's `arguments`/`response` decorators: the token is checked before the body,
+    so an anonymous request is 401 whatever it sends. It documents the security requirement and the
+    401 (and 403) answers in the OpenAPI document.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        view = blp.doc(security=BEARER)(view)
+        view = blp.alt_response(401, response="UNAUTHORIZED")(view)
+        if staff:
+            view = blp.alt_response(403, response="FORBIDDEN")(view)
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any):
+            verify_jwt_in_request()
+            if staff and not is_staff():
+                raise Problem(403, "staff_only", "Only staff may do this.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

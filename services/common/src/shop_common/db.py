@@ -1,0 +1,70 @@
+"""The database: Flask-SQLAlchemy on psycopg 3, and Flask-Migrate whose scripts live in the kit.
+
+A service keeps only its revisions (`migrations/versions/`); `env.py` and the script template are the
+kit's, so no service carries a copy of alembic boilerplate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+
+KIT_MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Stable constraint names, so migrations can refer to them and autogenerate diffs stay quiet.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_db() -> SQLAlchemy:
+    """A service's own `db` object (each service has its own metadata and database)."""
+    return SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept the usual `postgres://` and `postgresql://` spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def engine_options(settings: Any, application_name: str) -> dict[str, Any]:
+    """Pool and connection options: bounded pool, dead connections noticed, no statement runs forever."""
+    return {
+        "pool_size": settings["DB_POOL_SIZE"],
+        "max_overflow": settings["DB_POOL_SIZE"],
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "connect_args": {
+            "connect_timeout": 3,
+            "options": f"-c statement_timeout={settings['DB_STATEMENT_TIMEOUT_MS']}",
+            "application_name": application_name,
+        },
+    }
+
+
+def init_db(app: Flask, db: SQLAlchemy, versions: Path) -> Migrate:
+    """Bind `db` to the service's database and its migrations (`versions` holds its revisions)."""
+    settings = app.config["SHOP"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(settings["DATABASE_URL"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings, app.name)
+    db.init_app(app)
+    migrate = Migrate(app, db, directory=str(KIT_MIGRATIONS), compare_type=True)
+
+    @migrate.configure
+    def _versions(config):
+        config.set_main_option("version_locations", str(versions))
+        return config
+
+    return migrate

@@ -1,0 +1,153 @@
+"""One error shape for everything: RFC 9457 problem+json with a stable `code`.
+
+`problem()` builds the response; `Problem` is the exception views raise (`raise Problem(409, "email_taken",
+"...")`); the handlers registered by `init_errors` turn every `HTTPException`, validation failure and
+unhandled exception into a problem, so no HTML page and no traceback ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import http
+import logging
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, g, json
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM_JSON = "application/problem+json"
+
+log = logging.getLogger(__name__)
+
+#: the `code` a problem gets when the code raising it names none
+DEFAULT_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    410: "gone",
+    411: "length_required",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "too_many_requests",
+    431: "headers_too_large",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+
+class Problem(HTTPException):
+    """An error with a status, a stable `code`, a human `detail` and optional extension members.
+
+    `headers` go on the response (`Retry-After`, `Allow`, `WWW-Authenticate`).
+    """
+
+    def __init__(self, status: int, code: str | None = None, detail: str | None = None, *,
+                 headers: dict[str, str] | None = None, **extensions: Any):
+        super().__init__(description=detail)
+        self.code = status  # werkzeug's name for the status
+        self.problem_code = code or DEFAULT_CODES.get(status, "error")
+        self.detail = detail
+        self.extra_headers = headers or {}
+        self.extensions = extensions
+
+
+def problem(status: int, code: str | None = None, detail: str | None = None, *,
+            headers: dict[str, str] | None = None, **extensions: Any) -> Response:
+    """The problem+json response for `status`; `extensions` (for example `errors`) are added as members."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _title(status),
+        "status": status,
+        "code": code or DEFAULT_CODES.get(status, "error"),
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extensions)
+    request_id = g.get("request_id") if g else None
+    if request_id:
+        body["request_id"] = request_id
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _title(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _from_http_exception(error: HTTPException) -> Response:
+    if isinstance(error, Problem):
+        return problem(error.code, error.problem_code, error.detail, headers=error.extra_headers,
+                       **error.extensions)
+    status = error.code or 500
+    headers = {k: v for k, v in error.get_headers() if k.lower() not in {"content-type", "content-length"}}
+    data = getattr(error, "data", None) or {}  # webargs' abort() puts validation messages here
+    extensions: dict[str, Any] = {}
+    detail = data.get("message") or (error.description if status < 500 else None)
+    code = DEFAULT_CODES.get(status, "error")
+    if status == 405 and getattr(error, "valid_methods", None):
+        detail = f"{_current_method()} is not allowed here; use {', '.join(error.valid_methods)}"
+    if messages := (data.get("errors") or data.get("messages")):
+        if status == 400 and _is_invalid_json(messages):
+            code, detail = "malformed_json", "The request body is not valid JSON."
+        else:
+            extensions["errors"] = messages
+            detail = detail or "The request has invalid fields; see errors."
+    if status == 422 and "errors" not in extensions and not data:
+        detail = detail or "The request could not be processed."
+    headers.update(data.get("headers") or {})
+    return problem(status, code, detail, headers=headers, **extensions)
+
+
+def _is_invalid_json(messages: Any) -> bool:
+    return isinstance(messages, dict) and messages.get("json") == ["Invalid JSON body."]
+
+
+def _current_method() -> str:
+    from flask import request
+
+    return request.method
+
+
+def _unhandled(error: Exception) -> Response:
+    # The exception is logged with its traceback; the client sees only the request id to quote.
+    original = getattr(error, "original_exception", None) or error
+    if isinstance(original, HTTPException) and not isinstance(original, InternalServerError):
+        return _from_http_exception(original)
+    log.error("unhandled exception", exc_info=original)
+    return problem(500, "internal_error", "Something went wrong on our side; quote the request id.")
+
+
+def init_errors(app: Flask) -> None:
+    """Make every error of `app` a problem+json response."""
+    app.register_error_handler(HTTPException, _from_http_exception)
+    app.register_error_handler(InternalServerError, _unhandled)
+    app.register_error_handler(Exception, _unhandled)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details as this shop sends them (documentation only)."""
+
+    type = ma.fields.String(metadata={"description": "Always `about:blank`", "example": "about:blank"})
+    title = ma.fields.String(metadata={"description": "The HTTP status phrase", "example": "Conflict"})
+    status = ma.fields.Integer(metadata={"description": "The HTTP status code", "example": 409})
+    code = ma.fields.String(metadata={"description": "Stable machine-readable error code",
+                                      "example": "email_taken"})
+    detail = ma.fields.String(metadata={"description": "What went wrong, for a human"})
+    errors = ma.fields.Dict(metadata={
+        "description": "Validation failures (422): location (`json`, `query`, ...) -> field -> messages"})
+    request_id = ma.fields.String(metadata={"description": "The request id to quote when reporting it"})

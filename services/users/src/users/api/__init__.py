@@ -1,0 +1,4 @@
+from users.api.auth import blp as auth_blp
+from users.api.profile import blp as profile_blp
+
+BLUEPRINTS = (auth_blp, profile_blp)

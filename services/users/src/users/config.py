@@ -1,0 +1,16 @@
+"""The users service's own settings, next to the kit's common ones (`shop_common.config.COMMON`)."""
+
+from limits import parse
+
+from shop_common.config import Setting, dev_keys, positive_int
+
+SETTINGS = (
+    Setting("JWT_PRIVATE_KEY", "PEM private key that signs tokens; only the users service holds it",
+            required=True, secret=True, dev_default=lambda s: dev_keys(s).private_pem),
+    Setting("ACCESS_TOKEN_TTL", "seconds an access token lives", "900", cast=positive_int),
+    Setting("REFRESH_TOKEN_TTL", "seconds a refresh token lives", str(7 * 24 * 3600), cast=positive_int),
+    Setting("LOGIN_LIMIT_PER_ACCOUNT", "failed logins allowed per account before 429",
+            "5 per 15 minutes", cast=parse),
+    Setting("LOGIN_LIMIT_PER_ADDRESS", "failed logins allowed per client address before 429",
+            "30 per 15 minutes", cast=parse),
+)

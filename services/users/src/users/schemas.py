@@ -1,0 +1,87 @@
+"""What the users API accepts and answers. Unknown fields (`id`, `is_staff`, ...) are refused."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from shop_common.schemas import Schema, Text
+
+USERNAME = validate.Regexp(r"^[A-Za-z0-9_.\-]+$",
+                           error="Use letters, digits, '.', '-' and '_' only.")
+PHONE = validate.Regexp(r"^(\+?[0-9][0-9 ()\-]{4,30})?$", error="Not a phone number.")
+# the commonest passwords, refused outright (OWASP ASVS 2.1.7 asks for a breached-password check)
+COMMON_PASSWORDS = frozenset([
+    "password", "password1", "password123", "12345678", "123456789", "1234567890", "qwertyuiop",
+    "qwerty123", "11111111", "00000000", "iloveyou", "abc12345", "abcd1234", "1q2w3e4r", "1qaz2wsx",
+    "letmein1", "welcome1", "sunshine", "princess", "football", "baseball", "dragon123", "monkey123",
+    "trustno1", "passw0rd", "p@ssw0rd", "superman", "87654321", "12341234", "qwertyui", "asdfghjk",
+    "zxcvbnm1",
+])
+
+
+class PasswordField(Text):
+    """8 to 128 characters, kept exactly as typed (never stripped, never truncated)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=8, max_length=128, strip=False, load_only=True, **kwargs)
+
+
+class RegisterSchema(Schema):
+    username = Text(min_length=3, max_length=150, required=True, validate=[USERNAME])
+    email = ma.fields.Email(required=True, validate=[validate.Length(max=254)])
+    password = PasswordField(required=True)
+    first_name = Text(max_length=150, load_default="")
+    last_name = Text(max_length=150, load_default="")
+
+    @ma.validates_schema
+    def _strong_password(self, data, **_):
+        password = data.get("password", "")
+        lowered = password.lower()
+        if lowered in COMMON_PASSWORDS:
+            raise ma.ValidationError("This password is too common.", "password")
+        if len(set(password)) < 3:
+            raise ma.ValidationError("Use more than two different characters.", "password")
+        for other in (data.get("username", ""), data.get("email", "").split("@")[0]):
+            if len(other) >= 3 and other.lower() in lowered:
+                raise ma.ValidationError("The password must not contain your username or email.",
+                                         "password")
+
+
+class UserSchema(Schema):
+    id = ma.fields.Integer(dump_only=True)
+    username = ma.fields.String(dump_only=True)
+    email = ma.fields.Email(dump_only=True)
+    first_name = ma.fields.String(dump_only=True)
+    last_name = ma.fields.String(dump_only=True)
+
+
+class ProfileSchema(UserSchema):
+    phone = ma.fields.String(dump_only=True)
+    date_joined = ma.fields.DateTime(dump_only=True)
+
+
+class ProfileUpdateSchema(Schema):
+    """Only these can change; `id`, `username`, `date_joined` and staff flags are refused."""
+
+    email = ma.fields.Email(validate=[validate.Length(max=254)])
+    first_name = Text(max_length=150)
+    last_name = Text(max_length=150)
+    phone = Text(max_length=32, validate=[PHONE])
+
+
+class LoginSchema(Schema):
+    username = Text(min_length=1, max_length=254, required=True,
+                    metadata={"description": "username or email"})
+    password = Text(min_length=1, max_length=128, strip=False, required=True, load_only=True)
+
+
+class RefreshSchema(Schema):
+    refresh = Text(min_length=1, max_length=4096, required=True)
+
+
+class TokenPairSchema(Schema):
+    access = ma.fields.String()
+    refresh = ma.fields.String()
+    token_type = ma.fields.String(metadata={"example": "Bearer"})
+    expires_in = ma.fields.Integer(metadata={"description": "seconds the access token lives"})

@@ -1,0 +1,195 @@
+"""What the users service does. The only module that commits.
+
+Tokens: a login starts a *family* (one session). Each refresh rotates the refresh token: the old one is
+marked used and a new one of the same family is issued. Presenting a used refresh token again means it
+was stolen or replayed, so the whole family is revoked, in Postgres for refresh tokens and in Redis for
+the access tokens every service verifies.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shop_common.auth import check_claims, revoke
+from shop_common.errors import Problem
+from shop_common.redis import REDIS_DOWN
+from users.models import RefreshToken, User, db
+from users.passwords import hash_password, needs_rehash, verify_password
+from users.throttle import throttle
+
+log = logging.getLogger(__name__)
+
+_UNIQUE = {"uq_users_username_lower": ("username_taken", "username"),
+           "uq_users_email_lower": ("email_taken", "email")}
+
+
+def _taken(field: str) -> Problem:
+    code = f"{field}_taken"
+    return Problem(409, code, f"This {field} is already registered.", errors={"json": {field: [
+        f"This {field} is already registered."]}})
+
+
+def _find(field: str, value: str, exclude_id: int | None = None) -> bool:
+    query = select(User.id).where(func.lower(getattr(User, field)) == value.lower())
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    return db.session.execute(query).first() is not None
+
+
+def _commit_unique() -> None:
+    """Commit; a unique index that lost a race becomes the same 409 as the check before it."""
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        if constraint in _UNIQUE:
+            raise _taken(_UNIQUE[constraint][1]) from None
+        raise
+
+
+def register(data: dict[str, Any], *, is_staff: bool = False) -> User:
+    """Create an account; 409 `username_taken` / `email_taken` when either exists in any case."""
+    for field in ("username", "email"):
+        if _find(field, data[field]):
+            raise _taken(field)
+    user = User(username=data["username"], email=data["email"], password_hash=hash_password(data["password"]),
+                first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), is_staff=is_staff)
+    db.session.add(user)
+    _commit_unique()
+    log.info("user registered", extra={"user_id": user.id})
+    return user
+
+
+def find_by_login(login: str) -> User | None:
+    column = User.email if "@" in login else User.username
+    return db.session.execute(select(User).where(func.lower(column) == login.lower())).scalar_one_or_none()
+
+
+def login(username: str, password: str, address: str) -> dict[str, Any]:
+    """Check the credentials (username or email) and start a session; 401 or 429 otherwise."""
+    user = find_by_login(username)
+    account = f"user:{user.id}" if user else f"name:{username.lower()}"
+    throttle().check(account, address)
+    if not (verify_password(user.password_hash if user else None, password) and user.is_active):
+        throttle().failed(account, address)
+        log.info("login failed", extra={"account": account})
+        raise Problem(401, "invalid_credentials", "Wrong username or password.")
+    throttle().succeeded(account)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    pair = _issue(user, family=uuid.uuid4())
+    db.session.commit()
+    return pair
+
+
+def _issue(user: User, family: uuid.UUID) -> dict[str, Any]:
+    """A new access and refresh token of `family`; the refresh token is recorded (not committed)."""
+    s = current_app.config["SHOP"]
+    claims = {"staff": user.is_staff, "fam": str(family)}
+    refresh_jti = uuid.uuid4()
+    access = create_access_token(str(user.id), additional_claims=claims,
+                                 expires_delta=timedelta(seconds=s["ACCESS_TOKEN_TTL"]))
+    refresh = create_refresh_token(str(user.id), additional_claims={**claims, "jti": str(refresh_jti)},
+                                   expires_delta=timedelta(seconds=s["REFRESH_TOKEN_TTL"]))
+    db.session.add(RefreshToken(jti=refresh_jti, family=family, user_id=user.id,
+                                expires_at=datetime.now(UTC) + timedelta(seconds=s["REFRESH_TOKEN_TTL"])))
+    return {"access": access, "refresh": refresh, "token_type": "Bearer", "expires_in": s["ACCESS_TOKEN_TTL"]}
+
+
+def _refresh_claims(token: str) -> dict[str, Any]:
+    claims = decode_token(token)  # signature, algorithm, issuer, audience, expiry: PyJWT errors are 401s
+    check_claims(claims, token_type="refresh")
+    return claims
+
+
+def _revoke_family(family: uuid.UUID) -> None:
+    """Revoke every refresh token of `family` (committed by the caller) and its access tokens in Redis."""
+    db.session.execute(update(RefreshToken).where(RefreshToken.family == family,
+                                                  RefreshToken.revoked_at.is_(None))
+                       .values(revoked_at=func.now()))
+    until = datetime.now(UTC).timestamp() + current_app.config["SHOP"]["REFRESH_TOKEN_TTL"]
+    revoke(family=str(family), until=until)
+
+
+def refresh(token: str) -> dict[str, Any]:
+    """Exchange a refresh token for a new pair; reuse of an old one revokes its family (401)."""
+    claims = _refresh_claims(token)
+    row = db.session.get(RefreshToken, uuid.UUID(claims["jti"]), with_for_update=True)
+    if row is None or str(row.user_id) != claims["sub"]:
+        raise Problem(401, "invalid_token", "Unknown refresh token.")
+    if row.revoked_at is not None:
+        db.session.rollback()
+        raise Problem(401, "token_revoked", "This session has ended; log in again.")
+    if row.used_at is not None:
+        log.warning("refresh token reused: revoking its family", extra={"user_id": row.user_id})
+        try:
+            _revoke_family(row.family)
+        except REDIS_DOWN:
+            log.error("refresh reuse: family revoked in Postgres only, Redis unreachable")
+        db.session.commit()
+        raise Problem(401, "token_reused", "This refresh token was already used; the session is revoked.")
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Problem(401, "invalid_token", "This account is disabled.")
+    row.used_at = func.now()
+    pair = _issue(user, family=row.family)
+    db.session.commit()
+    return pair
+
+
+def logout(access_claims: dict[str, Any], refresh_token: str) -> None:
+    """End the session: the refresh token's family and the access token are revoked at once."""
+    claims = _refresh_claims(refresh_token)
+    if claims["sub"] != access_claims["sub"]:
+        raise Problem(401, "invalid_token", "The refresh token belongs to another user.")
+    family = uuid.UUID(claims["fam"])
+    try:
+        _revoke_family(family)
+        revoke(jti=access_claims["jti"], family=access_claims["fam"], until=access_claims["exp"])
+    except REDIS_DOWN:
+        db.session.commit()  # the refresh tokens at least are dead; say the rest could not be done
+        raise Problem(503, "revocation_unavailable",
+                      "Logged out of this session's refresh token, but the access token could not be "
+                      "revoked; try again.", headers={"Retry-After": "5"}) from None
+    db.session.commit()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Problem(404, "user_not_found", "No such user.")
+    return user
+
+
+def update_profile(user_id: int, changes: dict[str, Any]) -> User:
+    user = get_user(user_id)
+    if "email" in changes and changes["email"].lower() != user.email.lower() and _find(
+            "email", changes["email"], exclude_id=user_id):
+        raise _taken("email")
+    for field, value in changes.items():
+        setattr(user, field, value)
+    _commit_unique()
+    return user
+
+
+def create_staff(data: dict[str, Any]) -> tuple[User, bool]:
+    """Make a staff account, or give an existing one (same username) the staff flag and this password.
+
+    Returns the user and whether it was created.
+    """
+    existing = find_by_login(data["username"])
+    if existing is None:
+        return register(data, is_staff=True), True
+    existing.is_staff = True
+    existing.password_hash = hash_password(data["password"])
+    db.session.commit()
+    return existing, False

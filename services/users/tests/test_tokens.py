@@ -1,0 +1,107 @@
+"""Refresh rotation with reuse detection, logout, and the claims of the tokens issued."""
+
+import jwt
+import pytest
+
+from shop_common.testing import assert_problem
+
+
+def bearer(tokens):
+    return {"Authorization": f"Bearer {tokens['access']}"}
+
+
+def refresh(client, token):
+    return client.post("/api/auth/refresh/", json={"refresh": token})
+
+
+def test_tokens_carry_the_claims_services_rely_on(register, login, jwt_keys):
+    register("alice")
+    tokens = login("alice")
+    access = jwt.decode(tokens["access"], jwt_keys.public_pem, algorithms=["ES256"], audience="shop",
+                        issuer="shop-users")
+    refresh_claims = jwt.decode(tokens["refresh"], jwt_keys.public_pem, algorithms=["ES256"], audience="shop")
+    assert jwt.get_unverified_header(tokens["access"])["alg"] == "ES256"
+    assert isinstance(access["sub"], str) and access["sub"].isdigit()
+    assert access["type"] == "access" and refresh_claims["type"] == "refresh"
+    assert access["staff"] is False
+    assert access["exp"] - access["iat"] == 15 * 60
+    assert refresh_claims["exp"] - refresh_claims["iat"] == 7 * 24 * 3600
+    assert access["fam"] == refresh_claims["fam"] and access["jti"] != refresh_claims["jti"]
+
+
+def test_refresh_rotates_the_refresh_token(client, register, login):
+    register("alice")
+    first = login("alice")
+    response = refresh(client, first["refresh"])
+    assert response.status_code == 200
+    second = response.get_json()
+    assert second["refresh"] != first["refresh"] and second["access"] != first["access"]
+    assert client.get("/api/users/profile/", headers=bearer(second)).status_code == 200
+    third = refresh(client, second["refresh"]).get_json()
+    assert client.get("/api/users/profile/", headers=bearer(third)).status_code == 200
+
+
+def test_reusing_a_refresh_token_revokes_the_whole_family(client, register, login):
+    register("alice")
+    first = login("alice")
+    second = refresh(client, first["refresh"]).get_json()
+    # the stolen first refresh token comes back: 401, and everything of that login dies
+    assert_problem(refresh(client, first["refresh"]), 401, "token_reused")
+    assert_problem(refresh(client, second["refresh"]), 401, "token_revoked")
+    assert_problem(client.get("/api/users/profile/", headers=bearer(second)), 401, "token_revoked")
+    assert_problem(client.get("/api/users/profile/", headers=bearer(first)), 401, "token_revoked")
+    # another login of the same user is another family, untouched
+    other = login("alice")
+    assert client.get("/api/users/profile/", headers=bearer(other)).status_code == 200
+
+
+def test_logout_kills_both_tokens_at_once(client, register, login):
+    register("alice")
+    tokens = login("alice")
+    other_session = login("alice")
+    response = client.post("/api/auth/logout/", json={"refresh": tokens["refresh"]}, headers=bearer(tokens))
+    assert response.status_code == 204 and response.data == b""
+    assert_problem(client.get("/api/users/profile/", headers=bearer(tokens)), 401, "token_revoked")
+    assert_problem(refresh(client, tokens["refresh"]), 401, "token_revoked")
+    # logging out one session leaves the others alone
+    assert client.get("/api/users/profile/", headers=bearer(other_session)).status_code == 200
+
+
+def test_logout_needs_the_access_token_and_a_refresh_token_of_the_same_user(client, register, login):
+    register("alice")
+    register("bob")
+    alice, bob = login("alice"), login("bob")
+    assert_problem(client.post("/api/auth/logout/", json={"refresh": alice["refresh"]}), 401,
+                   "not_authenticated")
+    assert_problem(client.post("/api/auth/logout/", json={"refresh": bob["refresh"]}, headers=bearer(alice)),
+                   401, "invalid_token")
+    assert_problem(client.post("/api/auth/logout/", json={"refresh": alice["access"]}, headers=bearer(alice)),
+                   401, "invalid_token")
+    assert_problem(client.post("/api/auth/logout/", json={}, headers=bearer(alice)), 422)
+    # nothing was revoked by the refused attempts
+    assert client.get("/api/users/profile/", headers=bearer(bob)).status_code == 200
+    assert refresh(client, alice["refresh"]).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "x" * 5000])
+def test_refresh_refuses_what_is_not_a_refresh_token(client, token):
+    response = refresh(client, token)
+    assert response.status_code in (401, 422)
+    assert_problem(response, response.status_code)
+
+
+def test_an_access_token_cannot_be_used_to_refresh(client, register, login):
+    register("alice")
+    tokens = login("alice")
+    assert_problem(refresh(client, tokens["access"]), 401, "invalid_token")
+
+
+def test_refresh_of_a_deleted_user_is_refused(client, app, register, login):
+    from users.models import User, db
+
+    register("alice")
+    tokens = login("alice")
+    with app.app_context():
+        db.session.execute(db.delete(User))
+        db.session.commit()
+    assert_problem(refresh(client, tokens["refresh"]), 401, "invalid_token")
