@@ -10,6 +10,7 @@ import contextlib
 import errno
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -44,11 +45,6 @@ def _probe(port: int) -> int:
 
 
 @pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO_ROOT
-
-
-@pytest.fixture(scope="session")
 def free_port() -> Callable[[], int]:
     """A port below 32768 that nothing is bound to right now (for a server started in a subprocess)."""
     return lambda: bind_in_range(_probe)
@@ -79,6 +75,12 @@ def wait_until() -> Callable[..., Any]:
     return _wait_until
 
 
+@pytest.fixture(scope="session")
+def uv_run() -> list[str]:
+    """`uv run` in the environment the tests run in (uv names itself in `UV` when it runs us)."""
+    return [os.environ.get("UV") or shutil.which("uv") or "uv", "run", "--no-sync"]
+
+
 @pytest.fixture
 def clean_env() -> dict[str, str]:
     """This process's environment without any SHOP_ setting or metrics folder, for a service subprocess."""
@@ -87,33 +89,36 @@ def clean_env() -> dict[str, str]:
 
 
 class Started:
-    """A subprocess in its own session, so the whole tree it starts can be stopped at once."""
+    """A subprocess in its own session, so the whole tree it starts can be stopped at once.
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path):
-        self.log_path = log
-        self._log = log.open("wb")
-        self.proc = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+    Its standard output and error go to files (a pipe nobody reads would stall a chatty server)."""
 
-    def output(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")
+    def __init__(self, args: list[str], env: dict[str, str], logs: Path):
+        self._out, self._err = logs.with_suffix(".out"), logs.with_suffix(".err")
+        with self._out.open("wb") as out, self._err.open("wb") as err:
+            self.proc = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=err, start_new_session=True)
+
+    def stdout(self) -> str:
+        return self._out.read_text(errors="replace")
+
+    def stderr(self) -> str:
+        return self._err.read_text(errors="replace")
 
     def kill(self) -> None:
         # the group too: a child (a gunicorn worker) may outlive the process we started
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
-        self._log.close()
 
 
 @pytest.fixture
 def start(tmp_path) -> Iterator[Callable[..., Started]]:
-    """`start(args, env)`: run `args` from the repository root, output to a file; killed after the test."""
+    """`start(args, env)`: run `args` from the repository root; killed, with all it started, after the test."""
     started: list[Started] = []
 
     def run(args: list[str], env: dict[str, str], name: str = "process") -> Started:
-        process = Started(args, env, tmp_path / f"{name}-{len(started)}.log")
+        process = Started(args, env, tmp_path / f"{name}-{len(started)}")
         started.append(process)
         return process
 

@@ -24,6 +24,8 @@ MARGIN = 0.3
 class Answer:
     status: int = 200
     delay: float = 0.0
+    cut: bool = False  # promise a longer body than is sent, then hang up (a server dying mid-answer)
+    trickle: float = 0.0  # send the body one byte at a time, this many seconds apart
 
 
 class Upstream:
@@ -52,9 +54,15 @@ class Upstream:
                 body = json.dumps({"path": self.path}).encode()
                 self.send_response(answer.status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(body) + 100 * answer.cut))
                 self.end_headers()
-                self.wfile.write(body)
+                if not answer.trickle:
+                    self.wfile.write(body)
+                for byte in body if answer.trickle else b"":
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if upstream.stopping.wait(answer.trickle):
+                        return
 
             do_GET = do_POST = do_PUT = do_DELETE = answer
 
@@ -62,6 +70,8 @@ class Upstream:
                 pass
 
         class Server(ThreadingHTTPServer):
+            allow_reuse_address = False  # a port bound but not yet listening must stay ours alone
+
             def handle_error(self, request, client_address) -> None:
                 pass  # a client that gave up on a slow answer is what some tests are about
 
@@ -247,6 +257,25 @@ def test_a_post_is_not_retried_after_a_read_timeout(upstream):
     assert upstream.hits["/orders"] == 1
 
 
+def test_an_answer_that_trickles_in_is_cut_off_at_the_deadline(upstream):
+    # every byte comes well within the read timeout, but the whole body would take seconds
+    upstream.plan("/drip", Answer(200, trickle=0.1))
+    client = client_of(upstream, read_timeout=0.5, deadline=1.0, retries=0)
+
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as raised:
+        client.get("/drip")
+
+    assert time.monotonic() - started < 1.0 + MARGIN
+    assert raised.value.reason == "timed out"
+
+
+def test_a_body_read_in_pieces_arrives_whole(upstream):
+    upstream.plan("/drip", Answer(200, trickle=0.001))
+    response = client_of(upstream, read_timeout=0.5, deadline=5.0).get("/drip")
+    assert response.json() == {"path": "/drip"}
+
+
 def test_the_deadline_bounds_the_backoff_between_retries_too(upstream):
     upstream.plan("/items", 503)
     client = client_of(upstream, backoff=0.4, retries=6, deadline=1.0)
@@ -257,6 +286,19 @@ def test_the_deadline_bounds_the_backoff_between_retries_too(upstream):
 
     assert time.monotonic() - started < 1.0 + MARGIN
     assert raised.value.reason == "answered 503"  # the last answer, not a made-up timeout
+
+
+def test_an_answer_cut_short_is_service_unavailable_and_a_get_is_tried_again(upstream):
+    upstream.plan("/items", Answer(200, cut=True), 200)
+    upstream.plan("/orders", Answer(201, cut=True), 201)
+    client = client_of(upstream, retries=2)
+
+    assert client.get("/items").status_code == 200
+    with pytest.raises(ServiceUnavailable) as raised:
+        client.post("/orders", json={})
+
+    assert raised.value.problem_code == "catalog_unavailable"
+    assert upstream.hits == {"/items": 2, "/orders": 1}
 
 
 @pytest.mark.parametrize("status", [400, 404, 409, 422])
@@ -293,10 +335,11 @@ def test_the_breaker_opens_after_consecutive_failures_fails_fast_and_recovers(up
     opened = time.monotonic()
     assert upstream.hits["/fail"] == 3
 
+    started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as raised:
         client.get("/fail")
-    assert time.monotonic() - opened < 0.1
-    assert raised.value.problem_code == "catalog_unavailable"
+    assert time.monotonic() - started < 0.1
+    assert (raised.value.problem_code, raised.value.reason) == ("catalog_unavailable", "circuit open")
     assert upstream.hits["/fail"] == 3  # not asked
 
     upstream.plan("/fail", 200)  # the service is back

@@ -132,3 +132,14 @@ def test_swagger_ui_is_served_by_the_service_itself(client):
         assert response.status_code == 200 and len(response.data) > 100, asset
     assert client.get("/docs").status_code == 308
     assert_problem(client.get("/docs/secret.py"), 404)
+
+
+def test_cors_is_off_by_default_and_allows_only_the_configured_origins(client, shop_app, jwt_keys):
+    preflight = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"}
+    assert "Access-Control-Allow-Origin" not in client.options("/api/auth/login/", headers=preflight).headers
+    app = shop_app(create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem, CORS_ORIGINS=("https://shop.example",))
+    allowed = app.test_client().options("/api/auth/login/", headers=preflight)
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    other = app.test_client().options("/api/auth/login/", headers={**preflight, "Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers

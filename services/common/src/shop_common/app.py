@@ -57,7 +57,7 @@ def service_app(
     app = Flask(name)
     app.config["SHOP"] = s = load_settings(name, [*COMMON, *settings], overrides=overrides)
     setup_logging(name, s["LOG_LEVEL"], s["LOG_FORMAT"])
-    app.config.update(MAX_CONTENT_LENGTH=s["MAX_BODY_BYTES"], TESTING=s["ENV"] == "test")
+    app.config["MAX_CONTENT_LENGTH"] = s["MAX_BODY_BYTES"]
     app.json.sort_keys = False
     if s["TRUSTED_PROXIES"] > 0:
         n = s["TRUSTED_PROXIES"]

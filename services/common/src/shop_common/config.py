@@ -62,6 +62,13 @@ def positive_int(raw: str) -> int:
     return value
 
 
+def port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError(f"expected a TCP port (1-65535), got {raw!r}")
+    return value
+
+
 def positive_float(raw: str) -> float:
     value = float(raw)
     if not value > 0:
@@ -86,6 +93,7 @@ class Setting:
     cast: Callable[[str], Any] = str
     secret: bool = False
     dev_default: Callable[[Mapping[str, Any]], str] | None = None
+    shown_default: str | None = None  # how the README shows a default computed at start-up
 
     @property
     def env(self) -> str:
@@ -116,11 +124,26 @@ COMMON: tuple[Setting, ...] = (
     Setting("CORS_ORIGINS", "comma-separated origins allowed by CORS (empty: same origin only)", "",
             cast=as_list),
     Setting("MAX_BODY_BYTES", "largest request body accepted", str(1024 * 1024), cast=positive_int),
-    Setting("VAR_DIR", "development data folder (keys, embedded servers, mail)", _repo_var_dir()),
+    Setting("VAR_DIR", "development data folder (keys, embedded servers, mail)", _repo_var_dir(),
+            shown_default="var/ in the checkout"),
     Setting("DB_POOL_SIZE", "database connections kept per worker process", "5", cast=positive_int),
     Setting("DB_STATEMENT_TIMEOUT_MS", "longest a single SQL statement may run", "5000", cast=positive_int),
     Setting("REDIS_TIMEOUT", "seconds to wait for Redis before treating it as down", "0.5",
             cast=positive_float),
+)
+
+
+#: read by `shop_common.gunicorn_conf` before the app is loaded
+SERVER: tuple[Setting, ...] = (
+    Setting("HOST", "address gunicorn listens on", "0.0.0.0"),  # noqa: S104
+    Setting("PORT", "port gunicorn listens on", "8000", cast=port),
+    Setting("WORKERS", "gunicorn worker processes", "2", cast=positive_int),
+    Setting("THREADS", "threads per worker", "4", cast=positive_int),
+    Setting("TIMEOUT", "seconds a request may take before its worker is restarted", "30", cast=positive_int),
+    Setting("GRACEFUL_TIMEOUT", "seconds in-flight requests get to finish after SIGTERM", "20",
+            cast=positive_int),
+    Setting("KEEPALIVE", "seconds an idle keep-alive connection stays open", "5", cast=positive_int),
+    Setting("FORWARDED_ALLOW_IPS", "proxies whose X-Forwarded-* headers gunicorn trusts", "127.0.0.1"),
 )
 
 
@@ -165,6 +188,8 @@ def load_settings(
             continue
         try:
             raw = _raw_value(spec, environ)
+            if spec.required and raw is not None and not raw.strip():
+                raw = None  # `SHOP_X=` (an unset variable in a compose file, an empty secret) is missing
             if raw is None and spec.dev_default is not None:
                 deferred.append(spec)
                 continue
@@ -176,8 +201,9 @@ def load_settings(
         except ValueError as exc:
             problems.append(f"{spec.env}: {exc}")
     for spec in deferred:  # they may depend on ENV, VAR_DIR... read above
-        if values.get("ENV") == "development" and not problems:
-            values[spec.name] = spec.cast(spec.dev_default(values))
+        if values.get("ENV") == "development":
+            if not problems:  # else not missing, but nothing is made for a process that will not start
+                values[spec.name] = spec.cast(spec.dev_default(values))
         elif spec.required:
             problems.append(f"{spec.env} is required: {spec.help}")
         else:
@@ -194,7 +220,7 @@ def describe(specs: Iterable[Setting]) -> list[dict[str, str]]:
     return [
         {
             "name": s.env,
-            "default": "" if s.default is None or s.name == "VAR_DIR" else s.default,
+            "default": s.shown_default or s.default or "",
             "required": "yes" if s.required and s.dev_default is None else
             ("yes, generated in development" if s.required else ""),
             "help": s.help + (f" (or `{s.env}_FILE`)" if s.secret else ""),

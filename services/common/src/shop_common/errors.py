@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, Response, g, json
+from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_JSON = "application/problem+json"
@@ -97,30 +97,22 @@ def _from_http_exception(error: HTTPException) -> Response:
     headers = {k: v for k, v in error.get_headers() if k.lower() not in {"content-type", "content-length"}}
     data = getattr(error, "data", None) or {}  # webargs' abort() puts validation messages here
     extensions: dict[str, Any] = {}
-    detail = data.get("message") or (error.description if status < 500 else None)
     code = DEFAULT_CODES.get(status, "error")
+    detail = data.get("message") or (error.description if status < 500 else None)
     if status == 405 and getattr(error, "valid_methods", None):
-        detail = f"{_current_method()} is not allowed here; use {', '.join(error.valid_methods)}"
+        detail = f"{request.method} is not allowed here; use {', '.join(error.valid_methods)}."
     if messages := (data.get("errors") or data.get("messages")):
         if status == 400 and _is_invalid_json(messages):
             code, detail = "malformed_json", "The request body is not valid JSON."
         else:
             extensions["errors"] = messages
-            detail = detail or "The request has invalid fields; see errors."
-    if status == 422 and "errors" not in extensions and not data:
-        detail = detail or "The request could not be processed."
+            detail = data.get("message") or "The request has invalid fields; see errors."
     headers.update(data.get("headers") or {})
     return problem(status, code, detail, headers=headers, **extensions)
 
 
 def _is_invalid_json(messages: Any) -> bool:
     return isinstance(messages, dict) and messages.get("json") == ["Invalid JSON body."]
-
-
-def _current_method() -> str:
-    from flask import request
-
-    return request.method
 
 
 def _unhandled(error: Exception) -> Response:

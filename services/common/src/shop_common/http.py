@@ -19,6 +19,7 @@ from typing import Any
 
 import pybreaker
 import requests
+import urllib3
 from tenacity import (
     Retrying,
     retry_if_exception,
@@ -56,6 +57,10 @@ class _ServerError(Exception):
 
 class _NoTimeLeft(Exception):
     pass
+
+
+# the connection broke, or the body was garbled, after the answer began (not ConnectionErrors in requests)
+_BROKEN_ANSWER = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
 
 class ServiceClient:
@@ -106,7 +111,9 @@ class ServiceClient:
             if left <= 0.01:
                 raise _NoTimeLeft()
             timeout = (min(self.connect_timeout, left), min(self.read_timeout, left))
-            response = self._session.request(method, url, headers=sent_headers, timeout=timeout, **kwargs)
+            response = self._session.request(method, url, headers=sent_headers, timeout=timeout, stream=True,
+                                             **kwargs)
+            _read_body(response, ends)
             if response.status_code >= 500:
                 raise _ServerError(response)
             return response
@@ -117,12 +124,12 @@ class ServiceClient:
                 return idempotent or isinstance(exc, requests.ConnectTimeout) or _refused(exc)
             if isinstance(exc, _ServerError):
                 return idempotent and exc.response.status_code in RETRYABLE_STATUS
-            return idempotent and isinstance(exc, requests.Timeout)
+            return idempotent and isinstance(exc, (requests.Timeout, *_BROKEN_ANSWER))
 
         retrying = Retrying(
             # no backoff sleep may carry the call past its deadline
             stop=stop_after_attempt(self.retries + 1) | stop_before_delay(self.deadline),
-            wait=wait_exponential_jitter(initial=self.backoff, max=1.0, jitter=self.backoff),
+            wait=wait_exponential_jitter(multiplier=self.backoff, max=1.0, jitter=self.backoff),
             retry=retry_if_exception(may_retry),
             reraise=True,
             before_sleep=lambda state: log.info(
@@ -138,6 +145,8 @@ class ServiceClient:
             raise ServiceUnavailable(self.service, "timed out") from None
         except requests.ConnectionError:
             raise ServiceUnavailable(self.service, "unreachable") from None
+        except _BROKEN_ANSWER:
+            raise ServiceUnavailable(self.service, "broken answer") from None
         except _ServerError as exc:
             raise ServiceUnavailable(self.service, f"answered {exc.response.status_code}") from None
 
@@ -149,6 +158,32 @@ class ServiceClient:
 
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
+
+
+def _read_body(response: requests.Response, ends: float) -> None:
+    """Read the body as it arrives, giving up at the deadline: a read timeout bounds each wait for bytes,
+    not a server that sends a byte every little while."""
+    chunks = []
+    try:
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() > ends:
+                raise _NoTimeLeft()
+    except _NoTimeLeft:
+        response.close()  # the connection is mid-answer: it cannot go back to the pool
+        raise
+    except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+        response.close()
+        raise requests.exceptions.ReadTimeout(exc) from exc
+    except urllib3.exceptions.ProtocolError as exc:
+        response.close()
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        response.close()
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    response._content = b"".join(chunks)  # what requests itself does when it reads a streamed body
+    response._content_consumed = True
+    response.raw.release_conn()
 
 
 def _refused(exc: BaseException | None) -> bool:

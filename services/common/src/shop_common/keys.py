@@ -7,7 +7,7 @@ Production keys come from the environment (`SHOP_JWT_PRIVATE_KEY` for the users 
 
 from __future__ import annotations
 
-import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +47,8 @@ def dev_keypair(directory: Path, algorithm: str = "ES256") -> KeyPair:
     target = directory / algorithm.lower()
     if not (target / "public.pem").exists():
         directory.mkdir(parents=True, exist_ok=True)
-        staging = directory / f".staging-{os.getpid()}"
-        staging.mkdir(mode=0o700, exist_ok=True)
+        # a folder of its own per call (mode 0700): threads of one process race here too
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=directory))
         pair = generate_keypair(algorithm)
         private = staging / "private.pem"
         private.write_text(pair.private_pem)

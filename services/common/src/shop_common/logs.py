@@ -16,13 +16,14 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 class ContextFilter(logging.Filter):
     """Adds `service` and `request_id` to every record."""
 
-    def __init__(self, service: str):
+    def __init__(self, service: str, missing: str | None = None):
         super().__init__()
         self.service = service
+        self.missing = missing  # what stands for "no request id": null in JSON, "-" in text
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
-        record.request_id = request_id_var.get()
+        record.request_id = request_id_var.get() or self.missing
         return True
 
 
@@ -46,7 +47,7 @@ def logging_config(service: str, level: str = "INFO", fmt: str = "json") -> dict
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": ContextFilter, "service": service}},
+        "filters": {"context": {"()": ContextFilter, "service": service, "missing": "-" if fmt == "text" else None}},
         "formatters": {fmt: formatters[fmt]},
         "handlers": {"default": handler},
         "root": {"level": level, "handlers": ["default"]},

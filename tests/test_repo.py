@@ -1,0 +1,37 @@
+"""The repository keeps its promises to a newcomer: the README tells the truth and `make help` is whole."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_readme_settings_table_is_the_one_the_code_declares():
+    sys.path.insert(0, str(ROOT / "dev"))
+    try:
+        from settings_table import table
+    finally:
+        sys.path.remove(str(ROOT / "dev"))
+    readme = (ROOT / "README.md").read_text()
+    documented = readme.split("<!-- settings:start -->\n", 1)[1].split("<!-- settings:end -->", 1)[0]
+    assert documented.strip() == table().strip(), "run: uv run python dev/settings_table.py, paste into README"
+
+
+def test_make_help_lists_every_target_and_every_target_says_what_it_does():
+    makefile = (ROOT / "Makefile").read_text()
+    targets = re.findall(r"^([a-z][a-z0-9_-]*):", makefile, flags=re.M)
+    undocumented = [t for t in targets if not re.search(rf"^{t}:.*## \S", makefile, flags=re.M)]
+    assert not undocumented
+    shown = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout
+    for target in targets:
+        assert re.search(rf"\b{re.escape(target)}\b", shown), target
+
+
+def test_the_readme_gives_the_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    assert "make dev" in readme and "make test" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
