@@ -105,3 +105,31 @@ def test_refresh_of_a_deleted_user_is_refused(client, app, register, login):
         db.session.execute(db.delete(User))
         db.session.commit()
     assert_problem(refresh(client, tokens["refresh"]), 401, "invalid_token")
+
+
+def test_the_service_can_sign_with_rs256_instead_and_then_accepts_nothing_else(shop_app, password, make_token):
+    from shop_common.keys import generate_keypair
+    from users import create_app
+
+    rsa = generate_keypair("RS256")
+    app = shop_app(create_app, JWT_ALGORITHM="RS256", JWT_PUBLIC_KEY=rsa.public_pem,
+                   JWT_PRIVATE_KEY=rsa.private_pem)
+    client = app.test_client()
+    client.post("/api/auth/register/", json={"username": "rita", "email": "rita@example.com",
+                                             "password": password})
+    tokens = client.post("/api/auth/login/", json={"username": "rita", "password": password}).get_json()
+    assert jwt.get_unverified_header(tokens["access"])["alg"] == "RS256"
+    assert client.get("/api/users/profile/", headers=bearer(tokens)).status_code == 200
+    # an ES256 token, even one signed with the test run's real ES256 key, is not accepted here
+    es256 = make_token(1)
+    assert_problem(client.get("/api/users/profile/", headers={"Authorization": f"Bearer {es256}"}), 401,
+                   "invalid_token")
+
+
+def test_a_key_that_does_not_fit_the_algorithm_stops_start_up(shop_app, jwt_keys):
+    from shop_common.config import SettingsError
+    from users import create_app
+
+    with pytest.raises(SettingsError, match="JWT key: the key does not fit RS256"):
+        shop_app(create_app, JWT_ALGORITHM="RS256", JWT_PUBLIC_KEY=jwt_keys.public_pem,
+                 JWT_PRIVATE_KEY=jwt_keys.private_pem)

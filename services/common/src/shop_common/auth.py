@@ -55,7 +55,7 @@ def _well_formed(_header: dict, claims: dict) -> bool:
     if any(claims.get(name) is None for name in REQUIRED_CLAIMS):
         return False
     sub = claims["sub"]
-    return (isinstance(sub, str) and sub.isdigit() and claims["type"] in ("access", "refresh")
+    return (isinstance(sub, str) and sub.isascii() and sub.isdigit() and claims["type"] in ("access", "refresh")
             and isinstance(claims.get("staff", False), bool))
 
 
