@@ -12,6 +12,7 @@ import http
 from importlib.resources import files
 
 import flask_smorest
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask, jsonify, redirect, send_from_directory
 from flask_smorest.utils import prepare_response
@@ -63,6 +64,21 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
 
+def schema_name(schema) -> str:
+    """OpenAPI component name of a schema: the class name without `Schema`, plus what sets an instance
+    apart (`ProductIn`, `ProductInPartial`, `ProductInPartialWithoutVariants`), so no two collide."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type):
+        if schema.partial:
+            name += "Partial"
+        if schema.only:
+            name += "Only" + "".join(f.title().replace("_", "") for f in sorted(schema.only))
+        if schema.exclude:
+            name += "Without" + "".join(f.title().replace("_", "") for f in sorted(schema.exclude))
+    return name
+
+
 def init_api(app: Flask, title: str, description: str) -> Api:
     app.config.update(
         API_TITLE=title,
@@ -76,7 +92,7 @@ def init_api(app: Flask, title: str, description: str) -> Api:
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
         },
     )
-    api = Api(app)
+    api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
     app.register_blueprint(_docs_blueprint(api))
     return api
 

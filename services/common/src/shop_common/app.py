@@ -10,6 +10,7 @@ from flask import Flask, request
 from flask_cors import CORS
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from shop_common.api import init_api
 from shop_common.auth import init_auth
@@ -24,6 +25,14 @@ from shop_common.observability import (
     redis_check,
 )
 from shop_common.redis import get_redis, init_redis
+from shop_common.schemas import INT64_MAX
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in a route: a positive integer that fits a BIGINT; anything else is a 404, not a 500."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=INT64_MAX)
 
 
 def _refuse_nul() -> None:
@@ -59,6 +68,7 @@ def service_app(
     setup_logging(name, s["LOG_LEVEL"], s["LOG_FORMAT"])
     app.config["MAX_CONTENT_LENGTH"] = s["MAX_BODY_BYTES"]
     app.json.sort_keys = False
+    app.url_map.converters["id"] = IdConverter
     if s["TRUSTED_PROXIES"] > 0:
         n = s["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
@@ -74,6 +84,7 @@ def service_app(
              max_age=600)
 
     api = init_api(app, title=f"Shop {name}", description=description)
+    api.register_converter(IdConverter, lambda _: {"type": "integer", "format": "int64", "minimum": 1})
     api.register_blueprint(health_blueprint({"database": database_check(db), "redis": redis_check(get_redis)}))
     for blp in blueprints:
         api.register_blueprint(blp)

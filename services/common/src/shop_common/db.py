@@ -6,6 +6,8 @@ kit's, so no service carries a copy of alembic boilerplate.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+from sqlalchemy.exc import IntegrityError
 
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,6 +27,26 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+@contextmanager
+def conflicts_as_problems(db: SQLAlchemy, conflicts: Mapping[str, Callable[[], Exception]]) -> Iterator[None]:
+    """Inside the block, an integrity error on a constraint named in `conflicts` (a unique index that lost a
+    race, a row something still refers to) rolls back and raises that constraint's problem."""
+    try:
+        yield
+    except IntegrityError as exc:
+        db.session.rollback()
+        name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        if name in conflicts:
+            raise conflicts[name]() from None
+        raise
+
+
+def commit(db: SQLAlchemy, conflicts: Mapping[str, Callable[[], Exception]] | None = None) -> None:
+    """Commit the session, turning the integrity errors named in `conflicts` into their problems."""
+    with conflicts_as_problems(db, conflicts or {}):
+        db.session.commit()
 
 
 def make_db() -> SQLAlchemy:

@@ -61,6 +61,11 @@ class Problem(HTTPException):
         self.extensions = extensions
 
 
+def field_problem(status: int, code: str, field: str, message: str, location: str = "json") -> Problem:
+    """A problem about one input field, shaped like a validation error so forms can show it in place."""
+    return Problem(status, code, message, errors={location: {field: [message]}})
+
+
 def problem(status: int, code: str | None = None, detail: str | None = None, *,
             headers: dict[str, str] | None = None, **extensions: Any) -> Response:
     """The problem+json response for `status`; `extensions` (for example `errors`) are added as members."""

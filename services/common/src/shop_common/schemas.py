@@ -7,12 +7,14 @@ so a body that tries to set `id` or a staff flag fails loudly.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
 INT64_MAX = 2**63 - 1
+CENT = Decimal("0.01")
 
 
 def _contains_nul(value: Any) -> bool:
@@ -65,9 +67,37 @@ class Text(ma.fields.String):
 
 
 class Int64(ma.fields.Integer):
-    """A strict integer that fits a Postgres BIGINT (and is at least `minimum`, 1 by default)."""
+    """An integer that fits a Postgres BIGINT (and is at least `minimum`, 1 by default).
 
-    def __init__(self, *, minimum: int = 1, maximum: int = INT64_MAX, **kwargs: Any):
+    Strict by default: in JSON, `1.0`, `"1"` and `true` are not integers. A query string is all text, so
+    query schemas pass `strict=False`, which still refuses `1.5`, `1e3` and `abc`.
+    """
+
+    def __init__(self, *, minimum: int = 1, maximum: int = INT64_MAX, strict: bool = True, **kwargs: Any):
         validators = _validators(kwargs.pop("validate", None))
         validators.insert(0, validate.Range(min=minimum, max=maximum))
-        super().__init__(strict=True, validate=validators, **kwargs)
+        super().__init__(strict=strict, validate=validators, **kwargs)
+
+
+class Money(ma.fields.Decimal):
+    """An amount of money: at most two decimal places, never negative, never a float.
+
+    Accepted as a string (`"12.50"`) or a whole number; answered as a string. A JSON float (`12.5`) is
+    refused, since it may already have lost the amount it meant.
+    """
+
+    def __init__(self, *, maximum: Decimal = Decimal("9999999999.99"), **kwargs: Any):
+        validators = _validators(kwargs.pop("validate", None))
+        validators.insert(0, validate.Range(min=Decimal(0), max=maximum))
+        super().__init__(as_string=True, allow_nan=False, validate=validators, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool | float):
+            raise ma.ValidationError("Send money as a string, such as \"12.50\".")
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        if amount.is_finite() and amount.as_tuple().exponent < -2:
+            raise ma.ValidationError("At most two decimal places.")
+        try:
+            return amount.quantize(CENT) if amount.is_finite() else amount
+        except InvalidOperation:  # more digits than any price has: the range check would refuse it too
+            raise ma.ValidationError("Too large.") from None

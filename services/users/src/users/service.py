@@ -16,10 +16,10 @@ from typing import Any
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from shop_common.auth import check_claims, revoke
-from shop_common.errors import Problem
+from shop_common.db import commit
+from shop_common.errors import Problem, field_problem
 from shop_common.redis import REDIS_DOWN
 from users.models import RefreshToken, User, db
 from users.passwords import hash_password, needs_rehash, verify_password
@@ -27,14 +27,13 @@ from users.throttle import throttle
 
 log = logging.getLogger(__name__)
 
-_UNIQUE = {"uq_users_username_lower": ("username_taken", "username"),
-           "uq_users_email_lower": ("email_taken", "email")}
-
-
 def _taken(field: str) -> Problem:
-    code = f"{field}_taken"
-    return Problem(409, code, f"This {field} is already registered.", errors={"json": {field: [
-        f"This {field} is already registered."]}})
+    return field_problem(409, f"{field}_taken", field, f"This {field} is already registered.")
+
+
+# a unique index that lost a race becomes the same 409 as the check before it
+_UNIQUE = {"uq_users_username_lower": lambda: _taken("username"),
+           "uq_users_email_lower": lambda: _taken("email")}
 
 
 def _find(field: str, value: str, exclude_id: int | None = None) -> bool:
@@ -42,18 +41,6 @@ def _find(field: str, value: str, exclude_id: int | None = None) -> bool:
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
     return db.session.execute(query).first() is not None
-
-
-def _commit_unique() -> None:
-    """Commit; a unique index that lost a race becomes the same 409 as the check before it."""
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if constraint in _UNIQUE:
-            raise _taken(_UNIQUE[constraint][1]) from None
-        raise
 
 
 def register(data: dict[str, Any], *, is_staff: bool = False) -> User:
@@ -64,7 +51,7 @@ def register(data: dict[str, Any], *, is_staff: bool = False) -> User:
     user = User(username=data["username"], email=data["email"], password_hash=hash_password(data["password"]),
                 first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), is_staff=is_staff)
     db.session.add(user)
-    _commit_unique()
+    commit(db, _UNIQUE)
     log.info("user registered", extra={"user_id": user.id})
     return user
 
@@ -177,7 +164,7 @@ def update_profile(user_id: int, changes: dict[str, Any]) -> User:
         raise _taken("email")
     for field, value in changes.items():
         setattr(user, field, value)
-    _commit_unique()
+    commit(db, _UNIQUE)
     return user
 
 

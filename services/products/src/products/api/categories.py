@@ -1,0 +1,46 @@
+"""`/api/categories/`: the categories with their product counts; staff change them."""
+
+from flask.views import MethodView
+
+from products import service
+from products.schemas import CategoryInSchema, CategorySchema
+from shop_common.api import Blueprint
+from shop_common.auth import authenticated
+
+blp = Blueprint("categories", __name__, url_prefix="/api/categories", description="Categories.")
+
+
+@blp.route("/")
+class Categories(MethodView):
+    @blp.response(200, CategorySchema(many=True))
+    def get(self):
+        """Every category with the number of its products, by name."""
+        return service.list_categories()
+
+    @authenticated(blp, staff=True)
+    @blp.arguments(CategoryInSchema)
+    @blp.response(201, CategorySchema)
+    @blp.alt_response(409, response="CONFLICT", description="slug_taken")
+    def post(self, data):
+        """Staff: add a category."""
+        return service.create_category(data)
+
+
+@blp.route("/<slug>/")
+class Category(MethodView):
+    @authenticated(blp, staff=True)
+    @blp.arguments(CategoryInSchema(partial=True))
+    @blp.response(200, CategorySchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="category_not_found")
+    @blp.alt_response(409, response="CONFLICT", description="slug_taken")
+    def patch(self, changes, slug):
+        """Staff: change a category."""
+        return service.update_category(slug, changes)
+
+    @authenticated(blp, staff=True)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND", description="category_not_found")
+    @blp.alt_response(409, response="CONFLICT", description="category_not_empty")
+    def delete(self, slug):
+        """Staff: delete a category that has no products."""
+        service.delete_category(slug)

@@ -1,0 +1,108 @@
+"""`/api/products/`: the public catalogue, and the staff's changes to it through the same resources."""
+
+from urllib.parse import urlencode
+
+from flask import request
+from flask.views import MethodView
+
+from products import service
+from products.schemas import (
+    DetailSchema,
+    ListQuerySchema,
+    PageSchema,
+    ProductInSchema,
+    VariantInSchema,
+    VariantSchema,
+)
+from shop_common.api import Blueprint
+from shop_common.auth import authenticated
+
+blp = Blueprint("products", __name__, url_prefix="/api/products", description="The catalogue.")
+
+
+def _page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return f"{request.base_url}?{urlencode(args)}"
+
+
+@blp.route("/")
+class Products(MethodView):
+    @blp.arguments(ListQuerySchema, location="query")
+    @blp.response(200, PageSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="page_not_found: past the last page")
+    def get(self, query):
+        """A page of products, filtered, searched and ordered; the envelope links the pages around it."""
+        page = service.list_products(query)
+        number, size = query["page"], query["page_size"]
+        return {
+            "count": page.count,
+            "next": _page_url(number + 1) if number * size < page.count else None,
+            "previous": _page_url(number - 1) if number > 1 else None,
+            "results": page.products,
+        }
+
+    @authenticated(blp, staff=True)
+    @blp.arguments(ProductInSchema)
+    @blp.response(201, DetailSchema)
+    @blp.alt_response(409, response="CONFLICT", description="slug_taken or sku_taken")
+    def post(self, data):
+        """Staff: add a product with its variants (at least one)."""
+        return service.create_product(data)
+
+
+@blp.route("/<slug>/")
+class Product(MethodView):
+    @blp.response(200, DetailSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
+    def get(self, slug):
+        """A product with its variants."""
+        return service.get_product(slug)
+
+    @authenticated(blp, staff=True)
+    @blp.arguments(ProductInSchema(partial=True, exclude=("variants",)))
+    @blp.response(200, DetailSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
+    @blp.alt_response(409, response="CONFLICT", description="slug_taken")
+    def patch(self, changes, slug):
+        """Staff: change a product (its variants have their own resource)."""
+        return service.update_product(slug, changes)
+
+    @authenticated(blp, staff=True)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
+    def delete(self, slug):
+        """Staff: delete a product and its variants."""
+        service.delete_product(slug)
+
+
+@blp.route("/<slug>/variants/")
+class Variants(MethodView):
+    @authenticated(blp, staff=True)
+    @blp.arguments(VariantInSchema)
+    @blp.response(201, VariantSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
+    @blp.alt_response(409, response="CONFLICT", description="sku_taken")
+    def post(self, data, slug):
+        """Staff: add a variant to a product."""
+        return service.add_variant(slug, data)
+
+
+@blp.route("/<slug>/variants/<id:variant_id>/")
+class Variant(MethodView):
+    @authenticated(blp, staff=True)
+    @blp.arguments(VariantInSchema(partial=True))
+    @blp.response(200, VariantSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="product_not_found or variant_not_found")
+    @blp.alt_response(409, response="CONFLICT", description="sku_taken")
+    def patch(self, changes, slug, variant_id):
+        """Staff: change a variant; `{"stock": n}` sets its stock."""
+        return service.update_variant(slug, variant_id, changes)
+
+    @authenticated(blp, staff=True)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND", description="product_not_found or variant_not_found")
+    @blp.alt_response(409, response="CONFLICT", description="last_variant")
+    def delete(self, slug, variant_id):
+        """Staff: delete a variant (not the last one)."""
+        service.delete_variant(slug, variant_id)

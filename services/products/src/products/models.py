@@ -1,0 +1,102 @@
+"""The catalogue: categories, products, variants. Models never commit: `service.py` does.
+
+Stock lives on variants and never goes below zero (a CHECK is the backstop). A product keeps two
+figures derived from its variants, `price` (the lowest variant price) and `stock` (their sum), so that the
+list can filter and sort on indexes instead of aggregating a million variants per page; `service.py`
+keeps them right in the same transaction as every variant change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop_common.db import make_db
+
+db = make_db()
+
+MONEY = Numeric(12, 2)
+SEARCH_DOCUMENT = ("setweight(to_tsvector('english', name), 'A') || "
+                   "setweight(to_tsvector('english', coalesce(description, '')), 'B')")
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(220), unique=True)
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    images: Mapped[list[str]] = mapped_column(JSONB, server_default="[]")
+    category_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("categories.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+    price: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
+    stock: Mapped[int] = mapped_column(Integer, server_default="0")
+    search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True)
+
+    category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
+    variants: Mapped[list[Variant]] = relationship(back_populates="product", order_by="Variant.id",
+                                                   cascade="all, delete-orphan", passive_deletes=True)
+
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        # one index per ordering, each ending in id so that ties page stably
+        Index("ix_products_newest", created_at.desc(), id.desc()),
+        Index("ix_products_price", price, id),
+        Index("ix_products_name", name, id),
+        Index("ix_products_category_newest", category_id, created_at.desc(), id.desc()),
+        Index("ix_products_category_price", category_id, price, id),
+        Index("ix_products_search", search, postgresql_using="gin"),
+    )
+
+
+class Variant(db.Model):
+    __tablename__ = "variants"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    price: Mapped[Decimal] = mapped_column(MONEY)
+    stock: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+    )

@@ -1,0 +1,123 @@
+"""What the catalogue API accepts and answers (CONTRACT.md: card, detail, variant, category)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app
+from marshmallow import validate
+
+from shop_common.schemas import Int64, Money, Schema, Text
+
+SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")
+ORDERINGS = ("price", "-price", "name", "-name", "-created_at")
+MAX_STOCK = 2**31 - 1
+
+
+class Attributes(ma.fields.Dict):
+    """Name -> value, both short strings (`{"material": "linen"}`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=Text(min_length=1, max_length=50),
+                         values=Text(max_length=200), validate=validate.Length(max=30), **kwargs)
+
+
+# -- answers -------------------------------------------------------------------------------------------------
+
+class CategoryRefSchema(Schema):
+    slug = ma.fields.String()
+    name = ma.fields.String()
+
+
+class CategorySchema(Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String()
+    slug = ma.fields.String()
+    description = ma.fields.String()
+    product_count = ma.fields.Integer(dump_only=True)
+
+
+class VariantSchema(Schema):
+    id = ma.fields.Integer()
+    sku = ma.fields.String()
+    label = ma.fields.String()
+    attributes = ma.fields.Dict()
+    price = ma.fields.Decimal(as_string=True)
+    stock = ma.fields.Integer()
+    in_stock = ma.fields.Function(lambda v: v.stock > 0)
+
+
+class CardSchema(Schema):
+    id = ma.fields.Integer()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    price = ma.fields.Decimal(as_string=True, metadata={"description": "the lowest price of its variants"})
+    currency = ma.fields.Function(lambda _: current_app.config["SHOP"]["CURRENCY"])
+    image = ma.fields.Function(lambda p: p.images[0] if p.images else None)
+    category = ma.fields.Nested(CategoryRefSchema)
+    in_stock = ma.fields.Function(lambda p: p.stock > 0)
+    stock = ma.fields.Integer(metadata={"description": "the sum of its variants' stock"})
+
+
+class DetailSchema(CardSchema):
+    description = ma.fields.String()
+    attributes = ma.fields.Dict()
+    images = ma.fields.List(ma.fields.String())
+    variants = ma.fields.List(ma.fields.Nested(VariantSchema))
+
+
+class PageSchema(Schema):
+    count = ma.fields.Integer()
+    next = ma.fields.String(allow_none=True)
+    previous = ma.fields.String(allow_none=True)
+    results = ma.fields.List(ma.fields.Nested(CardSchema))
+
+
+# -- queries -------------------------------------------------------------------------------------------------
+
+class ListQuerySchema(Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # a cache-buster or tracking parameter is not an error
+
+    page = Int64(strict=False, load_default=1)
+    page_size = Int64(strict=False, maximum=100, load_default=20)
+    category = Text(max_length=120, validate=[SLUG])
+    search = Text(max_length=200)
+    min_price = Money()
+    max_price = Money()
+    in_stock = ma.fields.Boolean()
+    ordering = ma.fields.String(validate=validate.OneOf(ORDERINGS),
+                                metadata={"description": "default: relevance for a search, else -created_at"})
+
+    @ma.validates_schema
+    def _price_range(self, data, **_):
+        if "min_price" in data and "max_price" in data and data["min_price"] > data["max_price"]:
+            raise ma.ValidationError("Must not be above max_price.", "min_price")
+
+
+# -- staff writes --------------------------------------------------------------------------------------------
+
+class VariantInSchema(Schema):
+    sku = Text(min_length=1, max_length=64, required=True,
+               validate=[validate.Regexp(r"^[A-Za-z0-9._\-/]+$", error="Use letters, digits and . _ - /.")])
+    label = Text(min_length=1, max_length=100, required=True)
+    attributes = Attributes(load_default=dict)
+    price = Money(required=True)
+    stock = ma.fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_STOCK))
+
+
+class ProductInSchema(Schema):
+    name = Text(min_length=1, max_length=200, required=True)
+    slug = Text(min_length=1, max_length=220, validate=[SLUG])
+    description = Text(max_length=20000, load_default="")
+    attributes = Attributes(load_default=dict)
+    images = ma.fields.List(Text(min_length=1, max_length=500), validate=validate.Length(max=20),
+                            load_default=list)
+    category = Text(max_length=120, required=True, validate=[SLUG])
+    variants = ma.fields.List(ma.fields.Nested(VariantInSchema), required=True,
+                              validate=validate.Length(min=1, max=100))
+
+
+class CategoryInSchema(Schema):
+    name = Text(min_length=1, max_length=100, required=True)
+    slug = Text(min_length=1, max_length=120, validate=[SLUG])
+    description = Text(max_length=2000, load_default="")

@@ -1,0 +1,260 @@
+"""What the catalogue does. The only module that commits.
+
+Every change to a product's variants (price, stock, a variant added or removed) recomputes the product's
+derived `price` (lowest variant price) and `stock` (sum) in the same transaction, so the list, which
+filters and sorts on those two columns, never disagrees with the detail.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from slugify import slugify
+from sqlalchemy import false, func, select, update
+from sqlalchemy.orm import selectinload
+
+from products.models import Category, Product, Variant, db
+from shop_common.db import conflicts_as_problems
+from shop_common.errors import Problem, field_problem
+
+ORDER_BY = {
+    "price": (Product.price, Product.id),
+    "-price": (Product.price.desc(), Product.id.desc()),
+    "name": (Product.name, Product.id),
+    "-name": (Product.name.desc(), Product.id.desc()),
+    "-created_at": (Product.created_at.desc(), Product.id.desc()),
+}
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+_CONFLICTS = {
+    "uq_products_slug": lambda: field_problem(409, "slug_taken", "slug", "A product has this slug already."),
+    "uq_categories_slug": lambda: field_problem(409, "slug_taken", "slug", "A category has this slug already."),
+    "uq_variants_sku": lambda: field_problem(409, "sku_taken", "sku", "A variant has this SKU already."),
+    "fk_products_category_id_categories": lambda: Problem(
+        409, "category_not_empty", "The category still has products; move or delete them first."),
+}
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+def prefix_query(text: str) -> str | None:
+    """A `to_tsquery` expression matching every word of `text` as a prefix ("lin shi" finds "linen shirt").
+
+    Only letters and digits reach the query, so no input can make it malformed. None if no word is left.
+    """
+    words = _WORD.findall(text.lower())[:10]
+    return " & ".join(f"{word}:*" for word in words) or None
+
+
+@dataclass
+class Page:
+    count: int
+    products: list[Product]
+
+
+def _conditions(query: dict[str, Any]) -> tuple[list[Any], Any]:
+    """The WHERE conditions of a list query, and the search rank (None without a search)."""
+    conditions: list[Any] = []
+    rank = None
+    if slug := query.get("category"):
+        conditions.append(Product.category_id == select(Category.id).where(Category.slug == slug)
+                          .scalar_subquery())
+    if (text := query.get("search")) is not None:
+        tsquery = prefix_query(text)
+        if tsquery is None:
+            conditions.append(false())
+        else:
+            ts = func.to_tsquery("english", tsquery)
+            conditions.append(Product.search.op("@@")(ts))
+            rank = func.ts_rank(Product.search, ts)
+    if "min_price" in query:
+        conditions.append(Product.price >= query["min_price"])
+    if "max_price" in query:
+        conditions.append(Product.price <= query["max_price"])
+    if "in_stock" in query:
+        conditions.append(Product.stock > 0 if query["in_stock"] else Product.stock == 0)
+    return conditions, rank
+
+
+def list_products(query: dict[str, Any]) -> Page:
+    """One page of the catalogue, filtered and ordered as `query` (a loaded `ListQuerySchema`) says.
+
+    Without an explicit `ordering`, a search is ordered by relevance, everything else newest first.
+    A page past the last one is 404 `page_not_found`.
+    """
+    conditions, rank = _conditions(query)
+    count = db.session.scalar(select(func.count()).select_from(Product).where(*conditions))
+    size, page = query["page_size"], query["page"]
+    if page > 1 and (page - 1) * size >= count:
+        last = max(1, -(-count // size))
+        raise Problem(404, "page_not_found", f"There is no page {page}; the last is {last}.")
+    ordering = query.get("ordering")
+    if ordering is None and rank is not None:
+        order = (rank.desc(), Product.id.desc())
+    else:
+        order = ORDER_BY[ordering or "-created_at"]
+    rows = db.session.scalars(select(Product).where(*conditions).order_by(*order)
+                              .limit(size).offset((page - 1) * size))
+    return Page(count, list(rows))
+
+
+def get_product(slug: str) -> Product:
+    product = db.session.scalar(select(Product).where(Product.slug == slug)
+                                .options(selectinload(Product.variants)))
+    if product is None:
+        raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
+    return product
+
+
+def list_categories() -> list[dict[str, Any]]:
+    """Every category with the number of its products, by name."""
+    counts = (select(Product.category_id, func.count().label("n")).group_by(Product.category_id).subquery())
+    rows = db.session.execute(select(Category, func.coalesce(counts.c.n, 0))
+                              .outerjoin(counts, counts.c.category_id == Category.id).order_by(Category.name))
+    return [{"id": c.id, "name": c.name, "slug": c.slug, "description": c.description, "product_count": n}
+            for c, n in rows]
+
+
+# -- staff writes ----------------------------------------------------------------------------------------
+
+def _writes(change):
+    """A staff change: done in one transaction, committed at the end; constraint violations become 409s."""
+
+    @wraps(change)
+    def run(*args, **kwargs):
+        with conflicts_as_problems(db, _CONFLICTS):
+            result = change(*args, **kwargs)
+            db.session.commit()
+        return result
+
+    return run
+
+
+def _category(slug: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise field_problem(422, "validation_error", "category", f"No category {slug!r}.")
+    return category
+
+
+def _free_slug(model, name: str, limit: int) -> str:
+    """A slug made from `name` that no row of `model` has yet (`linen-shirt`, `linen-shirt-2`, ...)."""
+    base = slugify(name, max_length=limit - 4) or "item"
+    taken = set(db.session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def refresh_figures(product_ids: list[int]) -> None:
+    """Recompute the derived `price` and `stock` of these products from their variants (not committed)."""
+    figures = (select(Variant.product_id, func.min(Variant.price).label("price"),
+                      func.sum(Variant.stock).label("stock"))
+               .where(Variant.product_id.in_(product_ids)).group_by(Variant.product_id).subquery())
+    db.session.execute(update(Product).where(Product.id == figures.c.product_id)
+                       .values(price=figures.c.price, stock=figures.c.stock))
+
+
+@_writes
+def create_product(data: dict[str, Any]) -> Product:
+    product = Product(name=data["name"], slug=data.get("slug") or _free_slug(Product, data["name"], 220),
+                      description=data["description"], attributes=data["attributes"], images=data["images"],
+                      category=_category(data["category"]),
+                      variants=[Variant(**variant) for variant in data["variants"]])
+    db.session.add(product)
+    db.session.flush()
+    refresh_figures([product.id])
+    return get_product(product.slug)
+
+
+@_writes
+def update_product(slug: str, changes: dict[str, Any]) -> Product:
+    product = get_product(slug)
+    if "category" in changes:
+        product.category = _category(changes.pop("category"))
+    for field, value in changes.items():
+        setattr(product, field, value)
+    return get_product(product.slug)
+
+
+@_writes
+def delete_product(slug: str) -> None:
+    db.session.delete(get_product(slug))
+
+
+def _variant(slug: str, variant_id: int) -> tuple[Product, Variant]:
+    product = get_product(slug)
+    variant = next((v for v in product.variants if v.id == variant_id), None)
+    if variant is None:
+        raise Problem(404, "variant_not_found", f"Product {slug!r} has no variant {variant_id}.")
+    return product, variant
+
+
+@_writes
+def add_variant(slug: str, data: dict[str, Any]) -> Variant:
+    product = get_product(slug)
+    variant = Variant(product=product, **data)
+    db.session.add(variant)
+    db.session.flush()
+    refresh_figures([product.id])
+    return variant
+
+
+@_writes
+def update_variant(slug: str, variant_id: int, changes: dict[str, Any]) -> Variant:
+    """Change a variant; `{"stock": n}` sets its stock."""
+    product, variant = _variant(slug, variant_id)
+    for field, value in changes.items():
+        setattr(variant, field, value)
+    db.session.flush()
+    refresh_figures([product.id])
+    return variant
+
+
+@_writes
+def delete_variant(slug: str, variant_id: int) -> None:
+    product, variant = _variant(slug, variant_id)
+    if len(product.variants) == 1:
+        raise Problem(409, "last_variant", "A product needs at least one variant; delete the product instead.")
+    db.session.delete(variant)
+    db.session.flush()
+    refresh_figures([product.id])
+
+
+def _get_category(slug: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        raise Problem(404, "category_not_found", f"No category {slug[:100]!r}.")
+    return category
+
+
+@_writes
+def create_category(data: dict[str, Any]) -> dict[str, Any]:
+    category = Category(name=data["name"], slug=data.get("slug") or _free_slug(Category, data["name"], 120),
+                        description=data["description"])
+    db.session.add(category)
+    return _category_out(category)
+
+
+@_writes
+def update_category(slug: str, changes: dict[str, Any]) -> dict[str, Any]:
+    category = _get_category(slug)
+    for field, value in changes.items():
+        setattr(category, field, value)
+    return _category_out(category)
+
+
+@_writes
+def delete_category(slug: str) -> None:
+    db.session.delete(_get_category(slug))
+
+
+def _category_out(category: Category) -> dict[str, Any]:
+    count = db.session.scalar(select(func.count()).where(Product.category_id == category.id))
+    return {"id": category.id, "name": category.name, "slug": category.slug,
+            "description": category.description, "product_count": count}
