@@ -1,13 +1,25 @@
-"""Print the README's settings table from the settings the code declares (tests/test_repo.py keeps
-the README equal to this output)."""
+"""The README's settings table, made from the settings the code declares; tests/test_repo.py keeps the
+README equal to it.
 
+    uv run python dev/settings_table.py            print the table
+    uv run python dev/settings_table.py --write    put it into README.md
+"""
+
+import sys
+from pathlib import Path
+
+from products.config import SETTINGS as PRODUCTS
 from shop_common.config import COMMON, SERVER, describe
 from users.config import SETTINGS as USERS
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+START, END = "<!-- settings:start -->\n", "<!-- settings:end -->"
 
 GROUPS = (
     ("every service", COMMON),
     ("every service, read by gunicorn (`shop_common.gunicorn_conf`)", SERVER),
     ("users", USERS),
+    ("products", PRODUCTS),
 )
 
 
@@ -20,5 +32,13 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def documented(readme: str) -> str:
+    return readme.split(START, 1)[1].split(END, 1)[0]
+
+
 if __name__ == "__main__":
-    print(table())
+    if sys.argv[1:] == ["--write"]:
+        text = README.read_text()
+        README.write_text(text.replace(START + documented(text), START + table() + "\n"))
+    else:
+        print(table())

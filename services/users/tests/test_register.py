@@ -92,7 +92,8 @@ def test_invalid_registrations_are_422_naming_the_field_and_store_nothing(client
     ('["alice"]', "application/json", 422, "validation_error"),
     ('"alice"', "application/json", 422, "validation_error"),
     ("null", "application/json", 422, "validation_error"),
-    ("username=alice", "application/x-www-form-urlencoded", 422, "validation_error"),
+    ("username=alice", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    ("{\"username\": \"alice\"}", "text/plain", 415, "unsupported_media_type"),
 ])
 def test_bodies_that_are_not_a_json_object_are_refused(client, app, data, content_type, status, code):
     response = client.post("/api/auth/register/", data=data, content_type=content_type)

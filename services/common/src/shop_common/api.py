@@ -9,6 +9,7 @@ wheel; no CDN is involved.
 from __future__ import annotations
 
 import http
+import json
 from importlib.resources import files
 
 import flask_smorest
@@ -17,6 +18,8 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Flask, jsonify, redirect, send_from_directory
 from flask_smorest.utils import prepare_response
 from swagger_ui_bundle import swagger_ui_path
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from shop_common.errors import PROBLEM_JSON, Problem, ProblemSchema
 
@@ -45,9 +48,32 @@ class Api(flask_smorest.Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+class Parser(FlaskParser):
+    """webargs' parser, made to answer every unreadable body with a 4xx instead of a 500.
+
+    JSON with a number of thousands of digits or nested a hundred thousand deep is 400 `malformed_json`
+    (Python's parser raises ValueError and RecursionError there); a body that is not JSON at all, where
+    JSON is expected, is 415.
+    """
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            if req.content_length or req.headers.get("Transfer-Encoding"):
+                raise Problem(415, "unsupported_media_type", "Send the body as application/json.")
+            return missing
+        try:
+            return super()._raw_load_json(req)
+        except (ValueError, RecursionError) as exc:
+            if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+                raise
+            raise json.JSONDecodeError(str(exc)[:100], "<body>", 0) from None
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """`flask_smorest.Blueprint` whose JSON-body views also document the 400 (malformed JSON) and 413
-    (body over the limit) answers the kit gives them."""
+    """`flask_smorest.Blueprint` with the kit's parser, whose JSON-body views also document the 400
+    (malformed JSON), 413 (body over the limit) and 415 (not JSON) answers the kit gives them."""
+
+    ARGUMENTS_PARSER = Parser()
 
     def arguments(self, schema, *, location="json", **kwargs):
         parse = super().arguments(schema, location=location, **kwargs)
@@ -58,6 +84,8 @@ class Blueprint(flask_smorest.Blueprint):
             view = parse(view)
             view = self.alt_response(400, response=http.HTTPStatus(400).name,
                                      description="malformed_json: the body is not JSON")(view)
+            view = self.alt_response(415, response=http.HTTPStatus(415).name,
+                                     description="unsupported_media_type: the body is not application/json")(view)
             return self.alt_response(413, response=http.HTTPStatus(413).name,
                                      description="payload_too_large: the body is over the limit")(view)
 
@@ -89,7 +117,9 @@ def init_api(app: Flask, title: str, description: str) -> Api:
         API_SPEC_OPTIONS={
             "info": {"description": description},
             "components": {"securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "serviceToken": {"type": "apiKey", "in": "header", "name": "X-Service-Token",
+                                 "description": "for /internal/ endpoints, between services only"}}},
         },
     )
     api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_cors import CORS
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -25,7 +26,7 @@ from shop_common.observability import (
     redis_check,
 )
 from shop_common.redis import get_redis, init_redis
-from shop_common.schemas import INT64_MAX
+from shop_common.schemas import BAD_TEXT, INT64_MAX
 
 
 class IdConverter(IntegerConverter):
@@ -39,11 +40,25 @@ def _refuse_nul() -> None:
     # Postgres cannot store NUL; no path or query value of ours may hold one.
     if "\x00" in request.path:
         raise Problem(404, "not_found", "No such resource.")
-    bad = {name: ["Must not contain NUL characters."] for name, value in request.args.items(multi=True)
+    bad = {name: [BAD_TEXT] for name, value in request.args.items(multi=True)
            if "\x00" in name or "\x00" in value}
     if bad:
         raise Problem(422, "validation_error", "The query has invalid parameters; see errors.",
                       errors={"query": bad})
+
+
+def _limit_unsized_body() -> None:
+    # MAX_CONTENT_LENGTH catches a body whose Content-Length is too large; a chunked body has none, and
+    # would otherwise be cut short silently. Read at most one byte more than the limit to know.
+    if request.content_length is not None or "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    body = request.environ["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        raise Problem(413, "payload_too_large", f"The body is over {limit} bytes.")
+    request.environ["wsgi.input"] = io.BytesIO(body)
+    request.environ["CONTENT_LENGTH"] = str(len(body))
+    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
 
 
 def service_app(
@@ -75,6 +90,7 @@ def service_app(
 
     init_request_tracking(app)
     app.before_request(_refuse_nul)
+    app.before_request(_limit_unsized_body)
     init_errors(app)
     init_db(app, db, migrations)
     init_redis(app)

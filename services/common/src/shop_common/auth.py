@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -23,6 +24,7 @@ from shop_common.config import SettingsError
 from shop_common.errors import Problem, problem
 from shop_common.keys import check_key
 from shop_common.redis import REDIS_DOWN, get_redis
+from shop_common.schemas import INT64_MAX
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +53,21 @@ def _verification_key(_header: dict, unverified: dict) -> str:
     return current_app.config["JWT_PUBLIC_KEY"]
 
 
+def _is_uuid(value: object) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def _well_formed(_header: dict, claims: dict) -> bool:
     if any(claims.get(name) is None for name in REQUIRED_CLAIMS):
         return False
     sub = claims["sub"]
-    return (isinstance(sub, str) and sub.isascii() and sub.isdigit() and claims["type"] in ("access", "refresh")
-            and isinstance(claims.get("staff", False), bool))
+    return (isinstance(sub, str) and sub.isascii() and sub.isdigit() and 0 < int(sub) <= INT64_MAX
+            and claims["type"] in ("access", "refresh") and isinstance(claims.get("staff", False), bool)
+            and _is_uuid(claims["jti"]) and _is_uuid(claims["fam"]))
 
 
 def check_claims(claims: dict, token_type: str = "access") -> None:

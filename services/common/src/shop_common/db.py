@@ -83,7 +83,7 @@ def init_db(app: Flask, db: SQLAlchemy, versions: Path) -> Migrate:
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(settings["DATABASE_URL"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings, app.name)
     db.init_app(app)
-    migrate = Migrate(app, db, directory=str(KIT_MIGRATIONS), compare_type=True)
+    migrate = Migrate(app, db, directory=str(KIT_MIGRATIONS), compare_type=True, render_as_batch=False)
 
     @migrate.configure
     def _versions(config):

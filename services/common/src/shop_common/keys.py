@@ -7,7 +7,10 @@ Production keys come from the environment (`SHOP_JWT_PRIVATE_KEY` for the users 
 
 from __future__ import annotations
 
+import os
+import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,3 +84,22 @@ def check_key(pem: str, algorithm: str, *, private: bool) -> str:
     if algorithm == "RS256" and key.key_size < 2048:
         raise ValueError("RS256 needs an RSA key of at least 2048 bits")
     return pem
+
+
+def dev_secret(directory: Path, name: str) -> str:
+    """A random development secret kept in `directory/name`, made on first use (race-safe, like the keys)."""
+    path = directory / name
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(32))
+    for _ in range(100):  # another process may be between creating the file and writing it
+        if value := path.read_text().strip():
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} stays empty")

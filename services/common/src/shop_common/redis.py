@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask, current_app
 from redis import Redis
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 from redis.retry import Retry
 
-#: what "Redis is down" looks like to callers that degrade instead of failing
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+#: what "Redis cannot serve us" looks like to callers that degrade instead of failing: down, slow, or
+#: answering errors (out of memory, read-only after a failover, ...)
+REDIS_DOWN = (RedisError, OSError)
 
 
 def make_redis(url: str, timeout: float) -> Redis:

@@ -14,16 +14,27 @@ import marshmallow as ma
 from marshmallow import validate
 
 INT64_MAX = 2**63 - 1
+BAD_TEXT = "Must be text without NUL characters or lone surrogates."
 CENT = Decimal("0.01")
 
 
-def _contains_nul(value: Any) -> bool:
+def _bad_text(value: Any) -> bool:
+    """Whether a string anywhere in `value` holds a NUL or a lone surrogate (which no database or hash
+    function can take: JSON's `"\\ud800"` decodes to one)."""
     if isinstance(value, str):
-        return "\x00" in value
+        return "\x00" in value or (not value.isascii() and _unencodable(value))
     if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+        return any(_bad_text(k) or _bad_text(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_contains_nul(v) for v in value)
+        return any(_bad_text(v) for v in value)
+    return False
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return False
 
 
@@ -35,7 +46,8 @@ def _validators(validate: Any) -> list:
 
 
 class Schema(ma.Schema):
-    """Base schema: unknown fields are errors; no string anywhere in the input may hold a NUL."""
+    """Base schema: unknown fields are errors; no string anywhere in the input may hold a NUL or a lone
+    surrogate."""
 
     class Meta:
         unknown = ma.RAISE
@@ -43,12 +55,12 @@ class Schema(ma.Schema):
     @ma.pre_load(pass_collection=True)
     def _refuse_nul(self, data: Any, **_: Any) -> Any:
         if isinstance(data, dict):
-            bad = {str(k).replace("\x00", "\\0"): ["Must not contain NUL characters."]
-                   for k, v in data.items() if _contains_nul(k) or _contains_nul(v)}
+            bad = {str(k).replace("\x00", "\\0"): [BAD_TEXT]
+                   for k, v in data.items() if _bad_text(k) or _bad_text(v)}
             if bad:
                 raise ma.ValidationError(bad)
-        elif _contains_nul(data):
-            raise ma.ValidationError("Must not contain NUL characters.")
+        elif _bad_text(data):
+            raise ma.ValidationError(BAD_TEXT)
         return data
 
 

@@ -8,7 +8,7 @@ from shop_common.app import service_app
 from users.api import BLUEPRINTS
 from users.config import SETTINGS
 from users.models import db
-from users.throttle import LoginThrottle
+from users.throttle import Throttle
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 
@@ -18,7 +18,7 @@ def create_app(overrides=None) -> Flask:
     app = service_app("users", settings=SETTINGS, overrides=overrides, db=db, migrations=MIGRATIONS,
                       blueprints=BLUEPRINTS,
                       description="Registration, login, token refresh and logout, and profiles.")
-    app.extensions["users_throttle"] = LoginThrottle(app, app.extensions["shop_redis"].connection_pool)
+    app.extensions["users_throttle"] = Throttle(app, app.extensions["shop_redis"].connection_pool)
     from users.cli import register_commands
 
     register_commands(app)

@@ -15,6 +15,7 @@ import marshmallow as ma
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from shop_common.errors import Problem
 from users.schemas import RegisterSchema
 
 
@@ -43,7 +44,10 @@ def register_commands(app: Flask) -> None:
             data = RegisterSchema().load({"username": username, "email": email, "password": password})
         except ma.ValidationError as exc:
             raise click.ClickException(f"invalid account: {exc.messages}") from None
-        user, created = service.create_staff(data)
+        try:
+            user, created = service.create_staff(data)
+        except Problem as exc:
+            raise click.ClickException(exc.detail or exc.problem_code) from None
         click.echo(f"staff account {user.username!r} (id {user.id}) {'created' if created else 'updated'}")
         if generate_password:
             click.echo(f"password: {password}")

@@ -9,8 +9,10 @@ SETTINGS = (
             required=True, secret=True, dev_default=lambda s: dev_keys(s).private_pem),
     Setting("ACCESS_TOKEN_TTL", "seconds an access token lives", "900", cast=positive_int),
     Setting("REFRESH_TOKEN_TTL", "seconds a refresh token lives", str(7 * 24 * 3600), cast=positive_int),
-    Setting("LOGIN_LIMIT_PER_ACCOUNT", "failed logins allowed per account before 429",
+    Setting("LOGIN_LIMIT_PER_ACCOUNT", "login attempts allowed per account (a success starts it afresh)",
             "5 per 15 minutes", cast=parse),
-    Setting("LOGIN_LIMIT_PER_ADDRESS", "failed logins allowed per client address before 429",
-            "30 per 15 minutes", cast=parse),
+    Setting("LOGIN_LIMIT_PER_ADDRESS", "login attempts allowed per client address", "30 per 15 minutes",
+            cast=parse),
+    Setting("REGISTER_LIMIT_PER_ADDRESS", "registrations allowed per client address", "50 per hour",
+            cast=parse),
 )

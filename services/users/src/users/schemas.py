@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -27,9 +29,22 @@ class PasswordField(Text):
         super().__init__(min_length=8, max_length=128, strip=False, load_only=True, **kwargs)
 
 
+class EmailField(ma.fields.Email):
+    """An email address in Unicode's compatibility form (NFKC): fullwidth letters are plain letters, so a
+    lookalike address is the same account."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=[validate.Length(max=254)], **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value.strip())
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class RegisterSchema(Schema):
     username = Text(min_length=3, max_length=150, required=True, validate=[USERNAME])
-    email = ma.fields.Email(required=True, validate=[validate.Length(max=254)])
+    email = EmailField(required=True)
     password = PasswordField(required=True)
     first_name = Text(max_length=150, load_default="")
     last_name = Text(max_length=150, load_default="")
@@ -64,7 +79,7 @@ class ProfileSchema(UserSchema):
 class ProfileUpdateSchema(Schema):
     """Only these can change; `id`, `username`, `date_joined` and staff flags are refused."""
 
-    email = ma.fields.Email(validate=[validate.Length(max=254)])
+    email = EmailField()
     first_name = Text(max_length=150)
     last_name = Text(max_length=150)
     phone = Text(max_length=32, validate=[PHONE])

@@ -8,6 +8,7 @@ the access tokens every service verifies.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select, update
 
-from shop_common.auth import check_claims, revoke
+from shop_common.auth import check_claims, is_revoked, revoke
 from shop_common.db import commit
 from shop_common.errors import Problem, field_problem
 from shop_common.redis import REDIS_DOWN
@@ -37,14 +38,18 @@ _UNIQUE = {"uq_users_username_lower": lambda: _taken("username"),
 
 
 def _find(field: str, value: str, exclude_id: int | None = None) -> bool:
-    query = select(User.id).where(func.lower(getattr(User, field)) == value.lower())
+    # lower() on both sides in SQL: Python's and Postgres' case folding differ for some letters
+    query = select(User.id).where(func.lower(getattr(User, field)) == func.lower(value))
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
     return db.session.execute(query).first() is not None
 
 
-def register(data: dict[str, Any], *, is_staff: bool = False) -> User:
-    """Create an account; 409 `username_taken` / `email_taken` when either exists in any case."""
+def register(data: dict[str, Any], address: str | None = None, *, is_staff: bool = False) -> User:
+    """Create an account; 409 `username_taken` / `email_taken` when either exists in any case; 429 when
+    `address` (the client's, for the API) has registered too many."""
+    if address is not None:
+        throttle().registration(address)
     for field in ("username", "email"):
         if _find(field, data[field]):
             raise _taken(field)
@@ -58,19 +63,19 @@ def register(data: dict[str, Any], *, is_staff: bool = False) -> User:
 
 def find_by_login(login: str) -> User | None:
     column = User.email if "@" in login else User.username
-    return db.session.execute(select(User).where(func.lower(column) == login.lower())).scalar_one_or_none()
+    return db.session.execute(select(User).where(func.lower(column) == func.lower(login))).scalar_one_or_none()
 
 
 def login(username: str, password: str, address: str) -> dict[str, Any]:
     """Check the credentials (username or email) and start a session; 401 or 429 otherwise."""
     user = find_by_login(username)
-    account = f"user:{user.id}" if user else f"name:{username.lower()}"
-    throttle().check(account, address)
+    # an unknown name is throttled too (by a digest: what was typed may be a password, never logged)
+    account = f"user:{user.id}" if user else "name:" + hashlib.sha256(username.lower().encode()).hexdigest()
+    throttle().login_attempt(account, address)
     if not (verify_password(user.password_hash if user else None, password) and user.is_active):
-        throttle().failed(account, address)
-        log.info("login failed", extra={"account": account})
+        log.info("login failed", extra={"user_id": user.id if user else None})
         raise Problem(401, "invalid_credentials", "Wrong username or password.")
-    throttle().succeeded(account)
+    throttle().login_succeeded(account)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     pair = _issue(user, family=uuid.uuid4())
@@ -92,8 +97,9 @@ def _issue(user: User, family: uuid.UUID) -> dict[str, Any]:
     return {"access": access, "refresh": refresh, "token_type": "Bearer", "expires_in": s["ACCESS_TOKEN_TTL"]}
 
 
-def _refresh_claims(token: str) -> dict[str, Any]:
-    claims = decode_token(token)  # signature, algorithm, issuer, audience, expiry: PyJWT errors are 401s
+def _refresh_claims(token: str, *, allow_expired: bool = False) -> dict[str, Any]:
+    # signature, algorithm, issuer, audience and (unless allowed) expiry: PyJWT's errors are 401s
+    claims = decode_token(token, allow_expired=allow_expired)
     check_claims(claims, token_type="refresh")
     return claims
 
@@ -110,6 +116,8 @@ def _revoke_family(family: uuid.UUID) -> None:
 def refresh(token: str) -> dict[str, Any]:
     """Exchange a refresh token for a new pair; reuse of an old one revokes its family (401)."""
     claims = _refresh_claims(token)
+    if is_revoked(claims):
+        raise Problem(401, "token_revoked", "This session has ended; log in again.")
     row = db.session.get(RefreshToken, uuid.UUID(claims["jti"]), with_for_update=True)
     if row is None or str(row.user_id) != claims["sub"]:
         raise Problem(401, "invalid_token", "Unknown refresh token.")
@@ -134,14 +142,16 @@ def refresh(token: str) -> dict[str, Any]:
 
 
 def logout(access_claims: dict[str, Any], refresh_token: str) -> None:
-    """End the session: the refresh token's family and the access token are revoked at once."""
-    claims = _refresh_claims(refresh_token)
-    if claims["sub"] != access_claims["sub"]:
-        raise Problem(401, "invalid_token", "The refresh token belongs to another user.")
-    family = uuid.UUID(claims["fam"])
+    """End the session: the refresh token's family and the access token are revoked at once.
+
+    Both tokens must be of the same session (an expired refresh token still counts: it identifies it).
+    """
+    claims = _refresh_claims(refresh_token, allow_expired=True)
+    if (claims["sub"], claims["fam"]) != (access_claims["sub"], access_claims["fam"]):
+        raise Problem(401, "invalid_token", "The refresh token belongs to another session.")
     try:
-        _revoke_family(family)
-        revoke(jti=access_claims["jti"], family=access_claims["fam"], until=access_claims["exp"])
+        _revoke_family(uuid.UUID(claims["fam"]))
+        revoke(jti=access_claims["jti"], until=access_claims["exp"])
     except REDIS_DOWN:
         db.session.commit()  # the refresh tokens at least are dead; say the rest could not be done
         raise Problem(503, "revocation_unavailable",
@@ -176,6 +186,8 @@ def create_staff(data: dict[str, Any]) -> tuple[User, bool]:
     existing = find_by_login(data["username"])
     if existing is None:
         return register(data, is_staff=True), True
+    if existing.email.lower() != data["email"].lower():
+        raise Problem(409, "email_mismatch", f"{existing.username!r} exists with another email; nothing changed.")
     existing.is_staff = True
     existing.password_hash = hash_password(data["password"])
     db.session.commit()

@@ -1,7 +1,10 @@
-"""Login throttling in Redis (the `limits` library's moving windows), per account and per client address.
+"""Throttling in Redis with the `limits` library's moving windows: logins per account and per client
+address, registrations per client address.
 
-Only failures count. A throttled login is refused before the password is even checked, with 429 and
-`Retry-After`. If Redis is down, throttling degrades open: logins still work, and the outage is logged.
+Every attempt is counted before it is tried, with one atomic step per limit, so parallel attempts
+cannot slip past the limit together; a successful login forgets its account's count. A throttled attempt
+is refused before the password is even checked, with 429 and `Retry-After`. If Redis cannot be used,
+throttling degrades open: logins and registrations still work, and that is logged.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import math
 import time
 
 from flask import Flask, current_app
+from limits import RateLimitItem
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
@@ -19,44 +23,44 @@ from shop_common.redis import REDIS_DOWN
 
 log = logging.getLogger(__name__)
 
+Check = tuple[RateLimitItem, str, str]  # the limit, what is limited ("account", "address"), its key
 
-class LoginThrottle:
+
+class Throttle:
     def __init__(self, app: Flask, redis_pool):
         s = app.config["SHOP"]
         self.per_account = s["LOGIN_LIMIT_PER_ACCOUNT"]
         self.per_address = s["LOGIN_LIMIT_PER_ADDRESS"]
-        storage = RedisStorage("redis://", connection_pool=redis_pool, key_prefix="shop:login")
+        self.registrations = s["REGISTER_LIMIT_PER_ADDRESS"]
+        storage = RedisStorage("redis://", connection_pool=redis_pool, key_prefix="shop:throttle")
         self.limiter = MovingWindowRateLimiter(storage)
 
-    def _checks(self, account: str, address: str):
-        return ((self.per_account, "account", account), (self.per_address, "address", address))
-
-    def check(self, account: str, address: str) -> None:
-        """Raise 429 `login_throttled` if either the account or the address has failed too often."""
+    def _take(self, code: str, what: str, checks: list[Check]) -> None:
         try:
-            for item, kind, key in self._checks(account, address):
-                if not self.limiter.test(item, kind, key):
-                    reset = self.limiter.get_window_stats(item, kind, key).reset_time
+            for item, kind, key in checks:
+                if not self.limiter.hit(item, code, kind, key):
+                    reset = self.limiter.get_window_stats(item, code, kind, key).reset_time
                     wait = max(1, math.ceil(reset - time.time()))
-                    raise Problem(429, "login_throttled",
-                                  f"Too many failed logins for this {kind}; try again in {wait} s.",
+                    raise Problem(429, code, f"Too many {what} from this {kind}; try again in {wait} s.",
                                   headers={"Retry-After": str(wait)})
         except REDIS_DOWN:
-            log.warning("login throttling skipped: Redis unreachable")
+            log.warning("%s: throttling skipped, Redis unusable", code)
 
-    def failed(self, account: str, address: str) -> None:
+    def login_attempt(self, account: str, address: str) -> None:
+        """Count a login attempt; 429 `login_throttled` when the account or the address has no more."""
+        self._take("login_throttled", "login attempts",
+                   [(self.per_account, "account", account), (self.per_address, "address", address)])
+
+    def login_succeeded(self, account: str) -> None:
         try:
-            for item, kind, key in self._checks(account, address):
-                self.limiter.hit(item, kind, key)
+            self.limiter.clear(self.per_account, "login_throttled", "account", account)
         except REDIS_DOWN:
-            log.warning("failed login not counted: Redis unreachable")
+            log.warning("login_throttled: account count not cleared, Redis unusable")
 
-    def succeeded(self, account: str) -> None:
-        try:
-            self.limiter.clear(self.per_account, "account", account)
-        except REDIS_DOWN:
-            log.warning("login throttle not cleared: Redis unreachable")
+    def registration(self, address: str) -> None:
+        """Count a registration; 429 `registration_throttled` when the address has no more."""
+        self._take("registration_throttled", "registrations", [(self.registrations, "address", address)])
 
 
-def throttle() -> LoginThrottle:
+def throttle() -> Throttle:
     return current_app.extensions["users_throttle"]

@@ -17,9 +17,10 @@ class Register(MethodView):
     @blp.arguments(RegisterSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, response="CONFLICT", description="username_taken or email_taken")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS", description="registration_throttled, with Retry-After")
     def post(self, data):
         """Create an account."""
-        return service.register(data)
+        return service.register(data, request.remote_addr or "unknown")
 
 
 @blp.route("/login/")
