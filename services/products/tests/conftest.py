@@ -4,10 +4,18 @@ import pytest
 
 from products import create_app
 
+SERVICE_TOKEN = "test-service-token"
+
 
 @pytest.fixture(scope="session")
 def app(shop_app):
-    return shop_app(create_app)
+    return shop_app(create_app, SERVICE_TOKEN=SERVICE_TOKEN)
+
+
+@pytest.fixture
+def service():
+    """The headers another service sends to /internal/."""
+    return {"X-Service-Token": SERVICE_TOKEN}
 
 
 @pytest.fixture

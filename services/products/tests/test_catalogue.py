@@ -137,3 +137,15 @@ def test_categories_come_with_their_product_counts(client, shop, category):
         {"id": 1, "name": "Shirts", "slug": "shirts", "description": "", "product_count": 3},
         {"id": 2, "name": "Shoes", "slug": "shoes", "description": "For your feet", "product_count": 2},
     ]
+
+
+def test_the_openapi_document_is_valid_and_hides_nothing(client):
+    from openapi_spec_validator import validate
+
+    spec = client.get("/openapi.json").get_json()
+    validate(spec)
+    assert {"/api/products/", "/api/products/{slug}/", "/api/products/{slug}/variants/",
+            "/api/products/{slug}/variants/{variant_id}/", "/api/categories/", "/api/categories/{slug}/",
+            "/internal/stock/", "/internal/reservations/"} <= set(spec["paths"])
+    assert spec["paths"]["/internal/reservations/"]["post"]["security"] == [{"serviceToken": []}]
+    assert spec["paths"]["/api/products/"]["post"]["security"] == [{"bearerAuth": []}]

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import http
 import json
+from decimal import Decimal
 from importlib.resources import files
 
 import flask_smorest
+import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask, jsonify, redirect, send_from_directory
@@ -107,6 +109,14 @@ def schema_name(schema) -> str:
     return name
 
 
+def _numeric_bounds(_converter, field, ret: dict, **_: object) -> dict:
+    # apispec writes bounds the way the field writes values: a money field's as strings; OpenAPI wants numbers
+    if not isinstance(field, ma.fields.Decimal):
+        return {}
+    bounds = {k: Decimal(v) for k, v in ret.items() if k in ("minimum", "maximum")}
+    return {k: int(v) if v == int(v) else float(v) for k, v in bounds.items()}
+
+
 def init_api(app: Flask, title: str, description: str) -> Api:
     app.config.update(
         API_TITLE=title,
@@ -123,6 +133,7 @@ def init_api(app: Flask, title: str, description: str) -> Api:
         },
     )
     api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+    api.ma_plugin.converter.add_attribute_function(_numeric_bounds)
     app.register_blueprint(_docs_blueprint(api))
     return api
 

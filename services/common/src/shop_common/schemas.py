@@ -98,9 +98,10 @@ class Money(ma.fields.Decimal):
     refused, since it may already have lost the amount it meant.
     """
 
-    def __init__(self, *, maximum: Decimal = Decimal("9999999999.99"), **kwargs: Any):
+    def __init__(self, *, maximum: int = 9_999_999_999, **kwargs: Any):
         validators = _validators(kwargs.pop("validate", None))
-        validators.insert(0, validate.Range(min=Decimal(0), max=maximum))
+        # whole numbers as bounds, so the OpenAPI document shows numbers (a Decimal would be a string there)
+        validators.insert(0, validate.Range(min=0, max=maximum))
         super().__init__(as_string=True, allow_nan=False, validate=validators, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:

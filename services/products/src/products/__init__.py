@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from products.api import BLUEPRINTS
+from products.cli import register_commands
 from products.config import SETTINGS
 from products.models import db
 from shop_common.app import service_app
@@ -14,6 +15,8 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 
 def create_app(overrides=None) -> Flask:
     """Build the products app; `overrides` (typed values keyed without `SHOP_`) win over the environment."""
-    return service_app("products", settings=SETTINGS, overrides=overrides, db=db, migrations=MIGRATIONS,
-                       blueprints=BLUEPRINTS,
-                       description="The catalogue: categories, products, variants and stock.")
+    app = service_app("products", settings=SETTINGS, overrides=overrides, db=db, migrations=MIGRATIONS,
+                      blueprints=BLUEPRINTS,
+                      description="The catalogue: categories, products, variants and stock.")
+    register_commands(app)
+    return app

@@ -100,3 +100,45 @@ class Variant(db.Model):
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price >= 0", name="price_not_negative"),
     )
+
+
+class Reservation(db.Model):
+    """Stock set aside under a caller's key (an order's), all lines or none.
+
+    `held` reservations expire at `expires_at` and give their stock back unless confirmed first;
+    `released` and `expired` ones have given it back. A release of an unknown key leaves a `released`
+    row without lines, so a reserve that arrives after its own release cannot take stock any more.
+    """
+
+    __tablename__ = "reservations"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(10))
+    fingerprint: Mapped[str] = mapped_column(String(64), server_default="")
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    lines: Mapped[list[ReservationLine]] = relationship(order_by="ReservationLine.variant_id",
+                                                        cascade="all, delete-orphan", lazy="selectin")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('held', 'confirmed', 'released', 'expired')", name="known_status"),
+        Index("ix_reservations_held_until", expires_at, postgresql_where="status = 'held'"),
+    )
+
+
+class ReservationLine(db.Model):
+    __tablename__ = "reservation_lines"
+
+    reservation_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("reservations.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    variant_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("variants.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(MONEY)
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
 from marshmallow import validate
 
 from shop_common.schemas import Int64, Money, Schema, Text
@@ -36,25 +35,27 @@ class CategorySchema(Schema):
     product_count = ma.fields.Integer(dump_only=True)
 
 
+# Answers are made as dicts by products.catalogue (cached as they are); these schemas document them.
+
 class VariantSchema(Schema):
     id = ma.fields.Integer()
     sku = ma.fields.String()
     label = ma.fields.String()
-    attributes = ma.fields.Dict()
-    price = ma.fields.Decimal(as_string=True)
+    attributes = ma.fields.Dict(metadata={"example": {"size": "M", "color": "navy"}})
+    price = ma.fields.String(metadata={"example": "39.90"})
     stock = ma.fields.Integer()
-    in_stock = ma.fields.Function(lambda v: v.stock > 0)
+    in_stock = ma.fields.Boolean()
 
 
 class CardSchema(Schema):
     id = ma.fields.Integer()
     slug = ma.fields.String()
     name = ma.fields.String()
-    price = ma.fields.Decimal(as_string=True, metadata={"description": "the lowest price of its variants"})
-    currency = ma.fields.Function(lambda _: current_app.config["SHOP"]["CURRENCY"])
-    image = ma.fields.Function(lambda p: p.images[0] if p.images else None)
+    price = ma.fields.String(metadata={"description": "the lowest price of its variants", "example": "39.90"})
+    currency = ma.fields.String(metadata={"example": "USD"})
+    image = ma.fields.String(allow_none=True)
     category = ma.fields.Nested(CategoryRefSchema)
-    in_stock = ma.fields.Function(lambda p: p.stock > 0)
+    in_stock = ma.fields.Boolean()
     stock = ma.fields.Integer(metadata={"description": "the sum of its variants' stock"})
 
 
@@ -121,3 +122,50 @@ class CategoryInSchema(Schema):
     name = Text(min_length=1, max_length=100, required=True)
     slug = Text(min_length=1, max_length=120, validate=[SLUG])
     description = Text(max_length=2000, load_default="")
+
+
+# -- internal (other services) ---------------------------------------------------------------------------
+
+class StockQuerySchema(Schema):
+    variant_ids = ma.fields.List(Int64(), load_default=list, validate=validate.Length(max=200))
+    product_ids = ma.fields.List(Int64(), load_default=list, validate=validate.Length(max=200))
+
+
+class StockVariantSchema(VariantSchema):
+    product_id = ma.fields.Integer()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    image = ma.fields.String(allow_none=True)
+
+
+class StockSchema(Schema):
+    variants = ma.fields.List(ma.fields.Nested(StockVariantSchema))
+
+
+KEY = validate.Regexp(r"^[A-Za-z0-9._:\-]{1,100}$", error="Use 1 to 100 letters, digits and . _ : -.")
+
+
+class ReservationLineInSchema(Schema):
+    variant_id = Int64(required=True)
+    quantity = ma.fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=10_000))
+
+
+class ReserveSchema(Schema):
+    key = ma.fields.String(required=True, validate=KEY)
+    lines = ma.fields.List(ma.fields.Nested(ReservationLineInSchema), required=True,
+                           validate=validate.Length(min=1, max=100))
+    ttl_seconds = ma.fields.Integer(strict=True, load_default=900, validate=validate.Range(min=10, max=86_400))
+
+
+class ReservationLineSchema(Schema):
+    variant_id = ma.fields.Integer()
+    product_id = ma.fields.Integer()
+    quantity = ma.fields.Integer()
+    unit_price = ma.fields.Decimal(as_string=True)
+
+
+class ReservationSchema(Schema):
+    key = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "held, confirmed, released or expired"})
+    expires_at = ma.fields.DateTime(allow_none=True)
+    lines = ma.fields.List(ma.fields.Nested(ReservationLineSchema))

@@ -8,14 +8,15 @@ filters and sorts on those two columns, never disagrees with the detail.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from flask import g
 from slugify import slugify
 from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import selectinload
 
+from products import cache
 from products.models import Category, Product, Variant, db
 from shop_common.db import conflicts_as_problems
 from shop_common.errors import Problem, field_problem
@@ -49,13 +50,7 @@ def prefix_query(text: str) -> str | None:
     return " & ".join(f"{word}:*" for word in words) or None
 
 
-@dataclass
-class Page:
-    count: int
-    products: list[Product]
-
-
-def _conditions(query: dict[str, Any]) -> tuple[list[Any], Any]:
+def conditions(query: dict[str, Any]) -> tuple[list[Any], Any]:
     """The WHERE conditions of a list query, and the search rank (None without a search)."""
     conditions: list[Any] = []
     rank = None
@@ -79,58 +74,39 @@ def _conditions(query: dict[str, Any]) -> tuple[list[Any], Any]:
     return conditions, rank
 
 
-def list_products(query: dict[str, Any]) -> Page:
-    """One page of the catalogue, filtered and ordered as `query` (a loaded `ListQuerySchema`) says.
-
-    Without an explicit `ordering`, a search is ordered by relevance, everything else newest first.
-    A page past the last one is 404 `page_not_found`.
-    """
-    conditions, rank = _conditions(query)
-    count = db.session.scalar(select(func.count()).select_from(Product).where(*conditions))
-    size, page = query["page_size"], query["page"]
-    if page > 1 and (page - 1) * size >= count:
-        last = max(1, -(-count // size))
-        raise Problem(404, "page_not_found", f"There is no page {page}; the last is {last}.")
-    ordering = query.get("ordering")
-    if ordering is None and rank is not None:
-        order = (rank.desc(), Product.id.desc())
-    else:
-        order = ORDER_BY[ordering or "-created_at"]
-    rows = db.session.scalars(select(Product).where(*conditions).order_by(*order)
-                              .limit(size).offset((page - 1) * size))
-    return Page(count, list(rows))
-
-
-def get_product(slug: str) -> Product:
-    product = db.session.scalar(select(Product).where(Product.slug == slug)
-                                .options(selectinload(Product.variants)))
+def get_product(slug: str, *, lock: bool = False) -> Product:
+    """The product with this slug and its variants; 404 `product_not_found`. `lock` takes its row lock
+    first, as every stock writer does (see stock.py)."""
+    query = select(Product).where(Product.slug == slug).options(selectinload(Product.variants))
+    product = db.session.scalar(query.with_for_update(of=Product) if lock else query)
     if product is None:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
     return product
 
 
-def list_categories() -> list[dict[str, Any]]:
-    """Every category with the number of its products, by name."""
-    counts = (select(Product.category_id, func.count().label("n")).group_by(Product.category_id).subquery())
-    rows = db.session.execute(select(Category, func.coalesce(counts.c.n, 0))
-                              .outerjoin(counts, counts.c.category_id == Category.id).order_by(Category.name))
-    return [{"id": c.id, "name": c.name, "slug": c.slug, "description": c.description, "product_count": n}
-            for c, n in rows]
-
-
 # -- staff writes ----------------------------------------------------------------------------------------
 
 def _writes(change):
-    """A staff change: done in one transaction, committed at the end; constraint violations become 409s."""
+    """A staff change: one transaction, committed at the end, constraint violations as 409s; then the
+    products it `_touched` are made stale in the cache."""
 
     @wraps(change)
     def run(*args, **kwargs):
+        g.touched_products, g.touched_slugs = set(), set()
         with conflicts_as_problems(db, _CONFLICTS):
             result = change(*args, **kwargs)
             db.session.commit()
+        cache.changed(g.touched_products, listing=True, slugs=g.touched_slugs)
         return result
 
     return run
+
+
+def _touched(product: Product | None = None, *slugs: str) -> None:
+    if product is not None:
+        g.touched_products.add(product.id)
+        g.touched_slugs.add(product.slug)
+    g.touched_slugs.update(slugs)
 
 
 def _category(slug: str) -> Category:
@@ -169,26 +145,31 @@ def create_product(data: dict[str, Any]) -> Product:
     db.session.add(product)
     db.session.flush()
     refresh_figures([product.id])
-    return get_product(product.slug)
+    _touched(product)
+    return product
 
 
 @_writes
 def update_product(slug: str, changes: dict[str, Any]) -> Product:
-    product = get_product(slug)
+    product = get_product(slug, lock=True)
     if "category" in changes:
         product.category = _category(changes.pop("category"))
     for field, value in changes.items():
         setattr(product, field, value)
-    return get_product(product.slug)
+    _touched(product, slug)
+    return product
 
 
 @_writes
 def delete_product(slug: str) -> None:
-    db.session.delete(get_product(slug))
+    product = get_product(slug, lock=True)
+    _touched(product)
+    db.session.delete(product)
 
 
 def _variant(slug: str, variant_id: int) -> tuple[Product, Variant]:
-    product = get_product(slug)
+    product = get_product(slug, lock=True)
+    _touched(product)
     variant = next((v for v in product.variants if v.id == variant_id), None)
     if variant is None:
         raise Problem(404, "variant_not_found", f"Product {slug!r} has no variant {variant_id}.")
@@ -197,7 +178,8 @@ def _variant(slug: str, variant_id: int) -> tuple[Product, Variant]:
 
 @_writes
 def add_variant(slug: str, data: dict[str, Any]) -> Variant:
-    product = get_product(slug)
+    product = get_product(slug, lock=True)
+    _touched(product)
     variant = Variant(product=product, **data)
     db.session.add(variant)
     db.session.flush()

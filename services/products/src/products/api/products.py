@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from flask import request
 from flask.views import MethodView
 
-from products import service
+from products import catalogue, service
 from products.schemas import (
     DetailSchema,
     ListQuerySchema,
@@ -33,13 +33,13 @@ class Products(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="page_not_found: past the last page")
     def get(self, query):
         """A page of products, filtered, searched and ordered; the envelope links the pages around it."""
-        page = service.list_products(query)
+        count, cards = catalogue.page(query)
         number, size = query["page"], query["page_size"]
         return {
-            "count": page.count,
-            "next": _page_url(number + 1) if number * size < page.count else None,
+            "count": count,
+            "next": _page_url(number + 1) if number * size < count else None,
             "previous": _page_url(number - 1) if number > 1 else None,
-            "results": page.products,
+            "results": cards,
         }
 
     @authenticated(blp, staff=True)
@@ -48,7 +48,7 @@ class Products(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="slug_taken or sku_taken")
     def post(self, data):
         """Staff: add a product with its variants (at least one)."""
-        return service.create_product(data)
+        return catalogue.detail(service.create_product(data))
 
 
 @blp.route("/<slug>/")
@@ -57,7 +57,7 @@ class Product(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     def get(self, slug):
         """A product with its variants."""
-        return service.get_product(slug)
+        return catalogue.product(slug)
 
     @authenticated(blp, staff=True)
     @blp.arguments(ProductInSchema(partial=True, exclude=("variants",)))
@@ -66,7 +66,7 @@ class Product(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def patch(self, changes, slug):
         """Staff: change a product (its variants have their own resource)."""
-        return service.update_product(slug, changes)
+        return catalogue.detail(service.update_product(slug, changes))
 
     @authenticated(blp, staff=True)
     @blp.response(204)
@@ -85,7 +85,7 @@ class Variants(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def post(self, data, slug):
         """Staff: add a variant to a product."""
-        return service.add_variant(slug, data)
+        return catalogue.variant(service.add_variant(slug, data))
 
 
 @blp.route("/<slug>/variants/<id:variant_id>/")
@@ -97,7 +97,7 @@ class Variant(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def patch(self, changes, slug, variant_id):
         """Staff: change a variant; `{"stock": n}` sets its stock."""
-        return service.update_variant(slug, variant_id, changes)
+        return catalogue.variant(service.update_variant(slug, variant_id, changes))
 
     @authenticated(blp, staff=True)
     @blp.response(204)

@@ -1,0 +1,67 @@
+"""What the catalogue keeps in Redis, and how a change makes it stale.
+
+Keys carry versions instead of being deleted, so a reader that computed from the database just before
+a write can never store its old answer under a key that is read afterwards:
+
+- `list:{L}:-:{q}` and `list:{L}:{S}:{q}` (queries filtering on `in_stock`), where `L` is bumped by
+  every staff change (what lists contain, how they sort, what cards say) and `S` by every stock change;
+- `card:{L}:{id}:{v}` and `detail:{L}:{id}:{v}`, where `v` is the product's own counter, bumped by every
+  change to it, its stock included;
+- `categories:{L}`; and `slug:{slug}` -> id, dropped when a slug starts or stops leading somewhere.
+
+A stock change therefore costs one counter per product and one for in-stock lists; lists that do not
+filter on stock stay cached through any number of checkouts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+
+from shop_common.cache import forget
+from shop_common.redis import REDIS_DOWN, get_redis
+
+PREFIX = "shop:products:"
+LISTING = PREFIX + "v:listing"
+STOCK = PREFIX + "v:stock"
+
+
+def product_version(product_id: int) -> str:
+    return f"{PREFIX}v:product:{product_id}"
+
+
+def slug_key(slug: str) -> str:
+    return f"{PREFIX}slug:{slug}"
+
+
+def ttl() -> int:
+    return current_app.config["SHOP"]["CACHE_TTL"]
+
+
+def versions(*counters: str) -> list[int]:
+    """The current values of these counters, 0 for unset ones, all 0 if Redis cannot be used."""
+    try:
+        return [int(v or 0) for v in get_redis().mget(counters)]
+    except REDIS_DOWN:
+        return [0] * len(counters)
+
+
+def changed(product_ids: Iterable[int], *, listing: bool = False, stock: bool = True,
+            slugs: Iterable[str] = ()) -> None:
+    """Call after committing a change to these products (`listing`: one that moves them in lists or
+    categories; `slugs`: slugs that no longer lead where they did)."""
+    counters = [product_version(p) for p in product_ids]
+    if listing:
+        counters.append(LISTING)
+    if stock:
+        counters.append(STOCK)
+    forget([slug_key(s) for s in slugs], counters)
+    try:  # a product's counter need only outlive what was cached under its older values
+        pipe = get_redis().pipeline(transaction=False)
+        for counter in counters:
+            if counter not in (LISTING, STOCK):
+                pipe.expire(counter, 4 * ttl())
+        pipe.execute()
+    except REDIS_DOWN:
+        pass

@@ -1,0 +1,116 @@
+"""Reading the catalogue, through the cache: a page, a product, the categories.
+
+Answers are plain dicts in the shapes of CONTRACT.md, made here once (`card`, `detail`) whether they
+come from Postgres or from Redis, so the answer with and without the cache is the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from products import cache
+from products.models import Category, Product, Variant, db
+from products.service import ORDER_BY, conditions
+from shop_common.cache import cached, get_many, set_many
+from shop_common.errors import Problem
+
+
+def card(product: Product) -> dict[str, Any]:
+    return {"id": product.id, "slug": product.slug, "name": product.name, "price": str(product.price),
+            "currency": current_app.config["SHOP"]["CURRENCY"],
+            "image": product.images[0] if product.images else None,
+            "category": {"slug": product.category.slug, "name": product.category.name},
+            "in_stock": product.stock > 0, "stock": product.stock}
+
+
+def variant(v: Variant) -> dict[str, Any]:
+    return {"id": v.id, "sku": v.sku, "label": v.label, "attributes": v.attributes, "price": str(v.price),
+            "stock": v.stock, "in_stock": v.stock > 0}
+
+
+def detail(product: Product) -> dict[str, Any]:
+    return {**card(product), "description": product.description, "attributes": product.attributes,
+            "images": product.images, "variants": [variant(v) for v in product.variants]}
+
+
+def _query_key(query: dict[str, Any]) -> str:
+    listing, stock = cache.versions(cache.LISTING, cache.STOCK)
+    normal = json.dumps(query, sort_keys=True, default=str)
+    digest = hashlib.sha256(normal.encode()).hexdigest()[:32]
+    return f"{cache.PREFIX}list:{listing}:{stock if 'in_stock' in query else '-'}:{digest}"
+
+
+def _ids_and_count(query: dict[str, Any]) -> dict[str, Any]:
+    where, rank = conditions(query)
+    count = db.session.scalar(select(func.count()).select_from(Product).where(*where))
+    size, page = query["page_size"], query["page"]
+    if (page - 1) * size >= count:  # past the end (and an offset beyond BIGINT would be an error)
+        return {"count": count, "ids": []}
+    ordering = query.get("ordering")
+    order = (rank.desc(), Product.id.desc()) if ordering is None and rank is not None else \
+        ORDER_BY[ordering or "-created_at"]
+    ids = list(db.session.scalars(select(Product.id).where(*where).order_by(*order)
+                                  .limit(size).offset((page - 1) * size)))
+    return {"count": count, "ids": ids}
+
+
+def cards(ids: list[int]) -> list[dict[str, Any]]:
+    """The cards of these products, in this order: from the cache, the missing ones from one query."""
+    listing, *versions = cache.versions(cache.LISTING, *(cache.product_version(i) for i in ids))
+    keys = [f"{cache.PREFIX}card:{listing}:{i}:{v}" for i, v in zip(ids, versions, strict=True)]
+    found = dict(zip(ids, get_many(keys), strict=True))
+    missing = [i for i, hit in found.items() if hit is None]
+    if missing:
+        made = {p.id: card(p) for p in db.session.scalars(select(Product).where(Product.id.in_(missing)))}
+        found.update(made)
+        set_many({key: made[i] for i, key in zip(ids, keys, strict=True) if i in made}, cache.ttl())
+    return [found[i] for i in ids if found.get(i) is not None]
+
+
+def page(query: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """The count of matching products and this page's cards; 404 `page_not_found` past the last page."""
+    listed = cached(_query_key(query), cache.ttl(), lambda: _ids_and_count(query))
+    size, number = query["page_size"], query["page"]
+    if number > 1 and (number - 1) * size >= listed["count"]:
+        last = max(1, -(-listed["count"] // size))
+        raise Problem(404, "page_not_found", f"There is no page {number}; the last is {last}.")
+    return listed["count"], cards(listed["ids"])
+
+
+def product(slug: str) -> dict[str, Any]:
+    """A product's detail by slug; 404 `product_not_found`."""
+    product_id = cached(cache.slug_key(slug), cache.ttl(), lambda: db.session.scalar(
+        select(Product.id).where(Product.slug == slug)))
+    if product_id is None:
+        raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
+    listing, version = cache.versions(cache.LISTING, cache.product_version(product_id))
+
+    def load() -> dict[str, Any] | None:
+        found = db.session.scalar(select(Product).where(Product.id == product_id)
+                                  .options(selectinload(Product.variants)))
+        return None if found is None else detail(found)
+
+    answer = cached(f"{cache.PREFIX}detail:{listing}:{product_id}:{version}", cache.ttl(), load)
+    if answer is None or answer["slug"] != slug:  # deleted or renamed since the slug was looked up
+        raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
+    return answer
+
+
+def categories() -> list[dict[str, Any]]:
+    """Every category with the number of its products, by name."""
+    (listing,) = cache.versions(cache.LISTING)
+
+    def load() -> list[dict[str, Any]]:
+        counts = select(Product.category_id, func.count().label("n")).group_by(Product.category_id).subquery()
+        rows = db.session.execute(select(Category, func.coalesce(counts.c.n, 0))
+                                  .outerjoin(counts, counts.c.category_id == Category.id).order_by(Category.name))
+        return [{"id": c.id, "name": c.name, "slug": c.slug, "description": c.description, "product_count": n}
+                for c, n in rows]
+
+    return cached(f"{cache.PREFIX}categories:{listing}", cache.ttl(), load)

@@ -1,0 +1,178 @@
+"""Stock for other services: availability in bulk, and reservations that never oversell.
+
+A reservation takes every line or none. Each line is a conditional update (`stock = stock - q WHERE
+stock >= q`), so no interleaving of any number of concurrent reservations can take more than there is.
+Every writer (reservations, releases, expiry, staff) locks the products it touches first, in id order,
+and then their variants in id order, so concurrent writers never deadlock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from products.cache import changed
+from products.models import Product, Reservation, ReservationLine, Variant, db
+from products.service import refresh_figures
+from shop_common.errors import Problem
+
+
+def availability(variant_ids: Iterable[int] = (), product_ids: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """The named variants and every variant of the named products, with what a cart shows of them.
+
+    Unknown ids are simply absent from the answer.
+    """
+    rows = db.session.execute(
+        select(Variant, Product).join(Product, Product.id == Variant.product_id)
+        .where(or_(Variant.id.in_(list(variant_ids)), Variant.product_id.in_(list(product_ids))))
+        .order_by(Variant.id))
+    return [{"id": v.id, "product_id": p.id, "slug": p.slug, "name": p.name, "label": v.label, "sku": v.sku,
+             "attributes": v.attributes, "price": v.price, "stock": v.stock, "in_stock": v.stock > 0,
+             "image": p.images[0] if p.images else None}
+            for v, p in rows]
+
+
+def lock_products(product_ids: Iterable[int]) -> None:
+    """Lock these products' rows in id order: the first step of every stock change."""
+    db.session.execute(select(Product.id).where(Product.id.in_(sorted(set(product_ids))))
+                       .order_by(Product.id).with_for_update())
+
+
+def _fingerprint(lines: dict[int, int]) -> str:
+    return hashlib.sha256(";".join(f"{v}:{q}" for v, q in sorted(lines.items())).encode()).hexdigest()
+
+
+def _lines(raw: list[dict[str, int]]) -> dict[int, int]:
+    lines: dict[int, int] = {}
+    for line in raw:  # the same variant twice is one line of the summed quantity
+        lines[line["variant_id"]] = lines.get(line["variant_id"], 0) + line["quantity"]
+    return lines
+
+
+def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reservation, bool]:
+    """Reserve every line under `key` for `ttl` seconds, or nothing; return it and whether it is new.
+
+    The same key with the same lines answers the first reservation again; with other lines it is 422
+    `idempotency_key_reused`; after a release, 409 `reservation_released`. Short lines are 409
+    `insufficient_stock` naming what is left; unknown variants 404 `variant_not_found`.
+    """
+    expire_due()
+    lines = _lines(raw_lines)
+    fingerprint = _fingerprint(lines)
+    inserted = db.session.scalar(
+        insert(Reservation).values(key=key, status="held", fingerprint=fingerprint,
+                                   expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
+        .on_conflict_do_nothing(index_elements=["key"]).returning(Reservation.id))
+    if inserted is None:  # the key was used before (a concurrent first use has committed by now)
+        db.session.rollback()
+        existing = db.session.scalar(select(Reservation).where(Reservation.key == key))
+        if existing.fingerprint != fingerprint and existing.lines:
+            raise Problem(422, "idempotency_key_reused", "This key reserved other lines before.")
+        if existing.status in ("released", "expired"):
+            raise Problem(409, "reservation_released", f"Reservation {key!r} was {existing.status}.")
+        return existing, False
+
+    variants = dict(db.session.execute(select(Variant.id, Variant.product_id).where(Variant.id.in_(lines))).all())
+    unknown = sorted(set(lines) - set(variants))
+    if unknown:
+        db.session.rollback()
+        raise Problem(404, "variant_not_found", f"No variant {', '.join(map(str, unknown))}.", variant_ids=unknown)
+    lock_products(variants.values())
+    taken = []
+    for variant_id in sorted(lines):
+        row = db.session.execute(
+            update(Variant).where(Variant.id == variant_id, Variant.stock >= lines[variant_id])
+            .values(stock=Variant.stock - lines[variant_id]).returning(Variant.price)).first()
+        if row is None:
+            break
+        taken.append(ReservationLine(reservation_id=inserted, variant_id=variant_id,
+                                     product_id=variants[variant_id], quantity=lines[variant_id],
+                                     unit_price=row.price))
+    if len(taken) < len(lines):
+        stock = dict(db.session.execute(select(Variant.id, Variant.stock).where(Variant.id.in_(lines))).all())
+        db.session.rollback()
+        short = [{"variant_id": v, "requested": q, "available": stock[v]}
+                 for v, q in sorted(lines.items()) if stock[v] < q]
+        raise Problem(409, "insufficient_stock", "Not enough stock for " + ", ".join(
+            f"variant {s['variant_id']} (only {s['available']} left)" for s in short) + ".", lines=short)
+    db.session.add_all(taken)
+    refresh_figures(list(set(variants.values())))
+    db.session.commit()
+    changed(set(variants.values()))
+    return db.session.get(Reservation, inserted), True
+
+
+def _locked(key: str) -> Reservation | None:
+    return db.session.scalar(select(Reservation).where(Reservation.key == key).with_for_update())
+
+
+def _give_back(reservation: Reservation, status: str) -> set[int]:
+    """Return the reservation's stock to its variants (not committed); the products touched."""
+    products = {line.product_id for line in reservation.lines}
+    lock_products(products)
+    for line in reservation.lines:
+        db.session.execute(update(Variant).where(Variant.id == line.variant_id)
+                           .values(stock=Variant.stock + line.quantity))
+    reservation.status = status
+    reservation.expires_at = None
+    refresh_figures(list(products))
+    return products
+
+
+def confirm(key: str) -> Reservation:
+    """Keep the stock for good (the order exists): held or confirmed answers confirmed."""
+    reservation = _locked(key)
+    if reservation is None:
+        raise Problem(404, "reservation_not_found", f"No reservation {key!r}.")
+    if reservation.status in ("released", "expired"):
+        db.session.rollback()
+        raise Problem(409, "reservation_released", f"Reservation {key!r} was {reservation.status}.")
+    reservation.status, reservation.expires_at = "confirmed", None
+    db.session.commit()
+    return reservation
+
+
+def release(key: str) -> Reservation:
+    """Give the stock back (a failed checkout, a cancelled order). Idempotent; an unknown key is recorded
+    as released, so that a reserve arriving later under it takes nothing."""
+    reservation = _locked(key)
+    if reservation is None:
+        db.session.execute(insert(Reservation).values(key=key, status="released")
+                           .on_conflict_do_nothing(index_elements=["key"]))
+        db.session.commit()
+        return db.session.scalar(select(Reservation).where(Reservation.key == key))
+    products: set[int] = set()
+    if reservation.status in ("held", "confirmed"):
+        products = _give_back(reservation, "released")
+    db.session.commit()
+    changed(products)
+    return reservation
+
+
+def get(key: str) -> Reservation:
+    reservation = db.session.scalar(select(Reservation).where(Reservation.key == key))
+    if reservation is None:
+        raise Problem(404, "reservation_not_found", f"No reservation {key!r}.")
+    return reservation
+
+
+def expire_due(limit: int = 50) -> int:
+    """Give back the stock of held reservations past their time (committed); how many expired.
+
+    Runs before every reservation and from `shop-products expire-reservations`; SKIP LOCKED lets several
+    callers share the work without waiting on each other.
+    """
+    due = db.session.scalars(select(Reservation).where(Reservation.status == "held",
+                                                       Reservation.expires_at < func.now())
+                             .order_by(Reservation.expires_at).limit(limit).with_for_update(skip_locked=True)).all()
+    products: set[int] = set()
+    for reservation in due:
+        products |= _give_back(reservation, "expired")
+    db.session.commit()
+    changed(products)
+    return len(due)

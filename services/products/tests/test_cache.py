@@ -1,0 +1,95 @@
+"""The catalogue cache: the same answers as Postgres, stale never, and one computation per cold key."""
+
+import threading
+import time
+
+import pytest
+
+from products import create_app
+from shop_common.cache import cached
+
+
+@pytest.fixture
+def uncached(app):
+    """The same service on the same database, with a Redis that is not there: answers straight from Postgres."""
+    return create_app({**app.config["SHOP"], "REDIS_URL": "redis://127.0.0.1:1/0"}).test_client()
+
+
+@pytest.fixture
+def shop(category, product):
+    category("Shirts")
+    category("Shoes")
+    product("Linen shirt", variants=[{"sku": "L-S", "label": "S", "price": "40.00", "stock": 2},
+                                     {"sku": "L-M", "label": "M", "price": "35.00", "stock": 1}])
+    product("Boots", category="shoes", variants=[{"sku": "B", "label": "42", "price": "80.00", "stock": 0}])
+
+
+READS = ["/api/products/", "/api/products/?in_stock=true", "/api/products/?ordering=price&page_size=1",
+         "/api/products/?search=shirt", "/api/products/linen-shirt/", "/api/categories/"]
+
+
+def snapshot(client):
+    return {path: client.get(path).get_json() for path in READS}
+
+
+def test_answers_with_and_without_the_cache_are_the_same(client, uncached, shop):
+    first = snapshot(client)  # fills the cache
+    assert snapshot(client) == first  # from the cache
+    assert snapshot(uncached) == first  # from Postgres alone
+
+
+def test_every_kind_of_write_is_visible_at_once(client, uncached, shop, staff, service):
+    snapshot(client)
+    detail = client.get("/api/products/linen-shirt/").get_json()
+    small, medium = (v["id"] for v in detail["variants"])
+
+    client.patch(f"/api/products/linen-shirt/variants/{medium}/", headers=staff, json={"stock": 0})
+    assert snapshot(client) == snapshot(uncached)
+    client.post("/internal/reservations/", headers=service, json={"key": "o1", "lines": [
+        {"variant_id": small, "quantity": 2}]})
+    assert client.get("/api/products/linen-shirt/").get_json()["in_stock"] is False
+    assert client.get("/api/products/?in_stock=true").get_json()["count"] == 0
+    assert snapshot(client) == snapshot(uncached)
+    client.post("/internal/reservations/o1/release/", headers=service)
+    assert client.get("/api/products/?in_stock=true").get_json()["count"] == 1
+    client.patch("/api/products/linen-shirt/", headers=staff, json={"name": "Flax shirt", "slug": "flax-shirt"})
+    client.patch("/api/categories/shirts/", headers=staff, json={"name": "Tops"})
+    client.patch(f"/api/products/linen-shirt/variants/{small}/", headers=staff, json={"price": "1.00"})
+    client.post("/api/products/", headers=staff, json={"name": "Linen shirt", "category": "shoes", "variants": [
+        {"sku": "NEW", "label": "One", "price": "5.00", "stock": 1}]})
+    assert snapshot(client) == snapshot(uncached)
+    assert client.get("/api/products/linen-shirt/").get_json()["category"]["slug"] == "shoes"
+    assert client.get("/api/products/flax-shirt/").get_json()["category"]["name"] == "Tops"
+    client.delete("/api/products/flax-shirt/", headers=staff)
+    assert client.get("/api/products/flax-shirt/").status_code == 404
+    assert snapshot(client) == snapshot(uncached)
+
+
+def test_a_cold_key_is_computed_once_however_many_ask(app):
+    calls = []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.3)
+        return {"answer": 42}
+
+    barrier = threading.Barrier(20)
+    results = []
+
+    def ask():
+        with app.app_context():
+            barrier.wait()
+            results.append(cached("shop:test:stampede", 60, slow))
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results == [{"answer": 42}] * 20 and len(calls) == 1
+
+
+def test_with_redis_down_the_catalogue_still_answers(uncached, shop):
+    assert uncached.get("/api/products/").get_json()["count"] == 2
+    assert uncached.get("/api/products/boots/").status_code == 200
+    assert uncached.get("/readyz").status_code == 503
