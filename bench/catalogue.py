@@ -119,7 +119,7 @@ def scenarios(url: str, n: int) -> dict[str, list[str]]:
         "filtered page 1": [f"/api/products/?category={category}&in_stock=true&min_price=10&max_price=200"],
         "filtered deep page": [f"/api/products/?category={category}&in_stock=true&page={max(1, deep // 40)}"],
         "sorted by price, page 2": ["/api/products/?ordering=price&page=2"],
-        "search": ["/api/products/?search=linen", "/api/products/?search=wool%20coat", "/api/products/?search=sil"],
+        "search": ["/api/products/?search=linen", "/api/products/?search=wool%20coat", "/api/products/?search=cash"],
         "product detail": [f"/api/products/{s}/" for s in slugs] or ["/api/products/"],
         "categories": ["/api/categories/"],
     }

@@ -31,8 +31,12 @@ def _encode(value: Any) -> str:
                       separators=(",", ":"))
 
 
-def cached(key: str, ttl: int, compute: Callable[[], Any]) -> Any:
-    """The value under `key`, computed by `compute()` and kept for `ttl` seconds on a miss."""
+def cached(key: str, ttl: int, compute: Callable[[], Any], unavailable: Callable[[], Any] | None = None) -> Any:
+    """The value under `key`, computed by `compute()` and kept for `ttl` seconds on a miss.
+
+    If Redis cannot be used the value is computed, or `unavailable()` is answered instead when given (for
+    values only worth making when they can be kept).
+    """
     try:
         redis = get_redis()
         if (hit := redis.get(key)) is not None:
@@ -47,7 +51,7 @@ def cached(key: str, ttl: int, compute: Callable[[], Any]) -> Any:
             return compute()
     except REDIS_DOWN:
         log.warning("cache skipped: Redis unusable")
-        return compute()
+        return compute() if unavailable is None else unavailable()
     try:
         value = compute()
         redis.set(key, _encode(value), ex=ttl)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     DateTime,
@@ -72,11 +73,13 @@ class Product(db.Model):
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         # one index per ordering, each ending in id so that ties page stably
-        Index("ix_products_newest", created_at.desc(), id.desc()),
-        Index("ix_products_price", price, id),
+        # they carry stock too, so in_stock filters and their counts are index-only scans
+        Index("ix_products_newest", created_at.desc(), id.desc(), postgresql_include=["stock"]),
+        Index("ix_products_price", price, id, postgresql_include=["stock"]),
         Index("ix_products_name", name, id),
-        Index("ix_products_category_newest", category_id, created_at.desc(), id.desc()),
-        Index("ix_products_category_price", category_id, price, id),
+        Index("ix_products_category_newest", category_id, created_at.desc(), id.desc(),
+              postgresql_include=["stock"]),
+        Index("ix_products_category_price", category_id, price, id, postgresql_include=["stock"]),
         Index("ix_products_search", search, postgresql_using="gin"),
     )
 
@@ -100,6 +103,20 @@ class Variant(db.Model):
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price >= 0", name="price_not_negative"),
     )
+
+
+class ProductCount(db.Model):
+    """How many products each (category, in stock or not) has: kept by triggers on `products` (migration
+    0003), read by the list's `count` so that it costs a few rows, not a scan of the catalogue."""
+
+    __tablename__ = "product_counts"
+
+    category_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("categories.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    in_stock: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)
 
 
 class Reservation(db.Model):

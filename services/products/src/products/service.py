@@ -17,7 +17,7 @@ from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import selectinload
 
 from products import cache
-from products.models import Category, Product, Variant, db
+from products.models import Category, Product, ProductCount, Variant, db
 from shop_common.db import conflicts_as_problems
 from shop_common.errors import Problem, field_problem
 
@@ -237,6 +237,7 @@ def delete_category(slug: str) -> None:
 
 
 def _category_out(category: Category) -> dict[str, Any]:
-    count = db.session.scalar(select(func.count()).where(Product.category_id == category.id))
+    count = db.session.scalar(select(func.coalesce(func.sum(ProductCount.n), 0))
+                              .where(ProductCount.category_id == category.id))
     return {"id": category.id, "name": category.name, "slug": category.slug,
-            "description": category.description, "product_count": count}
+            "description": category.description, "product_count": int(count)}

@@ -170,6 +170,9 @@ def expire_due(limit: int = 50) -> int:
     due = db.session.scalars(select(Reservation).where(Reservation.status == "held",
                                                        Reservation.expires_at < func.now())
                              .order_by(Reservation.expires_at).limit(limit).with_for_update(skip_locked=True)).all()
+    # every product first, in id order: taking more product locks after the count rows (which the first
+    # give-back's triggers lock) could deadlock with a concurrent reservation
+    lock_products({line.product_id for reservation in due for line in reservation.lines})
     products: set[int] = set()
     for reservation in due:
         products |= _give_back(reservation, "expired")
