@@ -21,8 +21,8 @@ uv: ## make sure uv (the Python package manager) is there, installing it from Py
 install: uv ## install the Python workspace exactly as uv.lock says
 	@$(UV) sync --locked --quiet
 
-dev: install ## run the shop locally, reloading on save (Ctrl-C stops it)
-	@$(UV) run python dev/stack.py dev
+dev: install ## run the shop locally, reloading on save (Ctrl-C stops it); SYNTHETIC=N adds made-up products
+	@SHOP_DEV_SYNTHETIC=$(SYNTHETIC) $(UV) run python dev/stack.py dev
 
 test: install lint ## run every test against real Postgres and Redis (embedded ones if none run)
 	@$(UV) run pytest

@@ -116,6 +116,8 @@ def scenarios(url: str, n: int) -> dict[str, list[str]]:
     return {
         "page 1": ["/api/products/"],
         f"deep page ({deep:,})": [f"/api/products/?page={deep}"],
+        "any of 200 deep pages": [f"/api/products/?page={p}" for p in random.Random(7).sample(
+            range(deep // 2, deep * 3 // 2), min(200, deep))],
         "filtered page 1": [f"/api/products/?category={category}&in_stock=true&min_price=10&max_price=200"],
         "filtered deep page": [f"/api/products/?category={category}&in_stock=true&page={max(1, deep // 40)}"],
         "sorted by price, page 2": ["/api/products/?ordering=price&page=2"],

@@ -56,6 +56,8 @@ def prepare(service: str, env: dict[str, str]) -> None:
             print(f"staff login (kept in {note.relative_to(ROOT)}):\n{note.read_text()}", flush=True)
     if service == "products":
         print(_run("shop-products", "seed-demo", env=env).strip(), flush=True)
+        if wanted := int(os.environ.get("SHOP_DEV_SYNTHETIC") or 0):  # `make dev SYNTHETIC=100000`
+            print(_run("shop-products", "load-synthetic", str(wanted), "--up-to", env=env).strip(), flush=True)
 
 
 def dev() -> int:

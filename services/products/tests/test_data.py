@@ -191,3 +191,15 @@ def test_synthetic_products_can_be_searched_filtered_and_paged(app, client):
     assert client.get(footwear[0]["image"]).mimetype == "image/svg+xml"
     page = client.get("/api/products/?page=3&page_size=50").get_json()
     assert len(page["results"]) == 50 and "page=4" in page["next"] and "page=2" in page["previous"]
+
+
+def test_load_synthetic_up_to_a_total_adds_only_what_is_missing(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["load-synthetic", "300", "--up-to"]).exit_code == 0
+    again = runner.invoke(args=["load-synthetic", "300", "--up-to"])
+    assert again.exit_code == 0 and "300 products already" in again.output
+    assert runner.invoke(args=["load-synthetic", "350", "--up-to"]).exit_code == 0
+    from products.models import Product, db
+
+    with app.app_context():
+        assert db.session.query(Product).count() == 350

@@ -26,17 +26,27 @@ def register_commands(app: Flask) -> None:
     @click.option("--batch", type=click.IntRange(100, 1_000_000), default=20_000, show_default=True,
                   help="Products per transaction.")
     # at most 8 jobs: each holds one of the service's pooled connections (SHOP_DB_POOL_SIZE, twice over)
-    @click.option("--jobs", type=click.IntRange(1, 8), default=2, show_default=True,
+    @click.option("--jobs", type=click.IntRange(1, 16), default=2, show_default=True,
                   help="Batches loaded at once, each on its own connection (about one per core).")
-    def load_synthetic(count: int, batch: int, jobs: int) -> None:
+    @click.option("--up-to", is_flag=True, help="COUNT is the total wanted: add only what is missing.")
+    def load_synthetic(count: int, batch: int, jobs: int, up_to: bool) -> None:
         """Add COUNT synthetic products (1 to 4 variants each) with COPY, then VACUUM ANALYZE."""
+        from sqlalchemy import func, select
+
+        from products.models import Product, db
         from products.synthetic import load_synthetic
+
+        if up_to:
+            have = db.session.scalar(select(func.count()).select_from(Product))
+            if have >= count:
+                click.echo(f"{have:,} products already; nothing to add")
+                return
+            count -= have
 
         def progress(loaded: int, seconds: float) -> None:
             click.echo(f"  {loaded:,} / {count:,} products ({seconds:.1f} s)")
 
         click.echo(str(load_synthetic(count, batch=batch, jobs=jobs, progress=progress)))
-
 
     @app.cli.command("expire-reservations")
     def expire_reservations() -> None:
