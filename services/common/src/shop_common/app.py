@@ -10,13 +10,14 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_cors import CORS
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from shop_common.api import init_api
 from shop_common.auth import init_auth
 from shop_common.config import COMMON, Setting, load_settings
-from shop_common.db import init_db
+from shop_common.db import init_db, sqlalchemy_url
 from shop_common.errors import Problem, init_errors
 from shop_common.logs import setup_logging
 from shop_common.observability import (
@@ -94,6 +95,8 @@ def service_app(
     init_errors(app)
     init_db(app, db, migrations)
     init_redis(app)
+    # cache keys live in the namespace of the service's own database: two stacks sharing a Redis never mix
+    app.extensions["shop_cache_namespace"] = f"shop:{name}:{make_url(sqlalchemy_url(s['DATABASE_URL'])).database}:"
     init_auth(app, private_key=s.get("JWT_PRIVATE_KEY"))
     if s["CORS_ORIGINS"]:
         CORS(app, origins=list(s["CORS_ORIGINS"]), expose_headers=["X-Request-ID", "Retry-After"],

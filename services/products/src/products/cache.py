@@ -22,17 +22,27 @@ from flask import current_app
 from shop_common.cache import forget
 from shop_common.redis import REDIS_DOWN, get_redis
 
-PREFIX = "shop:products:"
-LISTING = PREFIX + "v:listing"
-STOCK = PREFIX + "v:stock"
+
+def key(*parts: object) -> str:
+    """A key of this service's cache, in the namespace of its database (`shop:products:<database>:...`), so
+    two catalogues sharing one Redis (a development stack and a benchmark, say) never mix."""
+    return current_app.extensions["shop_cache_namespace"] + ":".join(map(str, parts))
+
+
+def listing_counter() -> str:
+    return key("v", "listing")
+
+
+def stock_counter() -> str:
+    return key("v", "stock")
 
 
 def product_version(product_id: int) -> str:
-    return f"{PREFIX}v:product:{product_id}"
+    return key("v", "product", product_id)
 
 
 def slug_key(slug: str) -> str:
-    return f"{PREFIX}slug:{slug}"
+    return key("slug", slug)
 
 
 def ttl() -> int:
@@ -51,17 +61,13 @@ def changed(product_ids: Iterable[int], *, listing: bool = False, stock: bool = 
             slugs: Iterable[str] = ()) -> None:
     """Call after committing a change to these products (`listing`: one that moves them in lists or
     categories; `slugs`: slugs that no longer lead where they did)."""
-    counters = [product_version(p) for p in product_ids]
-    if listing:
-        counters.append(LISTING)
-    if stock:
-        counters.append(STOCK)
-    forget([slug_key(s) for s in slugs], counters)
+    products = [product_version(p) for p in product_ids]
+    shared = [listing_counter()] * listing + [stock_counter()] * stock
+    forget([slug_key(s) for s in slugs], products + shared)
     try:  # a product's counter need only outlive what was cached under its older values
         pipe = get_redis().pipeline(transaction=False)
-        for counter in counters:
-            if counter not in (LISTING, STOCK):
-                pipe.expire(counter, 4 * ttl())
+        for counter in products:
+            pipe.expire(counter, 4 * ttl())
         pipe.execute()
     except REDIS_DOWN:
         pass

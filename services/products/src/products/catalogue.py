@@ -49,10 +49,10 @@ def _filters_key(key: str, query: dict[str, Any]) -> str:
 
 
 def _query_key(query: dict[str, Any]) -> str:
-    listing, stock = cache.versions(cache.LISTING, cache.STOCK)
+    listing, stock = cache.versions(cache.listing_counter(), cache.stock_counter())
     normal = json.dumps(query, sort_keys=True, default=str)
     digest = hashlib.sha256(normal.encode()).hexdigest()[:32]
-    return f"{cache.PREFIX}list:{listing}:{stock if 'in_stock' in query else '-'}:{digest}"
+    return cache.key("list", listing, stock if "in_stock" in query else "-", digest)
 
 
 FILTERS = {"category", "search", "min_price", "max_price", "in_stock"}
@@ -120,8 +120,8 @@ def _ids_and_count(query: dict[str, Any], key: str) -> dict[str, Any]:
 
 def cards(ids: list[int]) -> list[dict[str, Any]]:
     """The cards of these products, in this order: from the cache, the missing ones from one query."""
-    listing, *versions = cache.versions(cache.LISTING, *(cache.product_version(i) for i in ids))
-    keys = [f"{cache.PREFIX}card:{listing}:{i}:{v}" for i, v in zip(ids, versions, strict=True)]
+    listing, *versions = cache.versions(cache.listing_counter(), *(cache.product_version(i) for i in ids))
+    keys = [cache.key("card", listing, i, v) for i, v in zip(ids, versions, strict=True)]
     found = dict(zip(ids, get_many(keys), strict=True))
     missing = [i for i, hit in found.items() if hit is None]
     if missing:
@@ -148,14 +148,14 @@ def product(slug: str) -> dict[str, Any]:
         select(Product.id).where(Product.slug == slug)))
     if product_id is None:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
-    listing, version = cache.versions(cache.LISTING, cache.product_version(product_id))
+    listing, version = cache.versions(cache.listing_counter(), cache.product_version(product_id))
 
     def load() -> dict[str, Any] | None:
         found = db.session.scalar(select(Product).where(Product.id == product_id)
                                   .options(selectinload(Product.variants)))
         return None if found is None else detail(found)
 
-    answer = cached(f"{cache.PREFIX}detail:{listing}:{product_id}:{version}", cache.ttl(), load)
+    answer = cached(cache.key("detail", listing, product_id, version), cache.ttl(), load)
     if answer is None or answer["slug"] != slug:  # deleted or renamed since the slug was looked up
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
     return answer
@@ -163,7 +163,7 @@ def product(slug: str) -> dict[str, Any]:
 
 def categories() -> list[dict[str, Any]]:
     """Every category with the number of its products, by name."""
-    (listing,) = cache.versions(cache.LISTING)
+    (listing,) = cache.versions(cache.listing_counter())
 
     def load() -> list[dict[str, Any]]:
         counts = (select(ProductCount.category_id, func.sum(ProductCount.n).label("n"))
@@ -173,4 +173,4 @@ def categories() -> list[dict[str, Any]]:
         return [{"id": c.id, "name": c.name, "slug": c.slug, "description": c.description,
                  "product_count": int(n)} for c, n in rows]
 
-    return cached(f"{cache.PREFIX}categories:{listing}", cache.ttl(), load)
+    return cached(cache.key("categories", listing), cache.ttl(), load)
