@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from products import cache
 from products.models import Category, Product, ProductCount, Variant, db
+from products.schemas import SLUG
 from products.service import ORDER_BY, conditions
 from shop_common.cache import cached, get_many, set_many
 from shop_common.errors import Problem
@@ -144,6 +145,8 @@ def page(query: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
 
 def product(slug: str) -> dict[str, Any]:
     """A product's detail by slug; 404 `product_not_found`."""
+    if len(slug) > 220 or not SLUG.regex.fullmatch(slug):  # cannot exist: not worth a query, nor a cache entry
+        raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
     product_id = cached(cache.slug_key(slug), cache.ttl(), lambda: db.session.scalar(
         select(Product.id).where(Product.slug == slug)))
     if product_id is None:
