@@ -143,3 +143,9 @@ def test_cors_is_off_by_default_and_allows_only_the_configured_origins(client, s
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://shop.example"
     other = app.test_client().options("/api/auth/login/", headers={**preflight, "Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_a_missing_trailing_slash_redirects_without_an_html_page(client):
+    response = client.get("/api/users/profile")
+    assert response.status_code == 308 and response.headers["Location"].endswith("/api/users/profile/")
+    assert response.data == b"" and "html" not in response.headers.get("Content-Type", "")

@@ -55,6 +55,10 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    if 300 <= response.status_code < 400 and response.mimetype == "text/html":
+        # werkzeug's redirects (a missing trailing slash) carry a little HTML page; no answer of ours is HTML
+        response.set_data(b"")
+        response.headers.pop("Content-Type")
     started = g.get("started")
     if started is None:
         return response
