@@ -8,6 +8,7 @@ README equal to it.
 import sys
 from pathlib import Path
 
+from cart.config import SETTINGS as CART
 from products.config import SETTINGS as PRODUCTS
 from shop_common.config import COMMON, SERVER, describe
 from users.config import SETTINGS as USERS
@@ -20,6 +21,7 @@ GROUPS = (
     ("every service, read by gunicorn (`shop_common.gunicorn_conf`)", SERVER),
     ("users", USERS),
     ("products", PRODUCTS),
+    ("cart", CART),
 )
 
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
 
 #: service -> port of the local stack (the original shop's ports)
-SERVICES = {"users": 8004, "products": 8001}
+SERVICES = {"users": 8004, "products": 8001, "cart": 8002}
 
 
 def service_env(service: str, postgres: localservers.Server, redis: localservers.Server) -> dict[str, str]:

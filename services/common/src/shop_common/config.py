@@ -222,7 +222,7 @@ def describe(specs: Iterable[Setting]) -> list[dict[str, str]]:
             "name": s.env,
             "default": s.shown_default or s.default or "",
             "required": "yes" if s.required and s.dev_default is None else
-            ("yes, generated in development" if s.required else ""),
+            ("yes, except in development" if s.required else ""),
             "help": s.help + (f" (or `{s.env}_FILE`)" if s.secret else ""),
         }
         for s in specs

@@ -1,0 +1,152 @@
+"""What the cart does. The only module that commits; products is always asked outside a transaction.
+
+Every add and change asks products whether the wanted quantity is there (one bulk call), then writes
+with a condition that holds the line to that stock and to 99, so two concurrent adds cannot together
+pass what one check allowed. A view asks products once for every line; if products cannot answer, the
+cart is shown from what each line stored, marked stale.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from cart.clients import products
+from cart.models import MAX_QUANTITY, CartItem, CartRemoval, db
+from shop_common.errors import Problem, field_problem
+from shop_common.http import ServiceUnavailable
+
+SNAPSHOT = ("product_id", "slug", "name", "label", "image", "unit_price", "stock")
+
+
+def _snapshot(info: dict[str, Any]) -> dict[str, Any]:
+    return {"product_id": info["product_id"], "slug": info["slug"], "name": info["name"], "label": info["label"],
+            "image": info["image"], "unit_price": Decimal(info["price"]), "stock": info["stock"]}
+
+
+def view(user_id: int) -> dict[str, Any]:
+    """The cart with current names, prices and stock from products, or stored ones marked stale."""
+    items = [{c: getattr(i, c) for c in ("id", "variant_id", "quantity", *SNAPSHOT)} for i in db.session.scalars(
+        select(CartItem).where(CartItem.user_id == user_id).order_by(CartItem.id))]
+    db.session.rollback()  # no transaction stays open while products is asked
+    try:
+        live: dict[int, dict[str, Any]] | None = products.variants([i["variant_id"] for i in items])
+    except ServiceUnavailable:
+        live = None
+    lines = []
+    for item in items:
+        now = {k: item[k] for k in SNAPSHOT}
+        if live is not None:  # a variant products no longer has cannot be bought: no stock
+            now = _snapshot(live[item["variant_id"]]) if item["variant_id"] in live else {**now, "stock": 0}
+        lines.append({"id": item["id"], "variant_id": item["variant_id"], **now, "unit_price": str(now["unit_price"]),
+                      "quantity": item["quantity"], "line_total": str(now["unit_price"] * item["quantity"])})
+    return {"items": lines, "total_quantity": sum(line["quantity"] for line in lines),
+            "total_price": str(sum((Decimal(line["line_total"]) for line in lines), Decimal("0.00"))),
+            "currency": current_app.config["SHOP"]["CURRENCY"], "stale": live is None}
+
+
+def _short(info: dict[str, Any], wanted: int, in_cart: int) -> Problem:
+    left = info["stock"]
+    return Problem(409, "insufficient_stock", f"Only {left} left of '{info['name']} / {info['label']}'"
+                   + (f" ({in_cart} in your cart already)." if in_cart else "."), available=left,
+                   requested=wanted, in_cart=in_cart)
+
+
+def _variant(product_id: int, variant_id: int | None) -> dict[str, Any]:
+    """What products says of the variant to add (the product's only one when none is named)."""
+    known = products.variants([variant_id] if variant_id else [], [] if variant_id else [product_id])
+    if variant_id is not None:
+        info = known.get(variant_id)
+        if info is None or info["product_id"] != product_id:
+            raise Problem(404, "product_not_found", f"Product {product_id} has no variant {variant_id}.")
+        return info
+    of_product = [v for v in known.values() if v["product_id"] == product_id]
+    if not of_product:
+        raise Problem(404, "product_not_found", f"No product {product_id}.")
+    if len(of_product) > 1:
+        raise field_problem(422, "variant_required", "variant_id",
+                            f"Choose one of {len(of_product)} variants: {', '.join(v['label'] for v in of_product)}.")
+    return of_product[0]
+
+
+def add(user_id: int, product_id: int, variant_id: int | None, quantity: int) -> bool:
+    """Put `quantity` of a variant in the cart, growing its line if there is one; whether a line was made."""
+    info = _variant(product_id, variant_id)
+    in_cart = db.session.scalar(select(CartItem.quantity).where(CartItem.user_id == user_id,
+                                                                CartItem.variant_id == info["id"])) or 0
+    db.session.rollback()
+    wanted = in_cart + quantity
+    if wanted > MAX_QUANTITY:
+        raise field_problem(422, "quantity_too_large", "quantity",
+                            f"At most {MAX_QUANTITY} of one item; {in_cart} in your cart already.")
+    if wanted > info["stock"]:
+        raise _short(info, wanted, in_cart)
+    snapshot = _snapshot(info)
+    stmt = insert(CartItem).values(user_id=user_id, variant_id=info["id"], quantity=quantity, **snapshot)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "variant_id"],
+        set_={"quantity": CartItem.quantity + stmt.excluded.quantity, "updated_at": func.now(),
+              **{k: stmt.excluded[k] for k in SNAPSHOT}},
+        where=CartItem.quantity + stmt.excluded.quantity <= min(info["stock"], MAX_QUANTITY))
+    row = db.session.execute(stmt.returning(literal_column("xmax = 0"))).first()
+    db.session.commit()
+    if row is None:  # a concurrent add took what this one counted on
+        raise _short(info, wanted, in_cart)
+    return bool(row[0])
+
+
+def _own(user_id: int, item_id: int) -> CartItem:
+    item = db.session.scalar(select(CartItem).where(CartItem.id == item_id, CartItem.user_id == user_id))
+    if item is None:  # another user's line is as absent as a line that never was
+        raise Problem(404, "item_not_found", f"Your cart has no line {item_id}.")
+    return item
+
+
+def update_quantity(user_id: int, item_id: int, quantity: int) -> None:
+    variant_id = _own(user_id, item_id).variant_id
+    db.session.rollback()
+    info = products.variants([variant_id]).get(variant_id)
+    if info is None or quantity > info["stock"]:
+        raise _short(info or {"stock": 0, "name": "this item", "label": "gone"}, quantity, 0)
+    changed = db.session.execute(update(CartItem).where(CartItem.id == item_id, CartItem.user_id == user_id)
+                                 .values(quantity=quantity, **_snapshot(info))).rowcount
+    db.session.commit()
+    if not changed:
+        raise Problem(404, "item_not_found", f"Your cart has no line {item_id}.")
+
+
+def remove_item(user_id: int, item_id: int) -> None:
+    gone = db.session.execute(delete(CartItem).where(CartItem.id == item_id, CartItem.user_id == user_id)).rowcount
+    db.session.commit()
+    if not gone:
+        raise Problem(404, "item_not_found", f"Your cart has no line {item_id}.")
+
+
+def clear(user_id: int) -> None:
+    db.session.execute(delete(CartItem).where(CartItem.user_id == user_id))
+    db.session.commit()
+
+
+# -- for the orders service --------------------------------------------------------------------------------
+
+def stored(user_id: int) -> list[CartItem]:
+    """The user's lines as stored (orders reserves them with products itself)."""
+    return list(db.session.scalars(select(CartItem).where(CartItem.user_id == user_id).order_by(CartItem.id)))
+
+
+def remove_ordered(user_id: int, key: str, lines: list[dict[str, int]]) -> list[CartItem]:
+    """Take an order's lines out of the cart, once per `key`: each line loses the quantity ordered (and goes
+    when nothing is left), so what was added meanwhile stays."""
+    done = db.session.execute(insert(CartRemoval).values(key=key, user_id=user_id)
+                              .on_conflict_do_nothing(index_elements=["key"]).returning(CartRemoval.key)).first()
+    if done is not None:
+        for line in sorted(lines, key=lambda line: line["variant_id"]):
+            where = (CartItem.user_id == user_id, CartItem.variant_id == line["variant_id"])
+            db.session.execute(delete(CartItem).where(*where, CartItem.quantity <= line["quantity"]))
+            db.session.execute(update(CartItem).where(*where).values(quantity=CartItem.quantity - line["quantity"]))
+    db.session.commit()
+    return stored(user_id)

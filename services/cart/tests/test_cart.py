@@ -1,0 +1,189 @@
+"""The cart through the real app, with the real products service answering over HTTP."""
+
+import threading
+
+import pytest
+
+from shop_common.testing import assert_problem
+
+
+@pytest.fixture
+def shirt(catalogue):
+    """Linen shirt: S (40.00, 5 left) and M (35.00, 1 left); and a tee with a single variant (9.50, 20 left)."""
+    product_id, (small, medium) = catalogue.product("Linen shirt", ("S", "40.00", 5), ("M", "35.00", 1))
+    tee_id, (tee,) = catalogue.product("Plain tee", ("One", "9.50", 20))
+    return {"product": product_id, "S": small, "M": medium, "tee_product": tee_id, "tee": tee}
+
+
+def add(client, headers, product_id, variant_id=None, quantity=...):
+    body = {"product_id": product_id}
+    if variant_id is not None:
+        body["variant_id"] = variant_id
+    if quantity is not ...:  # None is sent, as JSON null
+        body["quantity"] = quantity
+    return client.post("/api/cart/add/", json=body, headers=headers)
+
+
+def cart(client, headers):
+    response = client.get("/api/cart/", headers=headers)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_an_empty_cart(client, shopper):
+    assert cart(client, shopper) == {"items": [], "total_quantity": 0, "total_price": "0.00", "currency": "USD",
+                                     "stale": False}
+
+
+def test_adding_makes_a_line_and_adding_again_grows_it(client, shopper, shirt):
+    first = add(client, shopper, shirt["product"], shirt["S"], 2)
+    assert first.status_code == 201
+    again = add(client, shopper, shirt["product"], shirt["S"])
+    assert again.status_code == 200
+    body = again.get_json()
+    assert len(body["items"]) == 1
+    line = body["items"][0]
+    assert line == {"id": line["id"], "product_id": shirt["product"], "variant_id": shirt["S"],
+                    "slug": "linen-shirt", "name": "Linen shirt", "label": "S", "image": None, "unit_price": "40.00",
+                    "quantity": 3, "line_total": "120.00", "stock": 5}
+    assert (body["total_quantity"], body["total_price"]) == (3, "120.00")
+
+
+def test_a_product_with_one_variant_needs_no_variant_id_but_one_with_several_does(client, shopper, shirt):
+    assert add(client, shopper, shirt["tee_product"]).status_code == 201
+    body = assert_problem(add(client, shopper, shirt["product"]), 422, "variant_required")
+    assert "variant_id" in body["errors"]["json"]
+    assert [line["label"] for line in cart(client, shopper)["items"]] == ["One"]
+
+
+def test_more_than_the_stock_is_409_saying_how_many_are_left(client, shopper, shirt):
+    body = assert_problem(add(client, shopper, shirt["product"], shirt["M"], 2), 409, "insufficient_stock")
+    assert body["available"] == 1 and "Only 1 left of 'Linen shirt / M'" in body["detail"]
+    add(client, shopper, shirt["product"], shirt["S"], 4)
+    body = assert_problem(add(client, shopper, shirt["product"], shirt["S"], 2), 409, "insufficient_stock")
+    assert (body["available"], body["in_cart"]) == (5, 4)
+    assert cart(client, shopper)["total_quantity"] == 4
+
+
+def test_updating_a_quantity_is_checked_against_stock(client, shopper, shirt):
+    line = add(client, shopper, shirt["product"], shirt["S"]).get_json()["items"][0]["id"]
+    response = client.patch(f"/api/cart/update/{line}/", json={"quantity": 5}, headers=shopper)
+    assert response.status_code == 200 and response.get_json()["items"][0]["quantity"] == 5
+    assert_problem(client.patch(f"/api/cart/update/{line}/", json={"quantity": 6}, headers=shopper), 409,
+                   "insufficient_stock")
+    assert cart(client, shopper)["items"][0]["quantity"] == 5
+
+
+def test_a_line_is_deleted_and_the_cart_cleared(client, shopper, shirt):
+    line = add(client, shopper, shirt["product"], shirt["S"]).get_json()["items"][0]["id"]
+    add(client, shopper, shirt["tee_product"])
+    assert client.delete(f"/api/cart/delete/{line}/", headers=shopper).status_code == 204
+    assert [i["label"] for i in cart(client, shopper)["items"]] == ["One"]
+    assert_problem(client.delete(f"/api/cart/delete/{line}/", headers=shopper), 404, "item_not_found")
+    assert client.post("/api/cart/clear/", headers=shopper).status_code == 204
+    assert cart(client, shopper)["items"] == []
+
+
+def test_another_users_line_is_404_and_stays_as_it_is(client, shopper, other_shopper, shirt):
+    line = add(client, shopper, shirt["product"], shirt["S"], 2).get_json()["items"][0]["id"]
+    assert_problem(client.patch(f"/api/cart/update/{line}/", json={"quantity": 1}, headers=other_shopper), 404,
+                   "item_not_found")
+    assert_problem(client.delete(f"/api/cart/delete/{line}/", headers=other_shopper), 404, "item_not_found")
+    client.post("/api/cart/clear/", headers=other_shopper)
+    assert cart(client, other_shopper)["items"] == []
+    assert cart(client, shopper)["items"][0]["quantity"] == 2
+
+
+def test_the_view_shows_current_prices_and_stock(client, shopper, shirt, catalogue):
+    add(client, shopper, shirt["product"], shirt["S"], 2)
+    catalogue.set("linen-shirt", shirt["S"], price="29.99", stock=1)
+    line = cart(client, shopper)["items"][0]
+    assert (line["unit_price"], line["stock"], line["line_total"]) == ("29.99", 1, "59.98")
+
+
+def test_the_cart_needs_a_token(client):
+    for method, path in [("GET", "/api/cart/"), ("POST", "/api/cart/add/"), ("PATCH", "/api/cart/update/1/"),
+                         ("DELETE", "/api/cart/delete/1/"), ("POST", "/api/cart/clear/")]:
+        assert_problem(client.open(path, method=method, json={"quantity": 1}), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 100, 10**9, "2", 2.5, True, None])
+def test_bad_quantities_are_422_and_change_nothing(client, shopper, shirt, quantity):
+    line = add(client, shopper, shirt["tee_product"]).get_json()["items"][0]["id"]
+    assert_problem(add(client, shopper, shirt["product"], shirt["S"], quantity), 422)
+    assert_problem(client.patch(f"/api/cart/update/{line}/", json={"quantity": quantity}, headers=shopper), 422)
+    assert [(i["label"], i["quantity"]) for i in cart(client, shopper)["items"]] == [("One", 1)]
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"product_id": 999999}, 404), ({"product_id": 999999, "variant_id": 999998}, 404),
+    ({"product_id": "1"}, 422), ({"product_id": 2**63}, 422), ({"product_id": 1, "variant_id": 2**64}, 422),
+    ({"product_id": 1, "variant_id": "x"}, 422), ({}, 422), ({"product_id": 1, "user_id": 8}, 422),
+])
+def test_unknown_or_malformed_ids_are_refused(client, shopper, shirt, body, status):
+    response = client.post("/api/cart/add/", json=body, headers=shopper)
+    assert_problem(response, status)
+    assert cart(client, shopper)["items"] == []
+
+
+def test_a_variant_of_another_product_is_404(client, shopper, shirt):
+    assert_problem(add(client, shopper, shirt["tee_product"], shirt["S"]), 404, "product_not_found")
+
+
+@pytest.mark.parametrize("path", ["/api/cart/update/99999999999999999999/", "/api/cart/update/0/",
+                                  "/api/cart/update/abc/"])
+def test_line_ids_that_cannot_exist_are_404(client, shopper, path):
+    assert_problem(client.patch(path, json={"quantity": 1}, headers=shopper), 404)
+
+
+def test_concurrent_adds_of_one_variant_end_as_one_line_with_the_sum(app, shopper, shirt):
+    barrier = threading.Barrier(10)
+    statuses = []
+
+    def buy():
+        own = app.test_client()
+        barrier.wait()
+        statuses.append(add(own, shopper, shirt["tee_product"], shirt["tee"], 2).status_code)
+
+    threads = [threading.Thread(target=buy) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(statuses) == [200] * 9 + [201]
+    items = cart(app.test_client(), shopper)["items"]
+    assert [(i["variant_id"], i["quantity"]) for i in items] == [(shirt["tee"], 20)]
+
+
+def test_concurrent_adds_never_pass_the_stock(app, shopper, shirt):
+    barrier = threading.Barrier(8)
+    statuses = []
+
+    def buy():
+        own = app.test_client()
+        barrier.wait()
+        statuses.append(add(own, shopper, shirt["product"], shirt["S"], 2).status_code)
+
+    threads = [threading.Thread(target=buy) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses.count(409) == 6 and cart(app.test_client(), shopper)["items"][0]["quantity"] == 4
+
+
+def test_orders_reads_the_cart_and_removes_exactly_what_it_ordered(client, shopper, shirt):
+    service = {"X-Service-Token": "test-service-token"}
+    add(client, shopper, shirt["product"], shirt["S"], 3)
+    add(client, shopper, shirt["tee_product"], shirt["tee"], 1)
+    stored = client.get("/internal/carts/7/", headers=service).get_json()["items"]
+    assert [(i["variant_id"], i["quantity"], i["unit_price"]) for i in stored] == [(shirt["S"], 3, "40.00"),
+                                                                                    (shirt["tee"], 1, "9.50")]
+    add(client, shopper, shirt["product"], shirt["S"], 1)  # added while the order was being made
+    ordered = {"key": "order-1", "lines": [{"variant_id": shirt["S"], "quantity": 3},
+                                           {"variant_id": shirt["tee"], "quantity": 1}]}
+    for _ in range(2):  # a retried saga step removes once
+        response = client.post("/internal/carts/7/remove/", json=ordered, headers=service)
+        assert response.status_code == 200
+    assert [(i["variant_id"], i["quantity"]) for i in cart(client, shopper)["items"]] == [(shirt["S"], 1)]
+    assert_problem(client.get("/internal/carts/7/", headers=shopper), 401, "invalid_service_token")

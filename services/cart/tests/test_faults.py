@@ -1,0 +1,73 @@
+"""When products is stopped, slow or failing: adds and updates answer 503 within 2 seconds and change
+nothing, the view still answers from what was stored, and the breaker opens and recovers."""
+
+import time
+
+import pytest
+
+from shop_common.testing import assert_problem
+
+
+@pytest.fixture
+def filled(client, shopper, catalogue):
+    """A cart with 2 of 'Linen shirt / S' (40.00), bought while products was well."""
+    product_id, (small,) = catalogue.product("Linen shirt", ("S", "40.00", 5))
+    response = client.post("/api/cart/add/", json={"product_id": product_id, "quantity": 2}, headers=shopper)
+    return {"product": product_id, "S": small, "line": response.get_json()["items"][0]["id"]}
+
+
+def timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def changes(client, shopper, filled):
+    return [
+        lambda: client.post("/api/cart/add/", json={"product_id": filled["product"]}, headers=shopper),
+        lambda: client.patch(f"/api/cart/update/{filled['line']}/", json={"quantity": 3}, headers=shopper),
+    ]
+
+
+@pytest.mark.parametrize("fault", ["stopped", "slow", "failing"])
+def test_changes_answer_503_within_two_seconds_and_change_nothing(client, shopper, filled, products_server, fault):
+    if fault == "stopped":
+        products_server.stop()
+    else:
+        products_server.switch.mode = fault
+    try:
+        for change in changes(client, shopper, filled):
+            response, took = timed(change)
+            body = assert_problem(response, 503, "products_unavailable")
+            assert took < 2.0, (fault, took)
+            assert "Retry-After" in response.headers and body["request_id"]
+        view = client.get("/api/cart/", headers=shopper).get_json()
+        assert view["stale"] is True
+        assert [(i["name"], i["label"], i["unit_price"], i["quantity"]) for i in view["items"]] == [
+            ("Linen shirt", "S", "40.00", 2)]
+    finally:
+        if fault == "stopped":
+            products_server.start()
+
+
+def test_the_breaker_opens_answers_at_once_and_recovers(app, client, shopper, filled, products_server, wait_until):
+    products_server.switch.mode = "failing"
+    add = changes(client, shopper, filled)[0]
+    for _ in range(3):  # PRODUCTS_BREAKER_FAILURES in the test settings
+        assert_problem(add(), 503, "products_unavailable")
+    products_server.switch.mode = "slow"  # would take 5 s: an open breaker does not even ask
+    response, took = timed(add)
+    assert_problem(response, 503, "products_unavailable")
+    assert took < 0.2 and "circuit open" in response.get_json()["detail"]
+    products_server.switch.mode = "normal"
+    wait_until(lambda: add().status_code == 200, timeout=5)  # after PRODUCTS_BREAKER_RESET (1 s)
+    assert client.get("/api/cart/", headers=shopper).get_json()["items"][0]["quantity"] == 3
+
+
+def test_the_request_id_goes_along_to_products(client, shopper, filled, products_app, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="shop.access"):
+        client.get("/api/cart/", headers={**shopper, "X-Request-ID": "follow-me-1"})
+    seen = [r for r in caplog.records if r.name == "shop.access" and getattr(r, "path", "") == "/internal/stock/"]
+    assert seen and all(r.request_id == "follow-me-1" for r in seen)
