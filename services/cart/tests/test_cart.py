@@ -187,3 +187,14 @@ def test_orders_reads_the_cart_and_removes_exactly_what_it_ordered(client, shopp
         assert response.status_code == 200
     assert [(i["variant_id"], i["quantity"]) for i in cart(client, shopper)["items"]] == [(shirt["S"], 1)]
     assert_problem(client.get("/internal/carts/7/", headers=shopper), 401, "invalid_service_token")
+
+
+def test_a_line_whose_product_was_withdrawn_shows_no_stock_and_cannot_grow(client, shopper, shirt, products_app,
+                                                                            make_token):
+    line = add(client, shopper, shirt["tee_product"]).get_json()["items"][0]["id"]
+    staff = {"Authorization": f"Bearer {make_token(1, staff=True)}"}
+    assert products_app.test_client().delete("/api/products/plain-tee/", headers=staff).status_code == 204
+    assert cart(client, shopper)["items"][0]["stock"] == 0
+    body = assert_problem(client.patch(f"/api/cart/update/{line}/", json={"quantity": 2}, headers=shopper), 409,
+                          "insufficient_stock")
+    assert body["detail"] == "This item is no longer sold."

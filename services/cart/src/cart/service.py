@@ -110,8 +110,11 @@ def update_quantity(user_id: int, item_id: int, quantity: int) -> None:
     variant_id = _own(user_id, item_id).variant_id
     db.session.rollback()
     info = products.variants([variant_id]).get(variant_id)
-    if info is None or quantity > info["stock"]:
-        raise _short(info or {"stock": 0, "name": "this item", "label": "gone"}, quantity, 0)
+    if info is None:
+        raise Problem(409, "insufficient_stock", "This item is no longer sold.", available=0, requested=quantity,
+                      in_cart=0)
+    if quantity > info["stock"]:
+        raise _short(info, quantity, 0)
     changed = db.session.execute(update(CartItem).where(CartItem.id == item_id, CartItem.user_id == user_id)
                                  .values(quantity=quantity, **_snapshot(info))).rowcount
     db.session.commit()
