@@ -96,11 +96,3 @@ def forget(keys: Iterable[str], counters: Iterable[str] = ()) -> None:
         pipe.execute()
     except REDIS_DOWN:
         log.error("cache not invalidated (Redis unusable): stale for up to the TTL: %s", keys[:5])
-
-
-def version(counter: str) -> int:
-    """The current value of a version counter (0 if unset or Redis cannot be used)."""
-    try:
-        return int(get_redis().get(counter) or 0)
-    except REDIS_DOWN:
-        return 0
