@@ -198,3 +198,45 @@ def test_a_line_whose_product_was_withdrawn_shows_no_stock_and_cannot_grow(clien
     body = assert_problem(client.patch(f"/api/cart/update/{line}/", json={"quantity": 2}, headers=shopper), 409,
                           "insufficient_stock")
     assert body["detail"] == "This item is no longer sold."
+
+
+def test_a_cart_holds_a_bounded_number_of_lines(client, shopper, shirt, monkeypatch):
+    from cart import service
+
+    monkeypatch.setattr(service, "MAX_LINES", 2)
+    add(client, shopper, shirt["product"], shirt["S"])
+    add(client, shopper, shirt["product"], shirt["M"])
+    assert_problem(add(client, shopper, shirt["tee_product"]), 409, "cart_full")
+    assert add(client, shopper, shirt["product"], shirt["S"]).status_code == 200  # an existing line may grow
+
+
+def test_a_removal_key_belongs_to_one_user_and_one_set_of_lines(client, shopper, other_shopper, shirt):
+    service = {"X-Service-Token": "test-service-token"}
+    add(client, shopper, shirt["product"], shirt["S"], 2)
+    add(client, other_shopper, shirt["product"], shirt["S"], 2)
+    ordered = {"key": "order-9", "lines": [{"variant_id": shirt["S"], "quantity": 1}]}
+    assert client.post("/internal/carts/7/remove/", json=ordered, headers=service).status_code == 200
+    assert client.post("/internal/carts/8/remove/", json=ordered, headers=service).status_code == 200
+    other = {"key": "order-9", "lines": [{"variant_id": shirt["S"], "quantity": 2}]}
+    assert_problem(client.post("/internal/carts/7/remove/", json=other, headers=service), 422,
+                   "idempotency_key_reused")
+    assert cart(client, shopper)["items"][0]["quantity"] == 1
+    assert cart(client, other_shopper)["items"][0]["quantity"] == 1
+
+
+def test_products_answering_something_unexpected_counts_as_unavailable(shop_app, products_server, shopper, shirt):
+    from cart import create_app
+
+    wrong = shop_app(create_app, SERVICE_TOKEN="not-the-right-one", PRODUCTS_URL=products_server.url)
+    client = wrong.test_client()
+    assert_problem(add(client, shopper, shirt["tee_product"]), 503, "products_unavailable")
+    from decimal import Decimal
+
+    from cart.models import CartItem, db
+
+    with wrong.app_context():  # a line saved earlier, while products still accepted this service
+        db.session.add(CartItem(user_id=7, product_id=shirt["tee_product"], variant_id=shirt["tee"], quantity=1,
+                                slug="plain-tee", name="Plain tee", label="One", unit_price=Decimal("9.50"), stock=20))
+        db.session.commit()
+    view = cart(client, shopper)
+    assert view["stale"] is True and view["items"][0]["unit_price"] == "9.50"

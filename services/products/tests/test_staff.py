@@ -162,3 +162,12 @@ def test_categories_are_created_changed_and_deleted_only_when_empty(client, staf
     assert [c["slug"] for c in client.get("/api/categories/").get_json()] == ["shirts"]
     assert_problem(client.delete("/api/categories/caps/", headers=staff), 404, "category_not_found")
     assert_problem(client.post("/api/categories/", headers=staff, json={"name": "x", "product_count": 3}), 422)
+
+
+def test_stock_is_capped_far_above_any_shelf_so_sums_never_overflow(client, staff, product):
+    made = product("Big", variants=[{"sku": f"BIG{n}", "label": str(n), "price": "1", "stock": 1_000_000}
+                                    for n in range(3)])
+    assert made["stock"] == 3_000_000
+    variant = made["variants"][0]["id"]
+    assert_problem(client.patch(f"/api/products/big/variants/{variant}/", headers=staff, json={"stock": 1_000_001}),
+                   422)

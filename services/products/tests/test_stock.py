@@ -215,3 +215,16 @@ def test_the_expire_command_gives_back_what_is_due(app, client, service, shirt):
     result = app.test_cli_runner().invoke(args=["expire-reservations"])
     assert result.exit_code == 0 and "2 reservations expired" in result.output
     assert variant_stock(client, shirt) == {"S": 10, "M": 3, "total": 13}
+
+
+@pytest.mark.parametrize("key", ["a" * 3000, "%FF", "bad key", "x/y"])
+def test_reservation_keys_that_cannot_exist_are_404_and_never_stored(client, service, app, key):
+    from products.models import Reservation, db
+
+    for action in ("release/", "confirm/", ""):
+        response = client.open(f"/internal/reservations/{key}/{action}", method="POST" if action else "GET",
+                               headers=service)
+        assert 400 <= response.status_code < 500
+        assert_problem(response, response.status_code)
+    with app.app_context():
+        assert db.session.query(Reservation).count() == 0

@@ -33,10 +33,11 @@ def upgrade():
     )
     op.create_index('uq_cart_items_user_variant', 'cart_items', ['user_id', 'variant_id'], unique=True)
     op.create_table('cart_removals',
-    sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('user_id', sa.BigInteger(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('key', name=op.f('pk_cart_removals'))
+    sa.PrimaryKeyConstraint('user_id', 'key', name=op.f('pk_cart_removals'))
     )
 
 

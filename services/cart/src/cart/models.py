@@ -17,6 +17,7 @@ from shop_common.db import make_db
 db = make_db()
 
 MAX_QUANTITY = 99
+MAX_LINES = 100  # a cart is a basket, not a warehouse; and one bulk call to products covers it
 
 
 class CartItem(db.Model):
@@ -44,10 +45,12 @@ class CartItem(db.Model):
 
 
 class CartRemoval(db.Model):
-    """An order's removal of its lines, recorded so that repeating it (a retried saga step) removes once."""
+    """An order's removal of its lines, recorded so that repeating it (a retried saga step) removes once;
+    `fingerprint` tells a repeat from another removal that reuses the key."""
 
     __tablename__ = "cart_removals"
 
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -8,6 +8,7 @@ cart is shown from what each line stored, marked stale.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from cart.clients import products
-from cart.models import MAX_QUANTITY, CartItem, CartRemoval, db
+from cart.models import MAX_LINES, MAX_QUANTITY, CartItem, CartRemoval, db
 from shop_common.errors import Problem, field_problem
 from shop_common.http import ServiceUnavailable
 
@@ -78,7 +79,10 @@ def add(user_id: int, product_id: int, variant_id: int | None, quantity: int) ->
     info = _variant(product_id, variant_id)
     in_cart = db.session.scalar(select(CartItem.quantity).where(CartItem.user_id == user_id,
                                                                 CartItem.variant_id == info["id"])) or 0
+    lines = db.session.scalar(select(func.count()).where(CartItem.user_id == user_id))
     db.session.rollback()
+    if not in_cart and lines >= MAX_LINES:
+        raise Problem(409, "cart_full", f"A cart holds at most {MAX_LINES} different items.")
     wanted = in_cart + quantity
     if wanted > MAX_QUANTITY:
         raise field_problem(422, "quantity_too_large", "quantity",
@@ -144,9 +148,16 @@ def stored(user_id: int) -> list[CartItem]:
 def remove_ordered(user_id: int, key: str, lines: list[dict[str, int]]) -> list[CartItem]:
     """Take an order's lines out of the cart, once per `key`: each line loses the quantity ordered (and goes
     when nothing is left), so what was added meanwhile stays."""
-    done = db.session.execute(insert(CartRemoval).values(key=key, user_id=user_id)
-                              .on_conflict_do_nothing(index_elements=["key"]).returning(CartRemoval.key)).first()
-    if done is not None:
+    fingerprint = hashlib.sha256(";".join(f"{line['variant_id']}:{line['quantity']}" for line in sorted(
+        lines, key=lambda line: line["variant_id"])).encode()).hexdigest()
+    first = db.session.execute(insert(CartRemoval).values(key=key, user_id=user_id, fingerprint=fingerprint)
+                               .on_conflict_do_nothing(index_elements=["user_id", "key"])
+                               .returning(CartRemoval.key)).first()
+    if first is None and db.session.scalar(select(CartRemoval.fingerprint).where(
+            CartRemoval.user_id == user_id, CartRemoval.key == key)) != fingerprint:
+        db.session.rollback()
+        raise Problem(422, "idempotency_key_reused", f"Key {key!r} removed other lines before.")
+    if first is not None:
         for line in sorted(lines, key=lambda line: line["variant_id"]):
             where = (CartItem.user_id == user_id, CartItem.variant_id == line["variant_id"])
             db.session.execute(delete(CartItem).where(*where, CartItem.quantity <= line["quantity"]))

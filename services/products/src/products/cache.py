@@ -7,7 +7,7 @@ a write can never store its old answer under a key that is read afterwards:
   every staff change (what lists contain, how they sort, what cards say) and `S` by every stock change;
 - `card:{L}:{id}:{v}` and `detail:{L}:{id}:{v}`, where `v` is the product's own counter, bumped by every
   change to it, its stock included;
-- `categories:{L}`; and `slug:{slug}` -> id, dropped when a slug starts or stops leading somewhere.
+- `categories:{L}` and `slug:{L}:{slug}` -> id.
 
 A stock change therefore costs one counter per product and one for in-stock lists; lists that do not
 filter on stock stay cached through any number of checkouts.
@@ -41,8 +41,10 @@ def product_version(product_id: int) -> str:
     return key("v", "product", product_id)
 
 
-def slug_key(slug: str) -> str:
-    return key("slug", slug)
+def slug_key(listing: int, slug: str) -> str:
+    """Slug -> id, under the catalogue version: every create, rename or delete bumps it, so an answer read
+    before one of those (a "no such product" included) is never read after it."""
+    return key("slug", listing, slug)
 
 
 def ttl() -> int:
@@ -57,13 +59,12 @@ def versions(*counters: str) -> list[int]:
         return [0] * len(counters)
 
 
-def changed(product_ids: Iterable[int], *, listing: bool = False, stock: bool = True,
-            slugs: Iterable[str] = ()) -> None:
-    """Call after committing a change to these products (`listing`: one that moves them in lists or
-    categories; `slugs`: slugs that no longer lead where they did)."""
+def changed(product_ids: Iterable[int], *, listing: bool = False, stock: bool = True) -> None:
+    """Call after committing a change to these products (`listing`: a staff change, which may move them in
+    lists, rename them or change their slugs and cards)."""
     products = [product_version(p) for p in product_ids]
     shared = [listing_counter()] * listing + [stock_counter()] * stock
-    forget([slug_key(s) for s in slugs], products + shared)
+    forget([], products + shared)
     try:  # a product's counter need only outlive what was cached under its older values
         pipe = get_redis().pipeline(transaction=False)
         for counter in products:

@@ -147,11 +147,12 @@ def product(slug: str) -> dict[str, Any]:
     """A product's detail by slug; 404 `product_not_found`."""
     if len(slug) > 220 or not SLUG.regex.fullmatch(slug):  # cannot exist: not worth a query, nor a cache entry
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
-    product_id = cached(cache.slug_key(slug), cache.ttl(), lambda: db.session.scalar(
+    (listing,) = cache.versions(cache.listing_counter())
+    product_id = cached(cache.slug_key(listing, slug), cache.ttl(), lambda: db.session.scalar(
         select(Product.id).where(Product.slug == slug)))
     if product_id is None:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
-    listing, version = cache.versions(cache.listing_counter(), cache.product_version(product_id))
+    (version,) = cache.versions(cache.product_version(product_id))
 
     def load() -> dict[str, Any] | None:
         found = db.session.scalar(select(Product).where(Product.id == product_id)

@@ -9,7 +9,8 @@ from shop_common.schemas import Int64, Money, Schema, Text
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")
 ORDERINGS = ("price", "-price", "name", "-name", "-created_at")
-MAX_STOCK = 2**31 - 1
+# a variant's stock, far above any shelf, low enough that a product's 100 variants sum within INTEGER
+MAX_STOCK = 1_000_000
 
 
 class Attributes(ma.fields.Dict):

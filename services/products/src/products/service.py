@@ -77,8 +77,9 @@ def conditions(query: dict[str, Any]) -> tuple[list[Any], Any]:
 def get_product(slug: str, *, lock: bool = False) -> Product:
     """The product with this slug and its variants; 404 `product_not_found`. `lock` takes its row lock
     first, as every stock writer does (see stock.py)."""
-    query = select(Product).where(Product.slug == slug).options(selectinload(Product.variants))
-    product = db.session.scalar(query.with_for_update(of=Product) if lock else query)
+    if lock:  # the row alone: a lock taken through the category join would lose a product just moved
+        db.session.execute(select(Product.id).where(Product.slug == slug).with_for_update())
+    product = db.session.scalar(select(Product).where(Product.slug == slug).options(selectinload(Product.variants)))
     if product is None:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
     return product
@@ -92,21 +93,18 @@ def _writes(change):
 
     @wraps(change)
     def run(*args, **kwargs):
-        g.touched_products, g.touched_slugs = set(), set()
+        g.touched_products = set()
         with conflicts_as_problems(db, _CONFLICTS):
             result = change(*args, **kwargs)
             db.session.commit()
-        cache.changed(g.touched_products, listing=True, slugs=g.touched_slugs)
+        cache.changed(g.touched_products, listing=True)
         return result
 
     return run
 
 
-def _touched(product: Product | None = None, *slugs: str) -> None:
-    if product is not None:
-        g.touched_products.add(product.id)
-        g.touched_slugs.add(product.slug)
-    g.touched_slugs.update(slugs)
+def _touched(product: Product) -> None:
+    g.touched_products.add(product.id)
 
 
 def _category(slug: str) -> Category:
@@ -156,7 +154,7 @@ def update_product(slug: str, changes: dict[str, Any]) -> Product:
         product.category = _category(changes.pop("category"))
     for field, value in changes.items():
         setattr(product, field, value)
-    _touched(product, slug)
+    _touched(product)
     return product
 
 

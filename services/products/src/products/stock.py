@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from products.cache import changed
 from products.models import Product, Reservation, ReservationLine, Variant, db
+from products.schemas import KEY
 from products.service import refresh_figures
 from shop_common.errors import Problem
 
@@ -83,6 +84,11 @@ def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reserv
         db.session.rollback()
         raise Problem(404, "variant_not_found", f"No variant {', '.join(map(str, unknown))}.", variant_ids=unknown)
     lock_products(variants.values())
+    # a variant deleted between the look-up and the lock is as unknown as one that never was
+    present = set(db.session.scalars(select(Variant.id).where(Variant.id.in_(lines))))
+    if gone := sorted(set(lines) - present):
+        db.session.rollback()
+        raise Problem(404, "variant_not_found", f"No variant {', '.join(map(str, gone))}.", variant_ids=gone)
     taken = []
     for variant_id in sorted(lines):
         row = db.session.execute(
@@ -107,26 +113,40 @@ def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reserv
     return db.session.get(Reservation, inserted), True
 
 
+def _checked(key: str) -> str:
+    """A reservation key from a path: one that no reservation could have is 404 (and never stored)."""
+    if not KEY.regex.fullmatch(key):
+        raise Problem(404, "reservation_not_found", "No such reservation.")
+    return key
+
+
 def _locked(key: str) -> Reservation | None:
     return db.session.scalar(select(Reservation).where(Reservation.key == key).with_for_update())
 
 
-def _give_back(reservation: Reservation, status: str) -> set[int]:
-    """Return the reservation's stock to its variants (not committed); the products touched."""
-    products = {line.product_id for line in reservation.lines}
+def _give_back(reservations: list[Reservation], status: str) -> set[int]:
+    """Return these reservations' stock to their variants (not committed); the products touched.
+
+    Products are locked first in id order, then variants updated in id order, then the products' figures
+    recomputed in one statement, so the count rows its trigger locks are taken in one fixed order too.
+    """
+    lines = sorted((line for r in reservations for line in r.lines), key=lambda line: line.variant_id)
+    products = {line.product_id for line in lines}
     lock_products(products)
-    for line in reservation.lines:
+    for line in lines:
         db.session.execute(update(Variant).where(Variant.id == line.variant_id)
                            .values(stock=Variant.stock + line.quantity))
-    reservation.status = status
-    reservation.expires_at = None
-    refresh_figures(list(products))
+    for reservation in reservations:
+        reservation.status = status
+        reservation.expires_at = None
+    if products:
+        refresh_figures(list(products))
     return products
 
 
 def confirm(key: str) -> Reservation:
     """Keep the stock for good (the order exists): held or confirmed answers confirmed."""
-    reservation = _locked(key)
+    reservation = _locked(_checked(key))
     if reservation is None:
         raise Problem(404, "reservation_not_found", f"No reservation {key!r}.")
     if reservation.status in ("released", "expired"):
@@ -140,7 +160,7 @@ def confirm(key: str) -> Reservation:
 def release(key: str) -> Reservation:
     """Give the stock back (a failed checkout, a cancelled order). Idempotent; an unknown key is recorded
     as released, so that a reserve arriving later under it takes nothing."""
-    reservation = _locked(key)
+    reservation = _locked(_checked(key))
     if reservation is None:
         db.session.execute(insert(Reservation).values(key=key, status="released")
                            .on_conflict_do_nothing(index_elements=["key"]))
@@ -148,14 +168,14 @@ def release(key: str) -> Reservation:
         return db.session.scalar(select(Reservation).where(Reservation.key == key))
     products: set[int] = set()
     if reservation.status in ("held", "confirmed"):
-        products = _give_back(reservation, "released")
+        products = _give_back([reservation], "released")
     db.session.commit()
     changed(products)
     return reservation
 
 
 def get(key: str) -> Reservation:
-    reservation = db.session.scalar(select(Reservation).where(Reservation.key == key))
+    reservation = db.session.scalar(select(Reservation).where(Reservation.key == _checked(key)))
     if reservation is None:
         raise Problem(404, "reservation_not_found", f"No reservation {key!r}.")
     return reservation
@@ -170,12 +190,7 @@ def expire_due(limit: int = 50) -> int:
     due = db.session.scalars(select(Reservation).where(Reservation.status == "held",
                                                        Reservation.expires_at < func.now())
                              .order_by(Reservation.expires_at).limit(limit).with_for_update(skip_locked=True)).all()
-    # every product first, in id order: taking more product locks after the count rows (which the first
-    # give-back's triggers lock) could deadlock with a concurrent reservation
-    lock_products({line.product_id for reservation in due for line in reservation.lines})
-    products: set[int] = set()
-    for reservation in due:
-        products |= _give_back(reservation, "expired")
+    products = _give_back(list(due), "expired")  # all at once: one fixed lock order (see _give_back)
     db.session.commit()
     changed(products)
     return len(due)

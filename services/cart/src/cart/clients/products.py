@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from shop_common.http import ServiceClient
+from shop_common.http import ServiceClient, ServiceUnavailable
 from shop_common.internal import service_headers
 
 
@@ -28,5 +28,9 @@ def variants(variant_ids: list[int] = (), product_ids: list[int] = ()) -> dict[i
     response = current_app.extensions["cart_products"].post(
         "/internal/stock/", json={"variant_ids": list(variant_ids), "product_ids": list(product_ids)},
         idempotent=True)  # a read: safe to try again
-    response.raise_for_status()
-    return {v["id"]: v for v in response.json()["variants"]}
+    try:  # anything but the answer asked for (a refused credential, a body that is not it) is products failing us
+        if response.status_code != 200:
+            raise ValueError(f"answered {response.status_code}")
+        return {v["id"]: v for v in response.json()["variants"]}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ServiceUnavailable("products", f"unexpected answer: {exc}") from None
