@@ -1,10 +1,8 @@
 """The cart through the real app, with the real products service answering over HTTP."""
 
-import threading
-
 import pytest
 
-from shop_common.testing import assert_problem
+from shop_common.testing import assert_problem, concurrently
 
 
 @pytest.fixture
@@ -137,38 +135,15 @@ def test_line_ids_that_cannot_exist_are_404(client, shopper, path):
 
 
 def test_concurrent_adds_of_one_variant_end_as_one_line_with_the_sum(app, shopper, shirt):
-    barrier = threading.Barrier(10)
-    statuses = []
-
-    def buy():
-        own = app.test_client()
-        barrier.wait()
-        statuses.append(add(own, shopper, shirt["tee_product"], shirt["tee"], 2).status_code)
-
-    threads = [threading.Thread(target=buy) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    statuses = concurrently(10, lambda _: add(app.test_client(), shopper, shirt["tee_product"], shirt["tee"], 2)
+                            .status_code)
     assert sorted(statuses) == [200] * 9 + [201]
     items = cart(app.test_client(), shopper)["items"]
     assert [(i["variant_id"], i["quantity"]) for i in items] == [(shirt["tee"], 20)]
 
 
 def test_concurrent_adds_never_pass_the_stock(app, shopper, shirt):
-    barrier = threading.Barrier(8)
-    statuses = []
-
-    def buy():
-        own = app.test_client()
-        barrier.wait()
-        statuses.append(add(own, shopper, shirt["product"], shirt["S"], 2).status_code)
-
-    threads = [threading.Thread(target=buy) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    statuses = concurrently(8, lambda _: add(app.test_client(), shopper, shirt["product"], shirt["S"], 2).status_code)
     assert statuses.count(409) == 6 and cart(app.test_client(), shopper)["items"][0]["quantity"] == 4
 
 

@@ -13,6 +13,12 @@ def app(shop_app):
 
 
 @pytest.fixture
+def uncached(app):
+    """The same service on the same database, with a Redis that is not there: answers straight from Postgres."""
+    return create_app({**app.config["SHOP"], "REDIS_URL": "redis://127.0.0.1:1/0"}).test_client()
+
+
+@pytest.fixture
 def service():
     """The headers another service sends to /internal/."""
     return {"X-Service-Token": SERVICE_TOKEN}

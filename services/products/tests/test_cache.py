@@ -1,18 +1,11 @@
 """The catalogue cache: the same answers as Postgres, stale never, and one computation per cold key."""
 
-import threading
 import time
 
 import pytest
 
-from products import create_app
 from shop_common.cache import cached
-
-
-@pytest.fixture
-def uncached(app):
-    """The same service on the same database, with a Redis that is not there: answers straight from Postgres."""
-    return create_app({**app.config["SHOP"], "REDIS_URL": "redis://127.0.0.1:1/0"}).test_client()
+from shop_common.testing import concurrently
 
 
 @pytest.fixture
@@ -73,19 +66,11 @@ def test_a_cold_key_is_computed_once_however_many_ask(app):
         time.sleep(0.3)
         return {"answer": 42}
 
-    barrier = threading.Barrier(20)
-    results = []
-
-    def ask():
+    def ask(_):
         with app.app_context():
-            barrier.wait()
-            results.append(cached("shop:test:stampede", 60, slow))
+            return cached("shop:test:stampede", 60, slow)
 
-    threads = [threading.Thread(target=ask) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    results = concurrently(20, ask, timeout=10)
     assert results == [{"answer": 42}] * 20 and len(calls) == 1
 
 

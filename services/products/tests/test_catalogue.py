@@ -153,7 +153,7 @@ def test_the_openapi_document_is_valid_and_hides_nothing(client):
 
 @pytest.mark.parametrize("query", ["", "ordering=price", "ordering=-price", "ordering=name", "ordering=-name",
                                    "category=shirts", "in_stock=true&ordering=-name", "min_price=20&ordering=price"])
-def test_deep_pages_seeking_from_anchors_equal_plain_offsets(client, uncached_client, monkeypatch, category,
+def test_deep_pages_seeking_from_anchors_equal_plain_offsets(client, uncached, monkeypatch, category,
                                                              product, query):
     from products import catalogue
 
@@ -165,14 +165,7 @@ def test_deep_pages_seeking_from_anchors_equal_plain_offsets(client, uncached_cl
     monkeypatch.setattr(catalogue, "ANCHOR_EVERY", 3)
     for page in range(1, 12):
         url = f"/api/products/?page_size=2&page={page}&{query}"
-        seek, plain = client.get(url), uncached_client.get(url)
+        seek, plain = client.get(url), uncached.get(url)
         assert seek.status_code == plain.status_code
         if plain.status_code == 200:
             assert [c["id"] for c in seek.get_json()["results"]] == [c["id"] for c in plain.get_json()["results"]]
-
-
-@pytest.fixture
-def uncached_client(app):
-    from products import create_app
-
-    return create_app({**app.config["SHOP"], "REDIS_URL": "redis://127.0.0.1:1/0"}).test_client()

@@ -1,11 +1,10 @@
 """The internal stock API: availability, and reservations that never oversell under any concurrency."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shop_common.testing import assert_problem
+from shop_common.testing import assert_problem, concurrently
 
 
 @pytest.fixture
@@ -146,41 +145,16 @@ def test_fifty_threads_for_the_last_ten_units_reserve_exactly_ten(app, client, s
     category("Shirts")
     variant = product("Last shirts", variants=[{"sku": "LAST", "label": "One", "price": "9.99", "stock": 10}]
                       )["variants"][0]["id"]
-    barrier = threading.Barrier(50)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def buy(n):
-        own = app.test_client()
-        barrier.wait()
-        response = reserve(own, service, f"thread-{n}", (variant, 1))
-        with lock:
-            statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=buy, args=(n,)) for n in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    statuses = concurrently(50, lambda n: reserve(app.test_client(), service, f"thread-{n}", (variant, 1))
+                            .status_code)
     assert sorted(set(statuses)) == [201, 409] and statuses.count(201) == 10 and statuses.count(409) == 40
     detail = client.get("/api/products/last-shirts/").get_json()
     assert detail["variants"][0]["stock"] == 0 and detail["stock"] == 0 and detail["in_stock"] is False
 
 
 def test_many_threads_with_one_key_reserve_once(app, client, service, shirt):
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-
-    def buy():
-        own = app.test_client()
-        barrier.wait()
-        statuses.append(reserve(own, service, "one-key", (shirt["S"], 3)).status_code)
-
-    threads = [threading.Thread(target=buy) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    statuses = concurrently(20, lambda _: reserve(app.test_client(), service, "one-key", (shirt["S"], 3))
+                            .status_code)
     assert statuses.count(201) == 1 and statuses.count(200) == 19
     assert variant_stock(client, shirt)["S"] == 7
 
@@ -189,21 +163,12 @@ def test_crossing_reservations_of_two_products_do_not_deadlock(app, client, serv
     category("Shirts")
     a = product("Shirt A", variants=[{"sku": "A1", "label": "1", "price": "1", "stock": 1000}])["variants"][0]["id"]
     b = product("Shirt B", variants=[{"sku": "B1", "label": "1", "price": "1", "stock": 1000}])["variants"][0]["id"]
-    barrier = threading.Barrier(16)
-    statuses: list[int] = []
-
     def buy(n):
         own = app.test_client()
-        barrier.wait()
         lines = [(a, 1), (b, 1)] if n % 2 else [(b, 1), (a, 1)]
-        for k in range(5):
-            statuses.append(reserve(own, service, f"cross-{n}-{k}", *lines).status_code)
+        return [reserve(own, service, f"cross-{n}-{k}", *lines).status_code for k in range(5)]
 
-    threads = [threading.Thread(target=buy, args=(n,)) for n in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    statuses = [status for statuses in concurrently(16, buy) for status in statuses]
     assert statuses == [201] * 80
     assert [v["stock"] for v in client.get("/api/products/shirt-a/").get_json()["variants"]] == [920]
 

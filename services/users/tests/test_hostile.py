@@ -3,14 +3,13 @@
 import io
 import json
 import logging
-import threading
 import time
 
 import jwt
 import pytest
 from limits import parse
 
-from shop_common.testing import assert_problem
+from shop_common.testing import assert_problem, concurrently
 
 ENDPOINTS = [("POST", "/api/auth/register/"), ("POST", "/api/auth/login/"), ("POST", "/api/auth/refresh/"),
              ("PATCH", "/api/users/profile/")]
@@ -45,20 +44,8 @@ def test_a_chunked_body_under_the_limit_is_read_whole(client, register, password
 
 def test_parallel_wrong_passwords_cannot_outrun_the_account_limit(app, register):
     register("victim")
-    barrier = threading.Barrier(20)
-    statuses = []
-
-    def guess(n):
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(client.post("/api/auth/login/", json={"username": "victim",
-                                                              "password": f"guess number {n}"}).status_code)
-
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    statuses = concurrently(20, lambda n: app.test_client().post(
+        "/api/auth/login/", json={"username": "victim", "password": f"guess number {n}"}).status_code)
     assert statuses.count(401) == 5 and statuses.count(429) == 15
 
 

@@ -22,6 +22,7 @@ import functools
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -190,3 +191,28 @@ def assert_problem(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+def concurrently(count: int, work: Callable[[int], Any], timeout: float = 60) -> list[Any]:
+    """Run `work(n)` for n in 0..count-1 in as many threads, all released at once by a barrier; return
+    their results in order of n. An exception in any thread is raised here, after all have finished."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait(timeout)
+            results[n] = work(n)
+        except BaseException as exc:  # handed to the test's thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    if errors:
+        raise errors[0]
+    assert not any(t.is_alive() for t in threads), f"threads still running after {timeout} s"
+    return results
