@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from shop_common.testing import assert_problem
+from shop_common.testing import assert_problem, wait_until
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_changes_answer_503_within_two_seconds_and_change_nothing(client, shoppe
             products_server.start()
 
 
-def test_the_breaker_opens_answers_at_once_and_recovers(app, client, shopper, filled, products_server, wait_until):
+def test_the_breaker_opens_answers_at_once_and_recovers(app, client, shopper, filled, products_server):
     products_server.switch.mode = "failing"
     add = changes(client, shopper, filled)[0]
     for _ in range(3):  # PRODUCTS_BREAKER_FAILURES in the test settings

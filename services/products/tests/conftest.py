@@ -3,13 +3,12 @@
 import pytest
 
 from products import create_app
-
-SERVICE_TOKEN = "test-service-token"
+from shop_common.testing import SERVICE_TOKEN
 
 
 @pytest.fixture(scope="session")
 def app(shop_app):
-    return shop_app(create_app, SERVICE_TOKEN=SERVICE_TOKEN)
+    return shop_app(create_app)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from shop_common.auth import init_auth
 from shop_common.config import COMMON, Setting, load_settings
 from shop_common.db import init_db, sqlalchemy_url
 from shop_common.errors import Problem, init_errors
+from shop_common.housekeeping import init_housekeeping
 from shop_common.logs import setup_logging
 from shop_common.observability import (
     database_check,
@@ -98,6 +99,7 @@ def service_app(
     # cache keys live in the namespace of the service's own database: two stacks sharing a Redis never mix
     app.extensions["shop_cache_namespace"] = f"shop:{name}:{make_url(sqlalchemy_url(s['DATABASE_URL'])).database}:"
     init_auth(app, private_key=s.get("JWT_PRIVATE_KEY"))
+    init_housekeeping(app, enabled=s["BACKGROUND"])
     if s["CORS_ORIGINS"]:
         CORS(app, origins=list(s["CORS_ORIGINS"]), expose_headers=["X-Request-ID", "Retry-After"],
              max_age=600)

@@ -130,6 +130,8 @@ COMMON: tuple[Setting, ...] = (
     Setting("DB_STATEMENT_TIMEOUT_MS", "longest a single SQL statement may run", "5000", cast=positive_int),
     Setting("REDIS_TIMEOUT", "seconds to wait for Redis before treating it as down", "0.5",
             cast=positive_float),
+    Setting("BACKGROUND", "run background work (outbox relay, repairs, expiry) in a thread of each process",
+            "true", cast=as_bool),
 )
 
 

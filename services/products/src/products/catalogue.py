@@ -22,6 +22,7 @@ from products.schemas import SLUG
 from products.service import ORDER_BY, conditions
 from shop_common.cache import cached, get_many, set_many
 from shop_common.errors import Problem
+from shop_common.pagination import check_page
 
 
 def card(product: Product) -> dict[str, Any]:
@@ -136,10 +137,7 @@ def page(query: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
     """The count of matching products and this page's cards; 404 `page_not_found` past the last page."""
     key = _query_key(query)
     listed = cached(key, cache.ttl(), lambda: _ids_and_count(query, _filters_key(key, query)))
-    size, number = query["page_size"], query["page"]
-    if number > 1 and (number - 1) * size >= listed["count"]:
-        last = max(1, -(-listed["count"] // size))
-        raise Problem(404, "page_not_found", f"There is no page {number}; the last is {last}.")
+    check_page(query, listed["count"])
     return listed["count"], cards(listed["ids"])
 
 

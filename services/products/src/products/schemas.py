@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from shop_common.pagination import PageQuerySchema
 from shop_common.schemas import Int64, Money, Schema, Text
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")
@@ -76,12 +77,7 @@ class PageSchema(Schema):
 
 # -- queries -------------------------------------------------------------------------------------------------
 
-class ListQuerySchema(Schema):
-    class Meta:
-        unknown = ma.EXCLUDE  # a cache-buster or tracking parameter is not an error
-
-    page = Int64(strict=False, load_default=1)
-    page_size = Int64(strict=False, maximum=100, load_default=20)
+class ListQuerySchema(PageQuerySchema):
     category = Text(max_length=120, validate=[SLUG])
     search = Text(max_length=200)
     min_price = Money()

@@ -6,17 +6,13 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from shop_common.http import ServiceClient, ServiceUnavailable
+from shop_common.http import ServiceUnavailable, client_from_settings
 from shop_common.internal import service_headers
 
 
 def init_products(app: Flask) -> None:
     s = app.config["SHOP"]
-    app.extensions["cart_products"] = ServiceClient(
-        "products", s["PRODUCTS_URL"], connect_timeout=s["PRODUCTS_CONNECT_TIMEOUT"],
-        read_timeout=s["PRODUCTS_READ_TIMEOUT"], deadline=s["PRODUCTS_DEADLINE"], retries=s["PRODUCTS_RETRIES"],
-        breaker_failures=s["PRODUCTS_BREAKER_FAILURES"], breaker_reset=s["PRODUCTS_BREAKER_RESET"],
-        headers=service_headers(s))
+    app.extensions["cart_products"] = client_from_settings("products", s, service_headers(s))
 
 
 def variants(variant_ids: list[int] = (), product_ids: list[int] = ()) -> dict[int, dict[str, Any]]:

@@ -1,8 +1,5 @@
 """`/api/products/`: the public catalogue, and the staff's changes to it through the same resources."""
 
-from urllib.parse import urlencode
-
-from flask import request
 from flask.views import MethodView
 
 from products import catalogue, service
@@ -16,14 +13,9 @@ from products.schemas import (
 )
 from shop_common.api import Blueprint
 from shop_common.auth import authenticated
+from shop_common.pagination import envelope
 
 blp = Blueprint("products", __name__, url_prefix="/api/products", description="The catalogue.")
-
-
-def _page_url(page: int) -> str:
-    args = request.args.to_dict()
-    args["page"] = str(page)
-    return f"{request.base_url}?{urlencode(args)}"
 
 
 @blp.route("/")
@@ -34,13 +26,7 @@ class Products(MethodView):
     def get(self, query):
         """A page of products, filtered, searched and ordered; the envelope links the pages around it."""
         count, cards = catalogue.page(query)
-        number, size = query["page"], query["page_size"]
-        return {
-            "count": count,
-            "next": _page_url(number + 1) if number * size < count else None,
-            "previous": _page_url(number - 1) if number > 1 else None,
-            "results": cards,
-        }
+        return envelope(query, count, cards)
 
     @authenticated(blp, staff=True)
     @blp.arguments(ProductInSchema)

@@ -1,0 +1,161 @@
+"""The transactional outbox: email a service owes, kept in its own database until the mail queue has it.
+
+A change that owes an email (an order placed, an account made) records the message with `owe()` in the
+same transaction, so the two are stored together or not at all. The relay (`relay()`, run by the
+service's background thread and by `shop-<service> housekeeping`) hands unsent rows to RQ and marks
+them; while Redis is down the rows simply wait. A row handed over twice (the relay stopped between the
+hand-over and the mark) is harmless: the mailer sends each message id once.
+
+A message is `{"id", "template", "to", "context"}`: `id` is unique in the whole shop
+(`<service>:<key>`), `to` is `{"email": ..., "name": ...}` or `{"user_id": ...}` (the mailer asks the
+users service for the address when it sends), `context` is what the template shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask_sqlalchemy import SQLAlchemy
+from redis import Redis
+from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, event, func, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop_common.config import Setting, as_list
+from shop_common.redis import REDIS_DOWN
+
+log = logging.getLogger(__name__)
+
+#: the RQ queue the mailer's workers listen on, and the job they run (by name: no service imports the mailer)
+QUEUE = "mail"
+JOB = "mailer.jobs.send"
+#: a send that takes longer is killed by RQ; the mailer's claim on a message outlives it
+JOB_TIMEOUT = 60
+
+
+def _seconds(raw: str) -> tuple[int, ...]:
+    values = tuple(int(v) for v in as_list(raw))
+    if not values or any(v < 0 for v in values):
+        raise ValueError(f"expected comma-separated seconds, got {raw!r}")
+    return values
+
+
+SETTINGS = (
+    Setting("MAIL_RETRY_SECONDS", "waits between a failing email's retries; its length is the number of retries",
+            "10,30,60,300,900,1800,3600", cast=_seconds),
+)
+
+
+def outbox_model(db: SQLAlchemy) -> type:
+    """The `outbox` table of a service's database (its migration creates it)."""
+
+    class Outbox(db.Model):
+        __tablename__ = "outbox"
+
+        id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+        key: Mapped[str] = mapped_column(String(200), unique=True)
+        message: Mapped[dict[str, Any]] = mapped_column(JSONB)
+        created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+        relayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+        attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+        last_error: Mapped[str | None] = mapped_column(Text)
+
+        __table_args__ = (Index("ix_outbox_unrelayed", "id", postgresql_where=text("relayed_at IS NULL")),)
+
+    db.shop_outbox = Outbox
+    return Outbox
+
+
+def _model(db: SQLAlchemy) -> type:
+    return db.shop_outbox
+
+
+def owe(db: SQLAlchemy, key: str, template: str, to: dict[str, Any], context: dict[str, Any]) -> None:
+    """Record an email in the current transaction (not committed). `key` is unique in the service: a
+    second `owe` with it (a repeated step) records nothing."""
+    service = current_app.name
+    message = {"id": f"{service}:{key}", "template": template, "to": to, "context": context}
+    outbox = _model(db)
+    db.session.execute(insert(outbox).values(key=key, message=message).on_conflict_do_nothing(index_elements=["key"]))
+    db.session.info["shop_outbox_owed"] = True
+
+
+def init_outbox(app: Flask, db: SQLAlchemy, every: float = 5.0) -> None:
+    """Relay the outbox in the background: every `every` seconds, and at once after a commit that owes mail."""
+    keeper = app.extensions["shop_housekeeping"]
+    keeper.add("outbox relay", lambda: relay(db), every, wakeable=True)
+
+    @event.listens_for(db.session, "after_commit")
+    def _owed(session) -> None:
+        if session.info.pop("shop_outbox_owed", False):
+            keeper.wake()
+
+    @event.listens_for(db.session, "after_rollback")
+    def _not_owed(session) -> None:
+        session.info.pop("shop_outbox_owed", None)
+
+
+def queue_connection(url: str, timeout: float) -> Redis:
+    """A Redis client for RQ (which needs bytes, not the decoded strings of the service's own client)."""
+    return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+
+
+def job_id(message_id: str) -> str:
+    """The RQ job of a message (RQ's ids are letters, digits, `_` and `-`: a digest of the message id)."""
+    return "mail-" + hashlib.sha256(message_id.encode()).hexdigest()[:40]
+
+
+def enqueue(connection: Redis, message: dict[str, Any], retry_seconds: tuple[int, ...]) -> None:
+    """Put one message on the mail queue, with RQ retries (and backoff) for sends that fail."""
+    from rq import Queue, Retry
+
+    Queue(QUEUE, connection=connection).enqueue(
+        JOB, message, job_id=job_id(message["id"]), job_timeout=JOB_TIMEOUT,
+        retry=Retry(max=len(retry_seconds), interval=list(retry_seconds)),
+        result_ttl=7 * 86_400, failure_ttl=30 * 86_400, description=f"email {message['id']}")
+
+
+def relay(db: SQLAlchemy, limit: int = 200) -> int:
+    """Hand unsent outbox rows to the mail queue (committed); how many were handed over.
+
+    Rows are taken with SKIP LOCKED, so several processes relaying at once share the work.
+    """
+    settings = current_app.config["SHOP"]
+    outbox = _model(db)
+    rows = db.session.scalars(select(outbox).where(outbox.relayed_at.is_(None)).order_by(outbox.id)
+                              .limit(limit).with_for_update(skip_locked=True)).all()
+    if not rows:
+        db.session.rollback()
+        return 0
+    connection = current_app.extensions.get("shop_queue")
+    if connection is None:
+        connection = current_app.extensions["shop_queue"] = queue_connection(settings["REDIS_URL"],
+                                                                             settings["REDIS_TIMEOUT"])
+    handed: list[int] = []
+    error = None
+    for row in rows:
+        try:
+            enqueue(connection, row.message, settings["MAIL_RETRY_SECONDS"])
+        except REDIS_DOWN as exc:  # the rest wait for the next round
+            error = f"{type(exc).__name__}: {exc}"
+            break
+        handed.append(row.id)
+    if handed:
+        db.session.execute(update(outbox).where(outbox.id.in_(handed)).values(relayed_at=func.now()))
+    if error:
+        waiting = [row.id for row in rows if row.id not in set(handed)]
+        db.session.execute(update(outbox).where(outbox.id.in_(waiting))
+                           .values(attempts=outbox.attempts + 1, last_error=error[:500]))
+        log.warning("mail queue unavailable; %d email(s) wait in the outbox: %s", len(waiting), error)
+    db.session.commit()
+    return len(handed)
+
+
+def waiting(db: SQLAlchemy) -> int:
+    """How many emails wait in the outbox."""
+    outbox = _model(db)
+    return db.session.scalar(select(func.count()).select_from(outbox).where(outbox.relayed_at.is_(None)))
