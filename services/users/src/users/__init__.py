@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from shop_common.app import service_app
+from shop_common.outbox import init_outbox
 from users.api import BLUEPRINTS
 from users.config import SETTINGS
 from users.models import db
@@ -18,6 +19,7 @@ def create_app(overrides=None) -> Flask:
     app = service_app("users", settings=SETTINGS, overrides=overrides, db=db, migrations=MIGRATIONS,
                       blueprints=BLUEPRINTS,
                       description="Registration, login, token refresh and logout, and profiles.")
+    init_outbox(app, db)
     app.extensions["users_throttle"] = Throttle(app, app.extensions["shop_redis"].connection_pool)
     from users.cli import register_commands
 

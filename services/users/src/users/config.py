@@ -2,9 +2,13 @@
 
 from limits import parse
 
+from shop_common import outbox
 from shop_common.config import Setting, dev_keys, positive_int
+from shop_common.internal import SERVICE_TOKEN
 
 SETTINGS = (
+    SERVICE_TOKEN,
+    *outbox.SETTINGS,
     Setting("JWT_PRIVATE_KEY", "PEM private key that signs tokens; only the users service holds it",
             required=True, secret=True, dev_default=lambda s: dev_keys(s).private_pem),
     Setting("ACCESS_TOKEN_TTL", "seconds an access token lives", "900", cast=positive_int),

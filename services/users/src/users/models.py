@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Identity, Inde
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop_common.db import make_db
+from shop_common.outbox import outbox_model
 
 db = make_db()
 
@@ -51,3 +52,6 @@ class RefreshToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+Outbox = outbox_model(db)

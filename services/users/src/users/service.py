@@ -18,8 +18,9 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select, update
 
+from shop_common import outbox
 from shop_common.auth import check_claims, is_revoked, revoke
-from shop_common.db import commit
+from shop_common.db import commit, conflicts_as_problems
 from shop_common.errors import Problem, field_problem
 from shop_common.redis import REDIS_DOWN
 from users.models import RefreshToken, User, db
@@ -47,7 +48,8 @@ def _find(field: str, value: str, exclude_id: int | None = None) -> bool:
 
 def register(data: dict[str, Any], address: str | None = None, *, is_staff: bool = False) -> User:
     """Create an account; 409 `username_taken` / `email_taken` when either exists in any case; 429 when
-    `address` (the client's, for the API) has registered too many."""
+    `address` (the client's, for the API) has registered too many. A shopper registering through the API
+    (an `address`) is owed a welcome email, recorded with the account."""
     if address is not None:
         throttle().registration(address)
     for field in ("username", "email"):
@@ -56,6 +58,11 @@ def register(data: dict[str, Any], address: str | None = None, *, is_staff: bool
     user = User(username=data["username"], email=data["email"], password_hash=hash_password(data["password"]),
                 first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), is_staff=is_staff)
     db.session.add(user)
+    if address is not None:
+        with conflicts_as_problems(db, _UNIQUE):
+            db.session.flush()  # the id names the email
+        outbox.owe(db, f"welcome:{user.id}", "welcome", {"email": user.email, "name": user.first_name},
+                   {"username": user.username, "first_name": user.first_name})
     commit(db, _UNIQUE)
     log.info("user registered", extra={"user_id": user.id})
     return user

@@ -1,4 +1,5 @@
 from users.api.auth import blp as auth_blp
+from users.api.internal import blp as internal_blp
 from users.api.profile import blp as profile_blp
 
-BLUEPRINTS = (auth_blp, profile_blp)
+BLUEPRINTS = (auth_blp, profile_blp, internal_blp)
