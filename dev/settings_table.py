@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from cart.config import SETTINGS as CART
+from orders.config import SETTINGS as ORDERS
 from products.config import SETTINGS as PRODUCTS
 from shop_common.config import COMMON, SERVER, describe
 from users.config import SETTINGS as USERS
@@ -22,15 +23,20 @@ GROUPS = (
     ("users", USERS),
     ("products", PRODUCTS),
     ("cart", CART),
+    ("orders", ORDERS),
 )
 
 
 def table() -> str:
-    rows = ["| setting | applies to | default | required | meaning |", "| --- | --- | --- | --- | --- |"]
+    """One row per setting; one that several services declare alike is one row naming them all."""
+    merged: dict[tuple[str, ...], list[str]] = {}
     for where, specs in GROUPS:
         for row in describe(specs):
-            default = f"`{row['default']}`" if row["default"] else ""
-            rows.append(f"| `{row['name']}` | {where} | {default} | {row['required']} | {row['help']} |")
+            merged.setdefault((row["name"], row["default"], row["required"], row["help"]), []).append(where)
+    rows = ["| setting | applies to | default | required | meaning |", "| --- | --- | --- | --- | --- |"]
+    for (name, default, required, meaning), where in merged.items():
+        default = f"`{default}`" if default else ""
+        rows.append(f"| `{name}` | {', '.join(where)} | {default} | {required} | {meaning} |")
     return "\n".join(rows)
 
 

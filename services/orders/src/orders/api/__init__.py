@@ -1,0 +1,3 @@
+from orders.api.orders import blp as orders_blp
+
+BLUEPRINTS = (orders_blp,)

@@ -1,0 +1,86 @@
+"""`/api/order/`: the caller's orders (CONTRACT.md), and the staff's status moves."""
+
+from flask import Response, json
+from flask.views import MethodView
+
+from orders import checkout, service
+from orders.schemas import CreateSchema, IdempotencyHeaderSchema, OrderPageSchema, OrderSchema, StatusSchema
+from shop_common.api import Blueprint
+from shop_common.auth import authenticated, current_user_id, is_staff
+from shop_common.errors import PROBLEM_JSON
+from shop_common.pagination import PageQuerySchema, envelope
+
+blp = Blueprint("orders", __name__, url_prefix="/api/order", description="The caller's orders.")
+UNAVAILABLE = "cart_unavailable or products_unavailable: nothing was reserved, stored or taken from the cart"
+
+
+def _owner() -> int | None:
+    """Whose orders the caller may see: their own, or (staff) anyone's."""
+    return None if is_staff() else current_user_id()
+
+
+@blp.route("/create/")
+class Create(MethodView):
+    @authenticated(blp)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
+    @blp.arguments(CreateSchema)
+    @blp.response(201, OrderSchema)
+    @blp.alt_response(409, response="CONFLICT", description="cart_empty; insufficient_stock (with `lines`); "
+                                                            "idempotency_key_in_use")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="a shipping field missing or malformed; "
+                                                                         "idempotency_key_reused")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description=UNAVAILABLE)
+    def post(self, data, idempotency_key=None):
+        """Order what is in the cart. Send an `Idempotency-Key`: a repeat answers the first result again."""
+        answer = checkout.checkout(current_user_id(), data, idempotency_key)
+        mimetype = PROBLEM_JSON if answer.status >= 400 else "application/json"
+        response = Response(json.dumps(answer.body), status=answer.status, mimetype=mimetype)
+        if answer.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+
+@blp.route("/list/")
+class History(MethodView):
+    @authenticated(blp)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, OrderPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="page_not_found: past the last page")
+    def get(self, query):
+        """The caller's orders, newest first."""
+        count, orders = service.history(current_user_id(), query)
+        return envelope(query, count, orders)
+
+
+@blp.route("/<id:order_id>/")
+class Detail(MethodView):
+    @authenticated(blp)
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="order_not_found (also another user's order)")
+    def get(self, order_id):
+        """One of the caller's orders."""
+        return service.get(order_id, _owner())
+
+
+@blp.route("/<id:order_id>/cancel/")
+class Cancel(MethodView):
+    @authenticated(blp)
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="order_not_found (also another user's order)")
+    @blp.alt_response(409, response="CONFLICT", description="not_cancellable: shipped or delivered")
+    def post(self, order_id):
+        """Cancel a pending or confirmed order; its stock goes back on sale. Cancelling again changes nothing."""
+        return service.cancel(order_id, _owner())
+
+
+@blp.route("/<id:order_id>/status/")
+class Status(MethodView):
+    @authenticated(blp, staff=True)
+    @blp.arguments(StatusSchema)
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="order_not_found")
+    @blp.alt_response(409, response="CONFLICT", description="invalid_status_move")
+    def post(self, data, order_id):
+        """Staff: move an order along (pending -> confirmed -> shipped -> delivered, or cancelled); the
+        customer gets an email for each move."""
+        return service.move(order_id, data["status"])

@@ -1,0 +1,289 @@
+"""Checkout: an order from the cart, as a saga across the cart and products services.
+
+    1. read the cart                      (cart)
+    2. reserve every line, or none        (products, under the order's key)
+    3. store the order                    (here, with its confirmation email, in one transaction)
+    4. take the ordered lines out of the cart (cart, once per order's key)
+    5. confirm the reservation            (products)
+
+A step that fails undoes the ones before it: a checkout that cannot store its order releases its
+reservation (products remembers a released key, so a reserve still on its way takes nothing). Once the
+order is stored it stands: steps 4 and 5 are finished by `repair()` if they cannot be now. Every call is
+idempotent per key, so the repair can run any of them again, and a process that dies between two steps
+leaves a `checkouts` row that the repair brings to an end: `started` ones are undone, `ordered` ones are
+completed. Stock, cart and order agree again within `CHECKOUT_STALE_SECONDS` plus one repair round.
+
+The same row is the Idempotency-Key's record (Stripe's semantics, and the IETF draft's): a repeat with
+the same key and body gets the first answer again, with another body 422 `idempotency_key_reused`; a
+repeat while the first is running waits for it, up to `IDEMPOTENCY_WAIT_SECONDS`, then 409
+`idempotency_key_in_use`. A checkout that failed for want of a service (503) keeps no answer: its key
+may be used again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from orders import clients
+from orders.models import Checkout, Order, OrderLine, db
+from orders.service import give_back_stock, order_number, owe_status_email, render
+from shop_common import outbox
+from shop_common.errors import Problem, problem
+from shop_common.http import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def after(step: str) -> None:
+    """Called as each step ends; tests replace it to make the process die there."""
+
+
+def _settings() -> Any:
+    return current_app.config["SHOP"]
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# -- the Idempotency-Key ------------------------------------------------------------------------------------
+
+def _begin(user_id: int, key: str | None, fingerprint: str) -> int | Answer:
+    """Open a checkout under `key` (the id its order will have), or the answer of the one that had it."""
+    deadline = time.monotonic() + _settings()["IDEMPOTENCY_WAIT_SECONDS"]
+    pause = 0.02
+    while True:
+        checkout_id = db.session.scalar(
+            insert(Checkout).values(user_id=user_id, idempotency_key=key, fingerprint=fingerprint)
+            .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"],
+                                    index_where=Checkout.idempotency_key.isnot(None))
+            .returning(Checkout.id))
+        db.session.commit()
+        if checkout_id is not None:
+            return checkout_id
+        first = db.session.execute(select(Checkout.fingerprint, Checkout.response_status, Checkout.response_body)
+                                   .where(Checkout.user_id == user_id, Checkout.idempotency_key == key)).first()
+        db.session.rollback()
+        if first is None:  # the first failed and let the key go: this one runs
+            continue
+        if first.fingerprint != fingerprint:
+            raise Problem(422, "idempotency_key_reused", "This Idempotency-Key was used with another request body.")
+        if first.response_status is not None:
+            return Answer(first.response_status, first.response_body, replayed=True)
+        if time.monotonic() > deadline:
+            raise Problem(409, "idempotency_key_in_use", "A request with this Idempotency-Key is still running; "
+                                                         "try again in a moment.", headers={"Retry-After": "1"})
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
+def _answer(checkout_id: int, answer: Answer, state: str) -> Answer:
+    """Keep the answer of a checkout that ended (committed); the first answer kept is the one given."""
+    db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.response_status.is_(None))
+                       .values(response_status=answer.status, response_body=answer.body, state=state))
+    db.session.commit()
+    kept = db.session.execute(select(Checkout.response_status, Checkout.response_body)
+                              .where(Checkout.id == checkout_id)).first()
+    db.session.rollback()
+    return Answer(kept.response_status, kept.response_body) if kept and kept.response_status else answer
+
+
+def _refused(checkout_id: int, error: Problem) -> Answer:
+    """End a checkout with a 4xx that is its answer for good (an empty cart, too little stock)."""
+    body = problem(error.code, error.problem_code, error.detail, **error.extensions).get_json()
+    body.pop("request_id", None)  # the request's, not the answer's
+    return _answer(checkout_id, Answer(error.code, body), "done")
+
+
+def _abandon(checkout_id: int, reserved: bool) -> None:
+    """Undo a checkout that cannot go on: free its key, and give back any stock it may hold.
+
+    The row stays `failed` until products confirms the release (the repair retries it)."""
+    if not reserved:
+        db.session.execute(delete(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started"))
+        db.session.commit()
+        return
+    db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started")
+                       .values(state="failed", idempotency_key=None))
+    db.session.commit()
+    _release_failed(checkout_id)
+
+
+def _release_failed(checkout_id: int) -> None:
+    try:
+        clients.release(checkout_id)
+    except ServiceUnavailable as exc:
+        log.warning("checkout %s: stock not yet given back (%s); the repair will", checkout_id, exc.reason)
+        return
+    db.session.execute(delete(Checkout).where(Checkout.id == checkout_id, Checkout.state == "failed"))
+    db.session.commit()
+
+
+# -- the saga -----------------------------------------------------------------------------------------------
+
+def checkout(user_id: int, data: dict[str, Any], key: str | None) -> Answer:
+    """Make the user's order from their cart: 201 with the order, or the first answer to this key again."""
+    begun = _begin(user_id, key or f"auto-{uuid.uuid4()}", _fingerprint(data))
+    if isinstance(begun, Answer):
+        return begun
+    return _run(begun, user_id, data)
+
+
+def _run(checkout_id: int, user_id: int, data: dict[str, Any]) -> Answer:
+    try:
+        cart = clients.cart_lines(user_id)
+    except ServiceUnavailable:
+        _abandon(checkout_id, reserved=False)
+        raise
+    after("cart read")
+    if not cart:
+        return _refused(checkout_id, Problem(409, "cart_empty", "Your cart is empty."))
+    wanted = [{"variant_id": item["variant_id"], "quantity": item["quantity"]} for item in cart]
+    try:
+        reservation = clients.reserve(checkout_id, wanted, _settings()["RESERVATION_SECONDS"])
+    except clients.Short as short:
+        return _refused(checkout_id, _short(cart, short.lines))
+    except ServiceUnavailable:
+        _abandon(checkout_id, reserved=True)  # it may have been made before the answer was lost
+        raise
+    after("stock reserved")
+    if not _store(checkout_id, user_id, data, cart, reservation):
+        _release_failed(checkout_id)
+        raise Problem(503, "checkout_interrupted", "The checkout took too long and was undone; nothing was "
+                                                   "ordered. Try again.", headers={"Retry-After": "1"})
+    after("order stored")
+    return complete(checkout_id)
+
+
+def _short(cart: list[dict[str, Any]], lines: list[dict[str, Any]]) -> Problem:
+    by_variant = {item["variant_id"]: item for item in cart}
+    short = [{**line, "product_id": by_variant[line["variant_id"]]["product_id"],
+              "name": by_variant[line["variant_id"]]["name"], "label": by_variant[line["variant_id"]]["label"]}
+             for line in lines if line["variant_id"] in by_variant]
+    detail = "Not enough stock: " + "; ".join(
+        f"only {line['available']} left of '{line['name']} / {line['label']}'" for line in short) + "."
+    return Problem(409, "insufficient_stock", detail, lines=short)
+
+
+def _store(checkout_id: int, user_id: int, data: dict[str, Any], cart: list[dict[str, Any]],
+           reservation: dict[str, Any]) -> bool:
+    """Store the order, its confirmation email and the checkout's new state in one transaction; False if
+    the repair had already given this checkout up (then nothing is stored)."""
+    moved = db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started")
+                               .values(state="ordered")).rowcount
+    if not moved:
+        db.session.rollback()
+        return False
+    prices = {line["variant_id"]: Decimal(line["unit_price"]) for line in reservation["lines"]}
+    lines = [OrderLine(position=n, product_id=item["product_id"], variant_id=item["variant_id"], name=item["name"],
+                       label=item["label"], unit_price=prices[item["variant_id"]], quantity=item["quantity"])
+             for n, item in enumerate(cart, 1)]
+    order = Order(id=checkout_id, number=order_number(checkout_id), user_id=user_id, status="pending",
+                  currency=_settings()["CURRENCY"], shipping=data["shipping"], comment=data["comment"],
+                  total_price=sum((line.unit_price * line.quantity for line in lines), Decimal("0.00")), lines=lines)
+    db.session.add(order)
+    db.session.flush()
+    outbox.owe(db, f"order:{order.id}:confirmation", "order_confirmation", {"user_id": user_id},
+               {"order": render(order)})
+    db.session.commit()
+    return True
+
+
+def complete(checkout_id: int) -> Answer:
+    """Steps 4 and 5 of a stored order, and its answer (201). What cannot be done now stays for the repair."""
+    order = db.session.get(Order, checkout_id)
+    lines = [{"variant_id": line.variant_id, "quantity": line.quantity} for line in order.lines]
+    user_id = order.user_id
+    db.session.rollback()
+    done = True
+    try:
+        clients.remove_from_cart(user_id, checkout_id, lines)
+        after("cart emptied")
+    except ServiceUnavailable as exc:
+        log.warning("order %s: cart not yet emptied (%s); the repair will", checkout_id, exc.reason)
+        done = False
+    try:
+        kept = clients.confirm(checkout_id)
+        after("stock confirmed")
+    except ServiceUnavailable as exc:
+        log.warning("order %s: stock not yet confirmed (%s); the repair will", checkout_id, exc.reason)
+        done = False
+    else:
+        if kept:
+            db.session.execute(update(Order).where(Order.id == checkout_id, Order.status == "pending")
+                               .values(status="confirmed"))
+        else:
+            _lost_stock(checkout_id)
+    if done:
+        db.session.execute(update(Checkout).where(Checkout.id == checkout_id).values(state="done"))
+    db.session.commit()
+    order = db.session.get(Order, checkout_id)
+    return _answer(checkout_id, Answer(201, render(order)), "done" if done else "ordered")
+
+
+def _lost_stock(order_id: int) -> None:
+    """Products gave the stock of a stored order back before it was confirmed (the reservation expired
+    while orders could not reach it): the order cannot be filled, so it is cancelled, and said so."""
+    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order.status in ("pending", "confirmed"):
+        log.error("order %s: its reservation expired before it was confirmed; cancelling it", order_id)
+        order.status = "cancelled"
+        order.stock_released_at = func.now()
+        db.session.flush()
+        owe_status_email(order)
+
+
+# -- the repair ---------------------------------------------------------------------------------------------
+
+def repair(stale_seconds: float | None = None) -> dict[str, int]:
+    """Bring interrupted checkouts and cancels to an end (run by the background thread); counts by kind.
+
+    Checkouts untouched for `stale_seconds` (the setting by default) are taken: `started` ones are
+    undone (their stock released), `ordered` ones completed; cancelled orders whose stock was not given
+    back get it back. Answered checkouts older than `IDEMPOTENCY_KEEP_HOURS` are forgotten.
+    """
+    settings = _settings()
+    stale = timedelta(seconds=settings["CHECKOUT_STALE_SECONDS"] if stale_seconds is None else stale_seconds)
+    counts = {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}
+    db.session.execute(update(Checkout).where(Checkout.state == "started", Checkout.updated_at <= func.now() - stale)
+                       .values(state="failed", idempotency_key=None))
+    db.session.commit()
+    for checkout_id in db.session.scalars(select(Checkout.id).where(Checkout.state == "failed")
+                                          .order_by(Checkout.id).limit(100)).all():
+        _release_failed(checkout_id)
+        counts["undone"] += 1
+    for checkout_id in db.session.scalars(select(Checkout.id).where(Checkout.state == "ordered",
+                                                                    Checkout.updated_at <= func.now() - stale)
+                                          .order_by(Checkout.id).limit(100)).all():
+        complete(checkout_id)
+        counts["completed"] += 1
+    for order_id in db.session.scalars(select(Order.id).where(Order.status == "cancelled",
+                                                              Order.stock_released_at.is_(None))
+                                       .order_by(Order.id).limit(100)).all():
+        counts["stock_returned"] += give_back_stock(order_id)
+    keep = timedelta(hours=settings["IDEMPOTENCY_KEEP_HOURS"])
+    counts["forgotten"] = db.session.execute(delete(Checkout).where(
+        Checkout.state == "done", Checkout.created_at < func.now() - keep)).rowcount
+    db.session.commit()
+    if any(counts.values()):
+        log.info("checkout repair", extra=counts)
+    return counts

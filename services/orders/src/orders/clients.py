@@ -1,0 +1,96 @@
+"""The cart and products services, as the checkout saga calls them.
+
+Every call here is safe to repeat: the cart read is a read, and every write carries the order's key
+(products reserves, confirms and releases once per key; the cart removes an order's lines once per key),
+so the kit's client may retry them and the repair may run them again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from flask import Flask, current_app
+
+from shop_common.http import ServiceClient, ServiceUnavailable, client_from_settings
+from shop_common.internal import service_headers
+
+
+def init_clients(app: Flask) -> None:
+    s = app.config["SHOP"]
+    for service in ("products", "cart"):
+        app.extensions[f"orders_{service}"] = client_from_settings(service, s, service_headers(s))
+
+
+def _client(service: str) -> ServiceClient:
+    return current_app.extensions[f"orders_{service}"]
+
+
+def _json(service: str, response: requests.Response, *expected: int) -> dict[str, Any]:
+    """The body of an expected answer; anything else (a refused credential, a body that is not JSON) is
+    the other service failing us."""
+    try:
+        if response.status_code not in expected:
+            raise ValueError(f"answered {response.status_code}")
+        return response.json()
+    except ValueError as exc:
+        raise ServiceUnavailable(service, f"unexpected answer: {exc}") from None
+
+
+def reservation_key(order_id: int) -> str:
+    return f"order-{order_id}"
+
+
+def cart_lines(user_id: int) -> list[dict[str, Any]]:
+    """The user's cart as stored: `[{id, product_id, variant_id, quantity, name, label, unit_price}]`."""
+    return _json("cart", _client("cart").get(f"/internal/carts/{user_id}/"), 200)["items"]
+
+
+def remove_from_cart(user_id: int, order_id: int, lines: list[dict[str, int]]) -> None:
+    """Take what the order bought out of the cart (once per order, whatever happens to the cart meanwhile)."""
+    _json("cart", _client("cart").post(f"/internal/carts/{user_id}/remove/", idempotent=True, json={
+        "key": reservation_key(order_id), "lines": lines}), 200)
+
+
+class Short(Exception):
+    """Products could not reserve every line: `lines` says which and how many are left."""
+
+    def __init__(self, lines: list[dict[str, Any]]):
+        super().__init__("insufficient stock")
+        self.lines = lines
+
+
+def reserve(order_id: int, lines: list[dict[str, int]], seconds: int) -> dict[str, Any]:
+    """Reserve every line for the order, or nothing (raises `Short`)."""
+    response = _client("products").post("/internal/reservations/", idempotent=True, json={
+        "key": reservation_key(order_id), "lines": lines, "ttl_seconds": seconds})
+    if response.status_code == 409 and _code(response) == "insufficient_stock":
+        raise Short(response.json().get("lines", []))
+    if response.status_code == 404 and _code(response) == "variant_not_found":  # sold no more: none left
+        gone = set(response.json().get("variant_ids", []))
+        raise Short([{"variant_id": line["variant_id"], "requested": line["quantity"], "available": 0}
+                     for line in lines if line["variant_id"] in gone])
+    return _json("products", response, 200, 201)
+
+
+def _code(response: requests.Response) -> str | None:
+    try:
+        return response.json().get("code")
+    except ValueError:
+        return None
+
+
+def confirm(order_id: int) -> bool:
+    """Keep the order's stock for good; False when products had given it back already (released or expired)."""
+    response = _client("products").post(f"/internal/reservations/{reservation_key(order_id)}/confirm/",
+                                        idempotent=True)
+    if response.status_code == 409 and _code(response) == "reservation_released":
+        return False
+    _json("products", response, 200)
+    return True
+
+
+def release(order_id: int) -> None:
+    """Give the order's stock back (idempotent; a key never reserved is remembered, so nothing is taken later)."""
+    _json("products", _client("products").post(f"/internal/reservations/{reservation_key(order_id)}/release/",
+                                               idempotent=True), 200)

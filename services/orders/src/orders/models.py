@@ -1,0 +1,114 @@
+"""Orders, their lines, and the checkouts that make them. Models never commit: the services do.
+
+A checkout is the saga's log and the Idempotency-Key's record in one row: its id is the id the order
+will have, its `state` says how far the saga got (`started` -> `ordered` -> `done`; `failed` when it was
+undone), and once answered it keeps the answer to give again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop_common.db import make_db
+from shop_common.outbox import outbox_model
+
+db = make_db()
+
+STATUSES = ("pending", "confirmed", "shipped", "delivered", "cancelled")
+#: the moves an order's status may make
+MOVES: dict[str, tuple[str, ...]] = {
+    "pending": ("confirmed", "cancelled"),
+    "confirmed": ("shipped", "cancelled"),
+    "shipped": ("delivered",),
+    "delivered": (),
+    "cancelled": (),
+}
+CANCELLABLE = tuple(status for status, moves in MOVES.items() if "cancelled" in moves)
+
+
+class Checkout(db.Model):
+    __tablename__ = "checkouts"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), server_default="started")
+    response_status: Mapped[int | None] = mapped_column(SmallInteger)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    __table_args__ = (
+        CheckConstraint("state IN ('started', 'ordered', 'done', 'failed')", name="known_state"),
+        Index("uq_checkouts_user_key", user_id, idempotency_key, unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL")),
+        Index("ix_checkouts_unfinished", state, updated_at, postgresql_where=text("state <> 'done'")),
+        Index("ix_checkouts_created_at", created_at),
+    )
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # its checkout's id
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    shipping: Mapped[dict[str, str]] = mapped_column(JSONB)
+    comment: Mapped[str] = mapped_column(Text, server_default="")
+    #: when a cancelled order's stock went back to products (NULL while that is still owed)
+    stock_released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.position", lazy="selectin",
+                                                  cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES}", name="known_status"),
+        Index("ix_orders_user_id_id", "user_id", "id"),  # a user's orders, newest first (read backwards)
+        Index("ix_orders_stock_owed", id, postgresql_where=text("status = 'cancelled' AND stock_released_at IS NULL")),
+    )
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    variant_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(100))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+
+Outbox = outbox_model(db)

@@ -1,0 +1,81 @@
+"""What the orders API accepts and answers (CONTRACT.md: orders)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from orders.models import STATUSES
+from shop_common.pagination import page_schema
+from shop_common.schemas import Schema, Text
+
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{4,30}$", error="Not a phone number.")
+POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$", error="Not a postal code.")
+#: Stripe's and the IETF draft's key: any printable ASCII, as a UUID usually is
+IDEMPOTENCY_KEY = validate.Regexp(r"^[\x21-\x7e]{1,255}$", error="Use 1 to 255 printable ASCII characters.")
+
+
+#: an address as the API takes it (the OpenAPI example, and the tests')
+SHIPPING_EXAMPLE = {"full_name": "Ada Lovelace", "phone": "+44 20 7946 0958", "address_line": "12 St James's Square",
+                    "city": "London", "postal_code": "SW1Y 4JH", "country": "United Kingdom"}
+
+
+class ShippingSchema(Schema):
+    full_name = Text(min_length=1, max_length=150, required=True)
+    phone = Text(max_length=32, required=True, validate=[PHONE])
+    address_line = Text(min_length=1, max_length=300, required=True)
+    city = Text(min_length=1, max_length=100, required=True)
+    postal_code = Text(max_length=12, required=True, validate=[POSTAL_CODE])
+    country = Text(min_length=2, max_length=100, required=True)
+
+
+class CreateSchema(Schema):
+    shipping = ma.fields.Nested(ShippingSchema, required=True, metadata={"example": SHIPPING_EXAMPLE})
+    comment = Text(max_length=1000, load_default="")
+
+
+class IdempotencyHeaderSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE  # every other header
+
+    idempotency_key = ma.fields.String(data_key="Idempotency-Key", validate=IDEMPOTENCY_KEY, metadata={
+        "description": "a key of the client's (a UUID): the same key and body answer the first result again"})
+
+
+class StatusSchema(Schema):
+    status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
+
+
+class OrderLineSchema(Schema):
+    product_id = ma.fields.Integer()
+    variant_id = ma.fields.Integer()
+    name = ma.fields.String()
+    label = ma.fields.String()
+    unit_price = ma.fields.String(metadata={"example": "39.90"})
+    quantity = ma.fields.Integer()
+    line_total = ma.fields.String(metadata={"example": "79.80"})
+
+
+class ShippingOutSchema(Schema):
+    full_name = ma.fields.String()
+    phone = ma.fields.String()
+    address_line = ma.fields.String()
+    city = ma.fields.String()
+    postal_code = ma.fields.String()
+    country = ma.fields.String()
+
+
+class OrderSchema(Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String(metadata={"example": "204-118-377"})
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    items = ma.fields.List(ma.fields.Nested(OrderLineSchema))
+    total_price = ma.fields.String(metadata={"example": "79.80"})
+    currency = ma.fields.String(metadata={"example": "USD"})
+    shipping = ma.fields.Nested(ShippingOutSchema)
+    comment = ma.fields.String()
+    created_at = ma.fields.String(metadata={"format": "date-time"})
+    updated_at = ma.fields.String(metadata={"format": "date-time"})
+
+
+OrderPageSchema = page_schema(OrderSchema, "OrderPage")

@@ -1,0 +1,139 @@
+"""Orders once they exist: the shopper's history, detail and cancel, and the staff's status moves.
+
+Every change of status records the email it owes in the same transaction (the outbox). Cancelling gives
+the stock back after the commit; when products cannot be reached then, the order keeps
+`stock_released_at` empty and the repair gives it back later.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from orders import clients
+from orders.models import CANCELLABLE, MOVES, Order, db
+from shop_common import outbox
+from shop_common.errors import Problem
+from shop_common.http import ServiceUnavailable
+from shop_common.pagination import check_page
+
+log = logging.getLogger(__name__)
+
+#: multiplies order ids into order numbers: coprime with 10**9, so ids below 10**9 never share a number
+_SCRAMBLE, _SHIFT, _SPAN = 387_420_489, 104_729, 10**9
+
+
+def order_number(order_id: int) -> str:
+    """A number to read out on the phone, like `204-118-377`, that does not reveal how many orders there are."""
+    if order_id >= _SPAN:
+        return str(order_id)
+    digits = f"{(order_id * _SCRAMBLE + _SHIFT) % _SPAN:09d}"
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
+def render(order: Order) -> dict[str, Any]:
+    """The order as the API answers it (CONTRACT.md), ready for JSON: the same shape goes into emails."""
+    return {
+        "id": order.id,
+        "number": order.number,
+        "status": order.status,
+        "items": [{"product_id": line.product_id, "variant_id": line.variant_id, "name": line.name,
+                   "label": line.label, "unit_price": str(line.unit_price), "quantity": line.quantity,
+                   "line_total": str(line.unit_price * line.quantity)} for line in order.lines],
+        "total_price": str(order.total_price),
+        "currency": order.currency,
+        "shipping": dict(order.shipping),
+        "comment": order.comment,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+    }
+
+
+def _find(order_id: int, user_id: int | None, *, lock: bool = False) -> Order:
+    """The order, if `user_id` owns it (`None`: staff, any order); another user's is as absent as none."""
+    query = select(Order).where(Order.id == order_id)
+    if user_id is not None:
+        query = query.where(Order.user_id == user_id)
+    order = db.session.scalar(query.with_for_update() if lock else query)
+    if order is None:
+        raise Problem(404, "order_not_found", f"No order {order_id}.")
+    return order
+
+
+def get(order_id: int, user_id: int | None) -> dict[str, Any]:
+    return render(_find(order_id, user_id))
+
+
+def history(user_id: int, query: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """The user's orders, newest first: the count and this page."""
+    count = db.session.scalar(select(func.count()).where(Order.user_id == user_id))
+    check_page(query, count)
+    size = query["page_size"]
+    orders = db.session.scalars(select(Order).where(Order.user_id == user_id).order_by(Order.id.desc())
+                                .limit(size).offset((query["page"] - 1) * size))
+    return count, [render(order) for order in orders]
+
+
+def owe_status_email(order: Order) -> None:
+    """The email of the order's new status: one per order and status, whatever repeats."""
+    if order.status == "cancelled":
+        template, context = "order_cancelled", {"order": render(order)}
+    else:
+        template, context = "order_status", {"order": render(order), "status": order.status}
+    outbox.owe(db, f"order:{order.id}:{order.status}", template, {"user_id": order.user_id}, context)
+
+
+def cancel(order_id: int, user_id: int | None) -> dict[str, Any]:
+    """Cancel a pending or confirmed order and give its stock back; cancelling again changes nothing."""
+    order = _find(order_id, user_id, lock=True)
+    if order.status != "cancelled":
+        if order.status not in CANCELLABLE:
+            number, now = order.number, order.status
+            db.session.rollback()
+            raise Problem(409, "not_cancellable", f"Order {number} is {now}: it can no longer be cancelled.",
+                          order_status=now)
+        order.status = "cancelled"
+        db.session.flush()
+        owe_status_email(order)
+        db.session.commit()
+    give_back_stock(order.id)
+    return render(_find(order_id, user_id))
+
+
+def give_back_stock(order_id: int) -> bool:
+    """Return a cancelled order's stock to products, once; False while products cannot be reached."""
+    if db.session.scalar(select(Order.stock_released_at).where(Order.id == order_id)) is not None:
+        db.session.rollback()
+        return True
+    db.session.rollback()  # no transaction stays open while products is asked
+    try:
+        clients.release(order_id)
+    except ServiceUnavailable as exc:
+        log.warning("stock of cancelled order %s not yet given back: %s", order_id, exc.reason)
+        return False
+    db.session.execute(update(Order).where(Order.id == order_id, Order.stock_released_at.is_(None))
+                       .values(stock_released_at=func.now()))
+    db.session.commit()
+    return True
+
+
+def move(order_id: int, status: str) -> dict[str, Any]:
+    """Staff: move an order along (`confirmed` -> `shipped` -> `delivered`, or cancel it); the customer is
+    emailed each move. Moving to the status it has is no move and changes nothing."""
+    if status == "cancelled":
+        return cancel(order_id, None)
+    order = _find(order_id, None, lock=True)
+    if status != order.status:
+        if status not in MOVES[order.status]:
+            number, now = order.number, order.status
+            db.session.rollback()
+            allowed = ", ".join(MOVES[now]) or "none"
+            raise Problem(409, "invalid_status_move", f"Order {number} is {now}: it cannot become {status} "
+                                                      f"(allowed: {allowed}).", order_status=now)
+        order.status = status
+        db.session.flush()
+        owe_status_email(order)
+        db.session.commit()
+    return render(order)

@@ -1,0 +1,42 @@
+"""Checkout under concurrency: the last units are never oversold, and one Idempotency-Key makes one order."""
+
+from __future__ import annotations
+
+import pytest
+
+from shop_common.testing import concurrently
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_200_checkouts_for_the_last_10_units_make_exactly_10_orders(shop, catalogue, count_orders, round_):
+    product_id, (variant,) = catalogue.product("Last pair", ("42", "120.00", 10))
+    shoppers = [shop.user(1000 + n) for n in range(200)]
+    for user in shoppers:  # each has one unit in the cart: all 200 passed the cart's stock check
+        shop.add(user, product_id, variant, 1)
+
+    answers = concurrently(200, lambda n: shop.order(shoppers[n], key=f"round-{round_}"))
+
+    statuses = [a.status_code for a in answers]
+    assert statuses.count(201) == 10, statuses
+    assert statuses.count(409) == 190, statuses
+    assert all(a.get_json()["code"] == "insufficient_stock" for a in answers if a.status_code == 409)
+    assert catalogue.stock("last-pair") == {variant: 0}
+    assert count_orders() == 10
+    for user, answer in zip(shoppers, answers, strict=True):  # winners' carts emptied, the others' kept
+        assert shop.cart(user) == ([] if answer.status_code == 201 else [(variant, 1)])
+
+
+def test_50_parallel_creates_with_one_key_make_one_order(shop, catalogue, count_orders):
+    product_id, (variant,) = catalogue.product("Lamp", ("One size", "80.00", 20))
+    alice = shop.user(7)
+    shop.add(alice, product_id, variant, 2)
+
+    answers = concurrently(50, lambda n: shop.order(alice, key="one-key"))
+
+    assert {a.status_code for a in answers} <= {200, 201, 409}, [a.get_json() for a in answers]
+    ids = {a.get_json()["id"] for a in answers if a.status_code in (200, 201)}
+    assert len(ids) == 1
+    assert all(a.get_json()["code"] == "idempotency_key_in_use" for a in answers if a.status_code == 409)
+    assert count_orders() == 1
+    assert catalogue.stock("lamp") == {variant: 18}
+    assert sum(1 for a in answers if "Idempotent-Replayed" not in a.headers and a.status_code == 201) == 1

@@ -1,0 +1,165 @@
+"""A process that dies between two saga steps: after the repair, stock, cart and orders agree again.
+
+The death is a `BaseException` raised where a step ends, which no handler of the app catches, so
+nothing after it runs, as when a worker is killed; the database transaction it was in rolls back.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from orders import checkout
+from orders.models import Checkout, Outbox, db
+from products.models import Reservation
+from products.models import db as products_db
+from products.stock import expire_due
+
+STEPS = ["cart read", "stock reserved", "order stored", "cart emptied", "stock confirmed"]
+
+
+class Died(BaseException):
+    pass
+
+
+@pytest.fixture
+def die_after(monkeypatch):
+    def arm(step: str) -> None:
+        def after(done: str) -> None:
+            if done == step:
+                raise Died(step)
+
+        monkeypatch.setattr(checkout, "after", after)
+
+    return arm
+
+
+@pytest.fixture
+def repair(app):
+    def run() -> dict[str, int]:
+        with app.app_context():  # as the background thread does, once the checkout is stale (0 s here)
+            counts = checkout.repair(stale_seconds=0)
+            db.session.remove()
+            return counts
+
+    return run
+
+
+@pytest.fixture
+def coat(shop, catalogue):
+    product_id, (variant,) = catalogue.product("Wool coat", ("M", "199.00", 5))
+    alice = shop.user(7)
+    shop.add(alice, product_id, variant, 2)
+    return {"user": alice, "variant": variant}
+
+
+def confirmations(app) -> int:
+    with app.app_context():
+        n = db.session.query(Outbox).filter(Outbox.message["template"].astext == "order_confirmation").count()
+        db.session.remove()
+        return n
+
+
+def unfinished(app) -> int:
+    with app.app_context():
+        n = db.session.query(Checkout).filter(Checkout.state != "done").count()
+        db.session.remove()
+        return n
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_crash_between_steps_is_repaired_into_agreement(app, shop, catalogue, coat, die_after, repair,
+                                                          count_orders, step, monkeypatch):
+    die_after(step)
+    with pytest.raises(Died):
+        shop.order(coat["user"], key="crashing")
+    monkeypatch.setattr(checkout, "after", lambda done: None)
+
+    repair()
+
+    assert unfinished(app) == 0
+    stored = STEPS.index(step) >= STEPS.index("order stored")
+    if stored:  # the order stands: completed, stock taken once, cart emptied, one confirmation
+        assert count_orders() == 1
+        order = shop.orders.get("/api/order/list/", headers=coat["user"]).get_json()["results"][0]
+        assert order["status"] == "confirmed"
+        assert catalogue.stock("wool-coat") == {coat["variant"]: 3}
+        assert shop.cart(coat["user"]) == []
+        replay = shop.order(coat["user"], key="crashing")  # the client retries: the same order, nothing new
+        assert replay.status_code == 201 and replay.get_json()["id"] == order["id"]
+    else:  # undone: stock back, cart as it was, no order, and the key free for the retry
+        assert count_orders() == 0
+        assert catalogue.stock("wool-coat") == {coat["variant"]: 5}
+        assert shop.cart(coat["user"]) == [(coat["variant"], 2)]
+        assert shop.order(coat["user"], key="crashing").status_code == 201
+        assert catalogue.stock("wool-coat") == {coat["variant"]: 3}
+    assert confirmations(app) == 1
+    assert repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}  # nothing left to do
+
+
+def test_a_repair_that_cannot_reach_products_tries_again_later(app, shop, catalogue, coat, die_after, repair,
+                                                               products_server, monkeypatch):
+    die_after("order stored")
+    with pytest.raises(Died):
+        shop.order(coat["user"])
+    monkeypatch.setattr(checkout, "after", lambda done: None)
+    products_server.stop()
+    try:
+        repair()
+        assert unfinished(app) == 1
+    finally:
+        products_server.start()
+    repair()
+    assert unfinished(app) == 0
+    assert catalogue.stock("wool-coat") == {coat["variant"]: 3}
+
+
+def test_a_started_checkout_is_undone_only_once_stale(app, shop, coat, die_after, repair, catalogue):
+    die_after("stock reserved")
+    with pytest.raises(Died):
+        shop.order(coat["user"])
+    with app.app_context():
+        assert checkout.repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}
+        db.session.remove()
+    assert catalogue.stock("wool-coat") == {coat["variant"]: 3}  # still held: it may yet finish
+    repair()
+    assert catalogue.stock("wool-coat") == {coat["variant"]: 5}
+
+
+def test_an_order_whose_reservation_expired_before_confirmation_is_cancelled_and_said_so(
+        app, shop, catalogue, coat, die_after, repair, products_app, monkeypatch):
+    die_after("order stored")
+    with pytest.raises(Died):
+        shop.order(coat["user"])
+    monkeypatch.setattr(checkout, "after", lambda done: None)
+    with products_app.app_context():  # products waited its reservation time out, and gave the stock back
+        products_db.session.execute(update(Reservation).values(expires_at=Reservation.created_at))
+        products_db.session.commit()
+        assert expire_due() == 1
+        products_db.session.remove()
+
+    repair()
+
+    order = shop.orders.get("/api/order/list/", headers=coat["user"]).get_json()["results"][0]
+    assert order["status"] == "cancelled"
+    assert catalogue.stock("wool-coat") == {coat["variant"]: 5}
+    with app.app_context():
+        templates = [row.message["template"] for row in db.session.query(Outbox).order_by(Outbox.id)]
+        db.session.remove()
+    assert templates == ["order_confirmation", "order_cancelled"]
+
+
+def test_a_cancel_whose_release_failed_gives_the_stock_back_on_repair(app, shop, catalogue, coat, repair,
+                                                                      products_server):
+    order = shop.order(coat["user"]).get_json()
+    products_server.switch.mode = "failing"
+    try:
+        cancelled = shop.orders.post(f"/api/order/{order['id']}/cancel/", headers=coat["user"])
+    finally:
+        products_server.switch.mode = "normal"
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert catalogue.stock("wool-coat") == {coat["variant"]: 3}  # owed, not yet given
+
+    assert repair()["stock_returned"] == 1
+    assert catalogue.stock("wool-coat") == {coat["variant"]: 5}
+    assert repair()["stock_returned"] == 0
