@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from cart.config import SETTINGS as CART
+from mailer.config import SETTINGS as MAILER
 from orders.config import SETTINGS as ORDERS
 from products.config import SETTINGS as PRODUCTS
 from shop_common.config import COMMON, SERVER, describe
@@ -24,6 +25,7 @@ GROUPS = (
     ("products", PRODUCTS),
     ("cart", CART),
     ("orders", ORDERS),
+    ("mailer", MAILER),
 )
 
 

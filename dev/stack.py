@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
 
 #: service -> port of the local stack (the original shop's ports)
-SERVICES = {"users": 8004, "products": 8001, "cart": 8002}
+SERVICES = {"users": 8004, "products": 8001, "cart": 8002, "orders": 8003}
+#: the SMTP sink of the local stack: every email the shop sends is kept as an .eml file under var/mail/
+SMTP_PORT = 1025
 
 
 def service_env(service: str, postgres: localservers.Server, redis: localservers.Server) -> dict[str, str]:
@@ -34,6 +36,21 @@ def service_env(service: str, postgres: localservers.Server, redis: localservers
         "SHOP_LOG_FORMAT": os.environ.get("SHOP_LOG_FORMAT", "text"),
         "SHOP_PORT": str(SERVICES[service]),
         "FLASK_APP": f"{service}:create_app",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def mailer_env(redis: localservers.Server) -> dict[str, str]:
+    """The mailer's RQ worker and the SMTP sink it sends to."""
+    return {
+        **os.environ,
+        "SHOP_ENV": "development",
+        "SHOP_VAR_DIR": str(VAR),
+        "SHOP_REDIS_URL": redis.url,
+        "SHOP_LOG_FORMAT": os.environ.get("SHOP_LOG_FORMAT", "text"),
+        "SHOP_SMTP_HOST": "127.0.0.1",
+        "SHOP_SMTP_PORT": str(SMTP_PORT),
+        "SHOP_SMTP_SECURITY": "none",
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -75,6 +92,10 @@ def dev() -> int:
         prepare(service, env)
         manager.add_process(service, f"flask run --reload --no-debugger --port {port}", env=env)
         print(f"{service}: http://localhost:{port}/docs/", flush=True)
+    mail = mailer_env(redis)
+    manager.add_process("smtp", f"shop-mailer sink --port {SMTP_PORT} --dir {VAR / 'mail'}", env=mail)
+    manager.add_process("mailer", "shop-mailer worker", env=mail)
+    print(f"mail: every message the shop sends is kept in {(VAR / 'mail').relative_to(ROOT)}/", flush=True)
     manager.loop()  # until Ctrl-C or SIGTERM, which honcho passes on to every process
     return manager.returncode or 0
 

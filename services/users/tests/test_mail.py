@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from rq import Queue
 
-from shop_common import outbox
+from shop_common import mailqueue, outbox
 from shop_common.testing import SERVICE_TOKEN, assert_problem
 from users.models import Outbox, db
 
@@ -40,9 +40,9 @@ def test_the_relay_hands_the_welcome_to_the_mail_queue_once(app, register):
         assert outbox.relay(db) == 0  # handed over: not again
         assert outbox.waiting(db) == 0
         db.session.remove()
-    queue = Queue(outbox.QUEUE, connection=redis.Redis.from_url(app.config["SHOP"]["REDIS_URL"]))
+    queue = Queue(mailqueue.QUEUE, connection=redis.Redis.from_url(app.config["SHOP"]["REDIS_URL"]))
     [job] = queue.get_jobs()
-    assert job.func_name == outbox.JOB and job.args[0]["template"] == "welcome"
+    assert job.func_name == mailqueue.JOB and job.args[0]["template"] == "welcome"
     assert job.retries_left == len(app.config["SHOP"]["MAIL_RETRY_SECONDS"])
 
 

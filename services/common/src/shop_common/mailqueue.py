@@ -1,0 +1,35 @@
+"""The mail queue, as producers and the mailer both know it: light to import (the mailer's commands load
+no database code)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from redis import Redis
+
+#: the RQ queue the mailer's workers listen on, and the job they run (by name: no service imports the mailer)
+QUEUE = "mail"
+JOB = "mailer.jobs.send"
+#: a send that takes longer is killed by RQ; the mailer's claim on a message outlives it
+JOB_TIMEOUT = 60
+
+
+def job_id(message_id: str) -> str:
+    """The RQ job of a message (RQ's ids are letters, digits, `_` and `-`: a digest of the message id)."""
+    return "mail-" + hashlib.sha256(message_id.encode()).hexdigest()[:40]
+
+
+def queue_connection(url: str, timeout: float) -> Redis:
+    """A Redis client for RQ (which needs bytes, not the decoded strings of the services' own client)."""
+    return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+
+
+def enqueue(connection: Redis, message: dict[str, Any], retry_seconds: tuple[int, ...]) -> None:
+    """Put one message on the mail queue, with RQ retries (and backoff) for sends that fail."""
+    from rq import Queue, Retry
+
+    Queue(QUEUE, connection=connection).enqueue(
+        JOB, message, job_id=job_id(message["id"]), job_timeout=JOB_TIMEOUT,
+        retry=Retry(max=len(retry_seconds), interval=list(retry_seconds)),
+        result_ttl=7 * 86_400, failure_ttl=30 * 86_400, description=f"email {message['id']}")

@@ -1,0 +1,58 @@
+"""The mailer's settings: the kit's common ones it uses, the service credential, and its own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from email.utils import parseaddr
+from typing import Any
+
+from shop_common.config import COMMON, Setting, load_settings, one_of, port, positive_float, positive_int
+from shop_common.internal import SERVICE_TOKEN
+from shop_common.mailqueue import JOB_TIMEOUT
+
+#: the mailer has no database and serves no HTTP: of the common settings it reads only these
+USED_COMMON = tuple(s for s in COMMON if s.name in {"ENV", "REDIS_URL", "REDIS_TIMEOUT", "LOG_LEVEL", "LOG_FORMAT",
+                                                     "VAR_DIR"})
+
+
+def _address(raw: str) -> str:
+    if "@" not in parseaddr(raw)[1]:
+        raise ValueError(f"expected an address like 'Shop <shop@example.com>', got {raw!r}")
+    return raw
+
+
+def _base_url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+# No SMTP setting has a dev_default: outside development the loader ignores `default` for those that do, and
+# the local stack names its sink explicitly (SHOP_SMTP_PORT=1025 SHOP_SMTP_SECURITY=none).
+SETTINGS: tuple[Setting, ...] = (
+    SERVICE_TOKEN,
+    Setting("USERS_URL", "base URL of the users service (addresses of emails sent to a user id)", required=True,
+            dev_default=lambda s: "http://localhost:8004"),
+    Setting("SMTP_HOST", "SMTP server that sends the shop's email", "localhost"),
+    Setting("SMTP_PORT", "its port", "587", cast=port),
+    Setting("SMTP_SECURITY", "none, starttls (required) or tls (implicit, usually port 465); the server's certificate "
+            "is checked against the system's CAs (or those in SSL_CERT_FILE)", "starttls",
+            cast=one_of("none", "starttls", "tls")),
+    Setting("SMTP_USERNAME", "SMTP login (empty: no AUTH)", ""),
+    Setting("SMTP_PASSWORD", "SMTP password", secret=True),
+    Setting("SMTP_TIMEOUT", "seconds to wait for the SMTP server at each step", "10", cast=positive_float),
+    Setting("MAIL_FROM", "From of every email; its display name is the shop's name in the emails",
+            "Shop <shop@localhost>", cast=_address),
+    Setting("SHOP_URL", "public URL of the storefront, for the links in emails", "http://localhost:8000",
+            cast=_base_url),
+    Setting("MAIL_CLAIM_SECONDS", "seconds a worker holds its claim on a message while it sends it; keep it longer "
+            f"than a job may run ({JOB_TIMEOUT} s), or two workers may send one message",
+            str(JOB_TIMEOUT + 30), cast=positive_int),
+    Setting("WORKER_MAINTENANCE_SECONDS", "how often a worker cleans RQ's registries (retrying the jobs of a "
+            "worker that died)", "60", cast=positive_int),
+)
+
+
+def load(overrides: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """Read the mailer's settings from the environment; stops with a message naming what is missing."""
+    return load_settings("mailer", [*USED_COMMON, *SETTINGS], overrides=overrides)

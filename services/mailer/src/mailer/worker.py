@@ -1,0 +1,83 @@
+"""The mail worker (an RQ worker on the `mail` queue) and what an operator does with its failed jobs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis import Redis
+from rq import Queue, Worker
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+
+from mailer import jobs
+from shop_common.logs import setup_logging
+from shop_common.mailqueue import QUEUE, queue_connection
+
+
+def connection() -> Redis:
+    """The Redis connection of the mail queue (RQ's: bytes, not decoded strings)."""
+    settings = jobs.settings()
+    return queue_connection(settings["REDIS_URL"], settings["REDIS_TIMEOUT"])
+
+
+def _without_job_arguments(record: logging.LogRecord) -> bool:
+    # RQ logs a failed job's arguments, the whole message (addresses, orders): the job id is enough
+    for field in ("arguments", "kwargs"):
+        record.__dict__.pop(field, None)
+    return True
+
+
+def run(burst: bool = False) -> None:
+    """Send the queued emails until stopped (SIGTERM: after the one being sent), or until none is left (`burst`).
+
+    The scheduler runs along (for retries after an interval). Every WORKER_MAINTENANCE_SECONDS the worker
+    cleans RQ's registries: that is when the job of a worker that died is retried, once RQ gives up on its
+    heartbeat (about 90 s after the last one).
+    """
+    settings = jobs.settings()  # read before RQ forks a work horse for each job, which inherits them
+    setup_logging("mailer", settings["LOG_LEVEL"], settings["LOG_FORMAT"])
+    logging.getLogger("rq.worker").addFilter(_without_job_arguments)
+    maintenance = settings["WORKER_MAINTENANCE_SECONDS"]
+    # An idle worker waits on the queue for worker_ttl - 15 s and cleans up only between two waits: a ttl
+    # of maintenance + 15 makes the cleaning as frequent as the setting says even when no mail comes.
+    worker = Worker([QUEUE], connection=connection(), maintenance_interval=maintenance, worker_ttl=maintenance + 15)
+    worker.work(burst=burst, with_scheduler=True, logging_level=settings["LOG_LEVEL"])
+
+
+@dataclass(frozen=True)
+class FailedMail:
+    job_id: str
+    mail_id: str
+    template: str
+    error: str  # the last line of the last failure
+
+
+def failed(redis: Redis) -> list[FailedMail]:
+    """The jobs in the mail queue's failed registry, oldest failure first."""
+    registry = FailedJobRegistry(queue=Queue(QUEUE, connection=redis))
+    found = []
+    for job in Job.fetch_many(registry.get_job_ids(), connection=redis):
+        if job is None:  # expired since the registry was read
+            continue
+        message = job.args[0] if job.args and isinstance(job.args[0], dict) else {}
+        result = job.latest_result()
+        lines = (result.exc_string or "").strip().splitlines() if result else []
+        found.append(FailedMail(job.id, str(message.get("id", "?")), str(message.get("template", "?")),
+                                lines[-1] if lines else ""))
+    return found
+
+
+def retry_failed(redis: Redis, job_ids: list[str] | None) -> tuple[list[str], list[str]]:
+    """Put failed jobs back on the queue (`None`: all of them); returns (requeued, not found)."""
+    registry = FailedJobRegistry(queue=Queue(QUEUE, connection=redis))
+    requeued, missing = [], []
+    for job_id in registry.get_job_ids() if job_ids is None else job_ids:
+        try:
+            registry.requeue(job_id)
+        except (InvalidJobOperation, NoSuchJobError):
+            missing.append(job_id)
+        else:
+            requeued.append(job_id)
+    return requeued, missing

@@ -1,0 +1,63 @@
+"""The job and its settings in this process (the worker tests run them in subprocesses): what the settings
+require, and that a send never takes a claim another send holds."""
+
+import pytest
+
+from mailer import config, jobs
+from shop_common.config import SettingsError
+from shop_common.testing import SERVICE_TOKEN
+
+
+@pytest.fixture
+def environment(monkeypatch, redis_url, sink, tmp_path):
+    """SHOP_* for an in-process send to `sink`; the job's cached settings are forgotten before and after."""
+    for name, value in {"ENV": "test", "REDIS_URL": redis_url, "USERS_URL": "http://127.0.0.1:9",
+                        "SERVICE_TOKEN": SERVICE_TOKEN, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port),
+                        "SMTP_SECURITY": "none", "VAR_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(f"SHOP_{name}", value)
+    jobs.reset()
+    yield
+    jobs.reset()
+
+
+def test_the_users_url_is_required_outside_development(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOP_VAR_DIR", str(tmp_path))
+    for name in ("USERS_URL", "REDIS_URL", "ENV"):
+        monkeypatch.delenv(f"SHOP_{name}", raising=False)
+    with pytest.raises(SettingsError) as refused:
+        config.load()
+    assert "SHOP_USERS_URL is required" in str(refused.value) and "SHOP_REDIS_URL is required" in str(refused.value)
+    settings = config.load({"ENV": "development", "REDIS_URL": "redis://localhost:6379/0"})
+    assert settings["USERS_URL"] == "http://localhost:8004"
+    # SMTP has no development defaults: the local stack names its sink
+    assert (settings["SMTP_PORT"], settings["SMTP_SECURITY"], settings["MAIL_CLAIM_SECONDS"]) == (587, "starttls", 90)
+
+
+def test_a_malformed_from_address_is_refused(monkeypatch):
+    monkeypatch.setenv("SHOP_MAIL_FROM", "the shop")
+    with pytest.raises(SettingsError, match="SHOP_MAIL_FROM"):
+        config.load({"REDIS_URL": "redis://localhost:6379/0", "USERS_URL": "http://users"})
+
+
+def test_a_send_finding_the_message_claimed_sends_nothing_and_leaves_the_claim(environment, redis, sink):
+    key = jobs.CLAIM_PREFIX + "users:welcome:9"
+    redis.set(key, "sending:another-worker", ex=60)
+    message = {"id": "users:welcome:9", "template": "welcome", "to": {"email": "di@example.com"},
+               "context": {"username": "di", "first_name": ""}}
+    with pytest.raises(jobs.MessageBusy):
+        jobs.send(message)
+    assert redis.get(key) == b"sending:another-worker" and sink.received() == []
+    redis.delete(key)  # the other worker failed and gave it back
+    assert jobs.send(message) == "sent"
+    assert jobs.send(message) == "duplicate"
+    (mail,) = sink.received()
+    assert mail["To"] == "di@example.com" and mail["Subject"] == "Welcome to Shop, di!"
+
+
+def test_a_failed_send_gives_its_claim_back(environment, redis, sink):
+    message = {"id": "users:welcome:10", "template": "no_such_email", "to": {"email": "ed@example.com"}}
+    with pytest.raises(jobs.UnknownTemplate):
+        jobs.send(message)
+    assert not redis.exists(jobs.CLAIM_PREFIX + "users:welcome:10")
+    with pytest.raises(jobs.BadMessage):
+        jobs.send({"id": "users:welcome:11", "template": "welcome", "to": {"phone": "+1 555"}, "context": {}})

@@ -1,0 +1,85 @@
+"""The emails' words: every template renders a subject, a text and an HTML part, shows what the customer
+gave us as text (escaped in HTML), links to the shop, and refuses what it cannot show."""
+
+import pytest
+
+from mailer.render import BadContext, UnknownTemplate, money, names, render
+
+EVIL = "<script>alert(1)</script>"
+SHOP = {"shop_name": "Example Shop", "shop_url": "https://shop.example"}
+
+
+def contexts(make_order):
+    """A context for every email, with a hostile name wherever a customer typed something."""
+    order = make_order(shipping={**make_order()["shipping"], "full_name": EVIL}, comment=f"Leave at the door {EVIL}",
+                       items=[{**make_order()["items"][0], "name": f"Shirt {EVIL}"}])
+    return {
+        "welcome": {"username": "ann", "first_name": EVIL},
+        "order_confirmation": {"order": order},
+        "order_status": {"order": order, "status": "shipped"},
+        "order_cancelled": {"order": order},
+    }
+
+
+def test_there_is_a_template_for_every_email_the_shop_sends():
+    assert names() == ["order_cancelled", "order_confirmation", "order_status", "welcome"]
+
+
+@pytest.mark.parametrize("name", ["welcome", "order_confirmation", "order_status", "order_cancelled"])
+def test_every_email_has_text_and_html_and_escapes_what_customers_typed(name, make_order):
+    mail = render(name, contexts(make_order)[name], recipient_name=EVIL, **SHOP)
+    assert mail.subject and "\n" not in mail.subject
+    assert EVIL in mail.text  # plain text shows it as typed
+    assert "<script" not in mail.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in mail.html
+    assert mail.html.startswith("<!DOCTYPE html>") and "Example Shop" in mail.html
+    link = "https://shop.example" if name == "welcome" else "https://shop.example/orders/42"
+    assert f'href="{link}"' in mail.html and link in mail.text
+    if name != "welcome":
+        for shown in ("204-118-377", "$79.80", "$89.30", "26 November 2026", "Springfield"):
+            assert shown in mail.text and shown in mail.html, shown
+
+
+def test_subjects_say_what_happened(make_order):
+    order = make_order()
+    subjects = {
+        ("welcome", "-"): render("welcome", {"username": "ann", "first_name": "Ann"}, recipient_name="Ann", **SHOP),
+        ("order_confirmation", "-"): render("order_confirmation", {"order": order}, recipient_name="", **SHOP),
+        ("order_cancelled", "-"): render("order_cancelled", {"order": order}, recipient_name="", **SHOP),
+        **{("order_status", status): render("order_status", {"order": order, "status": status}, recipient_name="",
+                                            **SHOP) for status in ("confirmed", "shipped", "delivered")},
+    }
+    assert {key: mail.subject for key, mail in subjects.items()} == {
+        ("welcome", "-"): "Welcome to Example Shop, Ann!",
+        ("order_confirmation", "-"): "Thank you for your order 204-118-377",
+        ("order_cancelled", "-"): "Your order 204-118-377 has been cancelled",
+        ("order_status", "confirmed"): "Your order 204-118-377 is confirmed",
+        ("order_status", "shipped"): "Your order 204-118-377 is on its way",
+        ("order_status", "delivered"): "Your order 204-118-377 has been delivered",
+    }
+    assert subjects["order_confirmation", "-"].text.startswith("Hello,\n\n")
+
+
+def test_money_is_in_dollars_or_followed_by_its_currency():
+    assert [money("39.9", "USD"), money("1234.5", "USD"), money("39.90", "EUR"), money("0", "GBP")] == [
+        "$39.90", "$1,234.50", "39.90 EUR", "0.00 GBP"]
+
+
+def test_an_order_in_euros_shows_euros(make_order):
+    mail = render("order_confirmation", {"order": make_order(currency="EUR")}, recipient_name="Ann", **SHOP)
+    assert "89.30 EUR" in mail.text and "89.30 EUR" in mail.html and "$" not in mail.text
+
+
+@pytest.mark.parametrize("name", ["no_such_email", "../welcome", "_layout", "Welcome"])
+def test_an_unknown_template_is_refused(name):
+    with pytest.raises(UnknownTemplate):
+        render(name, {}, recipient_name="", **SHOP)
+
+
+def test_a_context_the_template_cannot_show_is_refused(make_order):
+    for name, context in [
+        ("welcome", {"first_name": "Ann"}),  # no username
+        ("order_status", {"order": make_order(), "status": "lost"}),  # a status there are no words for
+        ("order_confirmation", {"order": make_order(total_price="lots")}),  # not an amount
+    ]:
+        with pytest.raises(BadContext):
+            render(name, context, recipient_name="", **SHOP)
