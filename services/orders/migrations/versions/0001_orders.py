@@ -22,7 +22,7 @@ def upgrade():
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=10), server_default='started', nullable=False),
     sa.Column('response_status', sa.SmallInteger(), nullable=True),
-    sa.Column('response_body', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('response_body', postgresql.JSON(astext_type=sa.Text()), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint("state IN ('started', 'ordered', 'done', 'failed')", name=op.f('ck_checkouts_known_state')),

@@ -98,9 +98,13 @@ def _begin(user_id: int, key: str | None, fingerprint: str) -> int | Answer:
 
 def _answer(checkout_id: int, answer: Answer, state: str) -> Answer:
     """Keep the answer of a checkout that ended (committed); the first answer kept is the one given."""
-    db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.response_status.is_(None))
-                       .values(response_status=answer.status, response_body=answer.body, state=state))
+    kept_now = db.session.execute(update(Checkout).where(Checkout.id == checkout_id,
+                                                         Checkout.response_status.is_(None))
+                                  .values(response_status=answer.status, response_body=answer.body,
+                                          state=state)).rowcount
     db.session.commit()
+    if kept_now:
+        return answer
     kept = db.session.execute(select(Checkout.response_status, Checkout.response_body)
                               .where(Checkout.id == checkout_id)).first()
     db.session.rollback()

@@ -1,0 +1,87 @@
+"""The gateway's tests run real nginx (installed by `gateway/nginx.py` when missing) in front of the four
+real services, each its app on its own test database served over HTTP by the kit's `ServiceServer`,
+with a SPA build made by the tests (an index.html and one hashed asset)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import jwt
+import pytest
+
+import cart
+import orders
+import products
+import users
+from products.seed import seed_demo
+
+from .support import ASSET, INDEX_HTML, READ_TIMEOUT, Served, free_port, load_gateway
+
+
+@pytest.fixture(scope="session")
+def gateway_module():
+    return load_gateway()
+
+
+@pytest.fixture(scope="session")
+def nginx_binary(gateway_module):
+    """nginx, installed here when it is missing (as root with apt-get); else the test fails saying what to
+    install."""
+    return gateway_module.find_nginx()
+
+
+@pytest.fixture(scope="session")
+def services(shop_app, jwt_keys):
+    """The four services, real apps on their own test databases, served over HTTP; products has the demo
+    catalogue. They trust one proxy (the gateway) for X-Forwarded-*."""
+    made: dict[str, Served] = {}
+    products_app = shop_app(products.create_app, TRUSTED_PROXIES=1)
+    with products_app.app_context():
+        seed_demo()
+    made["products"] = Served(products_app)
+    made["users"] = Served(shop_app(users.create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem, TRUSTED_PROXIES=1))
+    products_url = f"http://{made['products'].address}"
+    made["cart"] = Served(shop_app(cart.create_app, PRODUCTS_URL=products_url, TRUSTED_PROXIES=1))
+    made["orders"] = Served(shop_app(orders.create_app, PRODUCTS_URL=products_url,
+                                     CART_URL=f"http://{made['cart'].address}", TRUSTED_PROXIES=1))
+    yield made
+    for served in made.values():
+        served.server.stop()
+
+
+@pytest.fixture(scope="session")
+def spa_dir(tmp_path_factory) -> Path:
+    """A Vite build as the storefront's would be: index.html and a hashed asset (large enough to gzip)."""
+    root = tmp_path_factory.mktemp("dist")
+    (root / "assets").mkdir()
+    (root / "index.html").write_text(INDEX_HTML)
+    (root / ASSET.lstrip("/")).write_text("export const greeting = 'hello from the shop';\n" * 200)
+    return root
+
+
+@pytest.fixture(scope="session")
+def gateway(gateway_module, nginx_binary, services, spa_dir, tmp_path_factory):
+    """nginx in static mode in front of the four services; stopped at the end of the run."""
+    gw = gateway_module.render(tmp_path_factory.mktemp("gateway"), port=free_port(), spa_dir=spa_dir,
+                               upstreams={name: served.address for name, served in services.items()},
+                               read_timeout=READ_TIMEOUT)
+    gw.start()
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture
+def token(services, jwt_keys):
+    """`token(user_id)`: an access token as the users service makes them, for the cart and orders."""
+    settings = services["cart"].app.config["SHOP"]
+
+    def make(user_id: int) -> str:
+        now = int(time.time())
+        return jwt.encode({"sub": str(user_id), "iat": now, "nbf": now, "exp": now + 900, "jti": str(uuid.uuid4()),
+                           "type": "access", "fresh": False, "fam": str(uuid.uuid4()), "staff": False,
+                           "iss": settings["JWT_ISSUER"], "aud": settings["JWT_AUDIENCE"]},
+                          jwt_keys.private_pem, algorithm="ES256")
+
+    return make
