@@ -61,3 +61,49 @@ def test_a_failed_send_gives_its_claim_back(environment, redis, sink):
     assert not redis.exists(jobs.CLAIM_PREFIX + "users:welcome:10")
     with pytest.raises(jobs.BadMessage):
         jobs.send({"id": "users:welcome:11", "template": "welcome", "to": {"phone": "+1 555"}, "context": {}})
+
+
+def test_a_name_with_a_line_break_is_sent_on_one_line(environment, sink):
+    """A name is the user's own text (registration, profile): a line break in it must not fail every email
+    to them (no header may hold one) until the job gives up."""
+    message = {"id": "users:welcome:12", "template": "welcome",
+               "to": {"email": "eve@example.com", "name": "Eve\r\nBcc: mallory@example.com"},
+               "context": {"username": "eve", "first_name": "Eve"}}
+    assert jobs.send(message) == "sent"
+    (mail,) = sink.received()
+    assert mail["To"] == '"Eve Bcc: mallory@example.com" <eve@example.com>'
+    assert mail["X-Envelope-To"] == "<eve@example.com>" and mail["Bcc"] is None
+
+
+@pytest.fixture
+def not_users():
+    """An HTTP server that is not the users service: a 404 problem for every path, as the gateway answers
+    `/internal/` and as any other service answers a route it does not have."""
+    import json
+    import threading
+
+    from werkzeug.serving import make_server
+
+    def app(environ, start_response):
+        start_response("404 Not Found", [("Content-Type", "application/problem+json")])
+        return [json.dumps({"type": "about:blank", "title": "Not Found", "status": 404, "code": "not_found"}).encode()]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_404_that_is_not_users_saying_the_account_is_gone_drops_nothing(environment, monkeypatch, not_users, redis,
+                                                                          sink, make_order):
+    """SHOP_USERS_URL pointing at the gateway (or at another service) must fail loudly and be retried, not
+    mark every order email as sent to nobody."""
+    monkeypatch.setenv("SHOP_USERS_URL", not_users)
+    jobs.reset()
+    message = {"id": "orders:order:42:confirmation", "template": "order_confirmation", "to": {"user_id": 7},
+               "context": {"order": make_order()}}
+    with pytest.raises(RuntimeError, match="users answered 404"):
+        jobs.send(message)
+    assert not redis.exists(jobs.CLAIM_PREFIX + message["id"]) and sink.received() == []

@@ -83,3 +83,12 @@ def test_a_context_the_template_cannot_show_is_refused(make_order):
     ]:
         with pytest.raises(BadContext):
             render(name, context, recipient_name="", **SHOP)
+
+
+def test_the_confirmation_promises_only_the_email_that_comes_next(make_order):
+    """Checkout confirms the order itself and owes no `confirmed` email for it (orders' tests: confirmation,
+    then shipped): the next email a customer gets is when the order ships, so that is the one to announce."""
+    mail = render("order_confirmation", {"order": make_order()}, recipient_name="Ann", **SHOP)
+    for part in (" ".join(mail.text.split()), mail.html):
+        assert "as soon as it is confirmed" not in part
+        assert "will write again when it ships" in part

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from orders import checkout
+from orders import checkout, clients
 from orders.models import Checkout, Outbox, db
 from products.models import Reservation
 from products.models import db as products_db
@@ -163,3 +163,56 @@ def test_a_cancel_whose_release_failed_gives_the_stock_back_on_repair(app, shop,
     assert repair()["stock_returned"] == 1
     assert catalogue.stock("wool-coat") == {coat["variant"]: 5}
     assert repair()["stock_returned"] == 0
+
+
+def test_a_crash_as_the_answer_is_kept_leaves_a_key_that_answers_the_order_after_the_repair(
+        app, shop, catalogue, coat, repair, count_orders, monkeypatch):
+    keep = checkout._answer
+
+    def dies(*args, **kwargs):
+        raise Died("answer")
+
+    monkeypatch.setattr(checkout, "_answer", dies)  # every step done; the process dies as it keeps the answer
+    with pytest.raises(Died):
+        shop.order(coat["user"], key="crashing")
+    monkeypatch.setattr(checkout, "_answer", keep)
+
+    repair()
+
+    assert unfinished(app) == 0
+    replay = shop.order(coat["user"], key="crashing")  # the client retries: its order, not 409 for two days
+    assert replay.status_code == 201, replay.get_json()
+    assert count_orders() == 1 and replay.get_json()["status"] == "confirmed"
+    assert catalogue.stock("wool-coat") == {coat["variant"]: 3} and confirmations(app) == 1
+
+
+def test_no_transaction_stays_open_while_products_or_cart_is_asked(app, shop, coat, die_after, repair, monkeypatch):
+    """An open transaction across a call to another service keeps a connection of the pool (and what it has
+    read or locked) for as long as that service takes: up to its deadline, and longer when it is down."""
+    asked = []
+
+    def watched(name, real):
+        def call(*args, **kwargs):
+            asked.append((name, db.session().in_transaction()))
+            return real(*args, **kwargs)
+
+        return call
+
+    for name in ("cart_lines", "reserve", "remove_from_cart", "confirm", "release"):
+        monkeypatch.setattr(clients, name, watched(name, getattr(clients, name)))
+
+    die_after("stock reserved")
+    with pytest.raises(Died):
+        shop.order(coat["user"])
+    repair()  # undoes it: releases its stock
+    die_after("order stored")
+    with pytest.raises(Died):
+        shop.order(coat["user"])
+    monkeypatch.setattr(checkout, "after", lambda done: None)
+    repair()  # completes it
+    order = shop.orders.get("/api/order/list/", headers=coat["user"]).get_json()["results"][0]
+    for _ in range(2):
+        assert shop.orders.post(f"/api/order/{order['id']}/cancel/", headers=coat["user"]).status_code == 200
+
+    assert {name for name, _ in asked} == {"cart_lines", "reserve", "remove_from_cart", "confirm", "release"}
+    assert [name for name, in_transaction in asked if in_transaction] == []

@@ -193,3 +193,44 @@ def test_reservation_keys_that_cannot_exist_are_404_and_never_stored(client, ser
         assert_problem(response, response.status_code)
     with app.app_context():
         assert db.session.query(Reservation).count() == 0
+
+
+def _waiting_on_locks(app) -> int:
+    from products.models import db
+
+    with app.app_context():
+        n = db.session.scalar(db.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND wait_event_type = 'Lock'"))
+        db.session.remove()
+        return n
+
+
+def test_a_release_that_meets_its_reserve_still_running_gives_the_stock_back(app, client, service, shirt):
+    """Orders gives up on a slow reserve (its deadline passed) and releases the key while products is still
+    taking the stock: the release waits for the reserve, and must then give back what it took."""
+    import threading
+
+    from products.models import db
+    from shop_common.testing import wait_until
+
+    answers = {}
+    with app.app_context():
+        db.session.execute(db.text("SELECT id FROM products WHERE id = :id FOR UPDATE"), {"id": shirt["product"]})
+        # the reserve inserts its key, then waits for the product's lock held here
+        reserving = threading.Thread(target=lambda: answers.update(
+            reserve=reserve(app.test_client(), service, "slow", (shirt["S"], 4))))
+        reserving.start()
+        wait_until(lambda: _waiting_on_locks(app) == 1)
+        releasing = threading.Thread(target=lambda: answers.update(
+            release=app.test_client().post("/internal/reservations/slow/release/", headers=service)))
+        releasing.start()
+        wait_until(lambda: _waiting_on_locks(app) == 2)  # the release waits on the reserve's key
+        db.session.rollback()
+        db.session.remove()
+    reserving.join(10)
+    releasing.join(10)
+
+    assert answers["reserve"].status_code == 201
+    assert answers["release"].status_code == 200 and answers["release"].get_json()["status"] == "released"
+    assert client.get("/internal/reservations/slow/", headers=service).get_json()["status"] == "released"
+    assert variant_stock(client, shirt)["S"] == 10

@@ -148,6 +148,7 @@ def _deliver(mail_id: str, message: dict[str, Any]) -> str:
     if recipient is None:  # the account is gone: there is no one to write to, now or later
         return "no recipient"
     name, address = recipient
+    name = " ".join(name.split())  # the user's own text: a line break in a header would fail every send
     shop_name = parseaddr(s["MAIL_FROM"])[0] or "Shop"
     rendered = render(template, context, shop_name=shop_name, shop_url=s["SHOP_URL"], recipient_name=name)
 
@@ -175,14 +176,25 @@ def _recipient(to: Any) -> tuple[str, str] | None:
         return to.get("name") or "", to["email"]
     if isinstance(to, dict) and isinstance(to.get("user_id"), int):
         response = _users().get(f"/internal/users/{to['user_id']}/")
-        if response.status_code == 404:
+        if response.status_code == 404 and _code(response) == "user_not_found":
             return None
-        if response.status_code != 200:  # a wrong service credential, say: fail and retry, loudly
+        # a wrong service credential, or a USERS_URL that is not the users service (the gateway answers
+        # /internal/ with 404 too): fail and retry, loudly, rather than drop every email as sent to nobody
+        if response.status_code != 200:
             raise RuntimeError(f"users answered {response.status_code} for user {to['user_id']}")
         user = response.json()
         name = " ".join(part for part in (user["first_name"], user["last_name"]) if part)
         return name or user["username"], user["email"]
     raise BadMessage("`to` needs an email or a user_id")
+
+
+def _code(response: Any) -> str | None:
+    """The problem code of an answer, if it is a problem."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None
 
 
 def _smtp_send(mail: EmailMessage, s: Mapping[str, Any]) -> None:

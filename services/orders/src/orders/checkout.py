@@ -96,12 +96,15 @@ def _begin(user_id: int, key: str | None, fingerprint: str) -> int | Answer:
         pause = min(pause * 2, 0.25)
 
 
-def _answer(checkout_id: int, answer: Answer, state: str) -> Answer:
-    """Keep the answer of a checkout that ended (committed); the first answer kept is the one given."""
+def _answer(checkout_id: int, answer: Answer, state: str | None) -> Answer:
+    """Keep the answer of a checkout, and its new `state` if any, in one transaction (committed); the first
+    answer kept is the one given. One commit: a row left `done` without its answer would be taken by no
+    repair, and its key would answer 409 `idempotency_key_in_use` until it is forgotten."""
     kept_now = db.session.execute(update(Checkout).where(Checkout.id == checkout_id,
                                                          Checkout.response_status.is_(None))
-                                  .values(response_status=answer.status, response_body=answer.body,
-                                          state=state)).rowcount
+                                  .values(response_status=answer.status, response_body=answer.body)).rowcount
+    if state is not None:
+        db.session.execute(update(Checkout).where(Checkout.id == checkout_id).values(state=state))
     db.session.commit()
     if kept_now:
         return answer
@@ -133,6 +136,7 @@ def _abandon(checkout_id: int, reserved: bool) -> None:
 
 
 def _release_failed(checkout_id: int) -> None:
+    db.session.rollback()  # no transaction stays open while products is asked (the repair comes from a query)
     try:
         clients.release(checkout_id)
     except ServiceUnavailable as exc:
@@ -237,11 +241,9 @@ def complete(checkout_id: int) -> Answer:
                                .values(status="confirmed"))
         else:
             _lost_stock(checkout_id)
-    if done:
-        db.session.execute(update(Checkout).where(Checkout.id == checkout_id).values(state="done"))
     db.session.commit()
     order = db.session.get(Order, checkout_id)
-    return _answer(checkout_id, Answer(201, render(order)), "done" if done else "ordered")
+    return _answer(checkout_id, Answer(201, render(order)), "done" if done else None)
 
 
 def _lost_stock(order_id: int) -> None:

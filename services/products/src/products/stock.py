@@ -162,10 +162,14 @@ def release(key: str) -> Reservation:
     as released, so that a reserve arriving later under it takes nothing."""
     reservation = _locked(_checked(key))
     if reservation is None:
-        db.session.execute(insert(Reservation).values(key=key, status="released")
-                           .on_conflict_do_nothing(index_elements=["key"]))
-        db.session.commit()
-        return db.session.scalar(select(Reservation).where(Reservation.key == key))
+        remembered = db.session.scalar(insert(Reservation).values(key=key, status="released")
+                                       .on_conflict_do_nothing(index_elements=["key"]).returning(Reservation.id))
+        if remembered is not None:
+            db.session.commit()
+            return db.session.scalar(select(Reservation).where(Reservation.key == key))
+        # A reserve under this key was still running (the caller gave up waiting for it): the insert waited
+        # for it to commit, and what it took must go back now, or it would stay held until it expires.
+        reservation = _locked(key)
     products: set[int] = set()
     if reservation.status in ("held", "confirmed"):
         products = _give_back([reservation], "released")
