@@ -40,3 +40,16 @@ def test_50_parallel_creates_with_one_key_make_one_order(shop, catalogue, count_
     assert count_orders() == 1
     assert catalogue.stock("lamp") == {variant: 18}
     assert sum(1 for a in answers if "Idempotent-Replayed" not in a.headers and a.status_code == 201) == 1
+
+
+def test_parallel_checkouts_of_one_cart_with_different_keys_make_one_order(shop, catalogue, count_orders):
+    product_id, (variant,) = catalogue.product("Lamp", ("One size", "80.00", 20))
+    alice = shop.user(7)
+    shop.add(alice, product_id, variant, 2)
+
+    answers = concurrently(10, lambda n: shop.order(alice, key=f"click-{n}"))  # a double click, ten times over
+
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] + [409] * 9, [a.get_json() for a in answers]
+    assert {a.get_json()["code"] for a in answers if a.status_code == 409} <= {"checkout_in_progress", "cart_empty"}
+    assert count_orders() == 1 and catalogue.stock("lamp") == {variant: 18}

@@ -14,6 +14,7 @@ from orders.models import Checkout, Outbox, db
 from products.models import Reservation
 from products.models import db as products_db
 from products.stock import expire_due
+from shop_common.testing import assert_problem
 
 STEPS = ["cart read", "stock reserved", "order stored", "cart emptied", "stock confirmed"]
 
@@ -216,3 +217,31 @@ def test_no_transaction_stays_open_while_products_or_cart_is_asked(app, shop, co
 
     assert {name for name, _ in asked} == {"cart_lines", "reserve", "remove_from_cart", "confirm", "release"}
     assert [name for name, in_transaction in asked if in_transaction] == []
+
+
+def test_a_checkout_left_running_holds_off_another_until_it_is_repaired(app, shop, coat, die_after, repair,
+                                                                        monkeypatch, catalogue):
+    die_after("stock reserved")
+    with pytest.raises(Died):
+        shop.order(coat["user"], key="first")
+    monkeypatch.setattr(checkout, "after", lambda done: None)
+    assert_problem(shop.order(coat["user"], key="second"), 409, "checkout_in_progress")
+    repair()
+    assert shop.order(coat["user"], key="second").status_code == 201
+    assert catalogue.stock("wool-coat") == {coat["variant"]: 3}
+
+
+def test_staff_cannot_confirm_an_order_whose_stock_products_has_not_confirmed(shop, coat, die_after, make_token,
+                                                                              monkeypatch, repair):
+    die_after("order stored")
+    with pytest.raises(Died):
+        shop.order(coat["user"])
+    monkeypatch.setattr(checkout, "after", lambda done: None)
+    order = shop.orders.get("/api/order/list/", headers=coat["user"]).get_json()["results"][0]
+    assert order["status"] == "pending"
+    staff = {"Authorization": f"Bearer {make_token(1, staff=True)}"}
+    for status in ("confirmed", "shipped"):
+        assert_problem(shop.orders.post(f"/api/order/{order['id']}/status/", headers=staff, json={"status": status}),
+                       409, "invalid_status_move")
+    repair()
+    assert shop.orders.get(f"/api/order/{order['id']}/", headers=staff).get_json()["status"] == "confirmed"

@@ -216,6 +216,7 @@ def test_staff_move_an_order_along_and_each_move_owes_an_email(app, shop, shirt,
         return shop.orders.post(f"/api/order/{order['id']}/status/", headers=staff, json={"status": status})
 
     assert_problem(move("delivered"), 409, "invalid_status_move")  # confirmed -> delivered skips shipping
+    assert_problem(move("pending"), 409, "invalid_status_move")
     assert move("shipped").get_json()["status"] == "shipped"
     assert_problem(shop.orders.post(f"/api/order/{order['id']}/cancel/", headers=alice), 409, "not_cancellable")
     assert_problem(move("cancelled"), 409, "not_cancellable")

@@ -72,3 +72,20 @@ def test_the_internal_lookup_needs_the_service_credential(client, register):
                                    "first_name": "Alice", "last_name": ""}
     assert_problem(client.get("/internal/users/999999/", headers={"X-Service-Token": SERVICE_TOKEN}), 404,
                    "user_not_found")
+
+
+def test_relayed_emails_are_pruned_after_their_keeping_time(app, register):
+    from datetime import timedelta
+
+    from sqlalchemy import func, update
+
+    register("alice")
+    register("bob")
+    with app.app_context():
+        outbox.relay(db)
+        db.session.execute(update(Outbox).where(Outbox.key.like("welcome:1")).values(
+            relayed_at=func.now() - timedelta(days=outbox.KEEP_DAYS, seconds=1)))
+        db.session.commit()
+        assert outbox.prune(db) == 1
+        assert [row.key for row in db.session.query(Outbox)] == ["welcome:2"]
+        db.session.remove()

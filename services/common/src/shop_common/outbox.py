@@ -14,12 +14,26 @@ users service for the address when it sends), `context` is what the template sho
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Identity, Index, Integer, String, Text, event, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -76,10 +90,16 @@ def owe(db: SQLAlchemy, key: str, template: str, to: dict[str, Any], context: di
     db.session.info["shop_outbox_owed"] = True
 
 
+#: relayed rows are kept this long (to answer "was it sent?"), then pruned
+KEEP_DAYS = 30
+
+
 def init_outbox(app: Flask, db: SQLAlchemy, every: float = 5.0) -> None:
-    """Relay the outbox in the background: every `every` seconds, and at once after a commit that owes mail."""
+    """Relay the outbox in the background: every `every` seconds, and at once after a commit that owes mail;
+    prune what was relayed more than `KEEP_DAYS` ago, hourly."""
     keeper = app.extensions["shop_housekeeping"]
     keeper.add("outbox relay", lambda: relay(db), every, wakeable=True)
+    keeper.add("outbox prune", lambda: prune(db), 3600.0)
 
     @event.listens_for(db.session, "after_commit")
     def _owed(session) -> None:
@@ -125,6 +145,15 @@ def relay(db: SQLAlchemy, limit: int = 200) -> int:
         log.warning("mail queue unavailable; %d email(s) wait in the outbox: %s", len(waiting), error)
     db.session.commit()
     return len(handed)
+
+
+def prune(db: SQLAlchemy, batch: int = 5000) -> int:
+    """Delete rows relayed more than `KEEP_DAYS` ago, a batch at a time (committed); how many."""
+    outbox = _model(db)
+    old = select(outbox.id).where(outbox.relayed_at < func.now() - timedelta(days=KEEP_DAYS)).limit(batch)
+    gone = db.session.execute(delete(outbox).where(outbox.id.in_(old.scalar_subquery()))).rowcount
+    db.session.commit()
+    return gone
 
 
 def waiting(db: SQLAlchemy) -> int:

@@ -30,6 +30,7 @@ def upgrade():
     )
     op.create_index('ix_checkouts_created_at', 'checkouts', ['created_at'], unique=False)
     op.create_index('ix_checkouts_unfinished', 'checkouts', ['state', 'updated_at'], unique=False, postgresql_where=sa.text("state <> 'done'"))
+    op.create_index('uq_checkouts_user_started', 'checkouts', ['user_id'], unique=True, postgresql_where=sa.text("state = 'started'"))
     op.create_index('uq_checkouts_user_key', 'checkouts', ['user_id', 'idempotency_key'], unique=True, postgresql_where=sa.text('idempotency_key IS NOT NULL'))
     op.create_table('orders',
     sa.Column('id', sa.BigInteger(), nullable=False),

@@ -16,8 +16,9 @@ completed. Stock, cart and order agree again within `CHECKOUT_STALE_SECONDS` plu
 The same row is the Idempotency-Key's record (Stripe's semantics, and the IETF draft's): a repeat with
 the same key and body gets the first answer again, with another body 422 `idempotency_key_reused`; a
 repeat while the first is running waits for it, up to `IDEMPOTENCY_WAIT_SECONDS`, then 409
-`idempotency_key_in_use`. A checkout that failed for want of a service (503) keeps no answer: its key
-may be used again.
+`idempotency_key_in_use`. One checkout of a user's cart runs at a time: another one (with another key,
+or none) meanwhile is 409 `checkout_in_progress`. A checkout that failed for want of a service (503)
+keeps no answer: its key may be used again.
 """
 
 from __future__ import annotations
@@ -74,16 +75,20 @@ def _begin(user_id: int, key: str | None, fingerprint: str) -> int | Answer:
     while True:
         checkout_id = db.session.scalar(
             insert(Checkout).values(user_id=user_id, idempotency_key=key, fingerprint=fingerprint)
-            .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"],
-                                    index_where=Checkout.idempotency_key.isnot(None))
+            .on_conflict_do_nothing()  # this key's checkout, or another checkout of this user running
             .returning(Checkout.id))
         db.session.commit()
         if checkout_id is not None:
             return checkout_id
         first = db.session.execute(select(Checkout.fingerprint, Checkout.response_status, Checkout.response_body)
                                    .where(Checkout.user_id == user_id, Checkout.idempotency_key == key)).first()
+        running = first is None and db.session.scalar(select(func.count()).where(
+            Checkout.user_id == user_id, Checkout.state == "started"))
         db.session.rollback()
-        if first is None:  # the first failed and let the key go: this one runs
+        if running:
+            raise Problem(409, "checkout_in_progress", "Another checkout of your cart is running; wait for its "
+                                                       "answer.", headers={"Retry-After": "1"})
+        if first is None:  # the first failed and let the key go, or the other checkout ended: this one runs
             continue
         if first.fingerprint != fingerprint:
             raise Problem(422, "idempotency_key_reused", "This Idempotency-Key was used with another request body.")

@@ -35,9 +35,10 @@ from shop_common.outbox import outbox_model
 db = make_db()
 
 STATUSES = ("pending", "confirmed", "shipped", "delivered", "cancelled")
-#: the moves an order's status may make
+#: the moves an order's status may make (pending -> confirmed is the checkout's own, once products has
+#: confirmed the stock: staff moving it on before that could ship stock that might yet go back on sale)
 MOVES: dict[str, tuple[str, ...]] = {
-    "pending": ("confirmed", "cancelled"),
+    "pending": ("cancelled",),
     "confirmed": ("shipped", "cancelled"),
     "shipped": ("delivered",),
     "delivered": (),
@@ -64,6 +65,8 @@ class Checkout(db.Model):
         CheckConstraint("state IN ('started', 'ordered', 'done', 'failed')", name="known_state"),
         Index("uq_checkouts_user_key", user_id, idempotency_key, unique=True,
               postgresql_where=text("idempotency_key IS NOT NULL")),
+        # one checkout of a user's cart at a time: two at once (a double click with two keys) would order it twice
+        Index("uq_checkouts_user_started", user_id, unique=True, postgresql_where=text("state = 'started'")),
         Index("ix_checkouts_unfinished", state, updated_at, postgresql_where=text("state <> 'done'")),
         Index("ix_checkouts_created_at", created_at),
     )

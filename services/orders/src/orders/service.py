@@ -121,7 +121,8 @@ def give_back_stock(order_id: int) -> bool:
 
 def move(order_id: int, status: str) -> dict[str, Any]:
     """Staff: move an order along (`confirmed` -> `shipped` -> `delivered`, or cancel it); the customer is
-    emailed each move. Moving to the status it has is no move and changes nothing."""
+    emailed each move. Moving to the status it has is no move and changes nothing; `pending` -> `confirmed`
+    is the checkout's own move (once products confirmed the stock), never the staff's."""
     if status == "cancelled":
         return cancel(order_id, None)
     order = _find(order_id, None, lock=True)
