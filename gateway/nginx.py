@@ -9,6 +9,8 @@
              `local` address of each service in routes.toml) --spa-dir frontend/dist (static mode, the
              default) or --vite http://127.0.0.1:5173 (dev mode) --connect-timeout 2 --read-timeout 30
              --access-log PATH|stdout|off --workers 1
+             --no-api --container RUN_DIR (the storefront's image: the SPA alone, as an unprivileged
+             nginx with a read-only root filesystem; see frontend/Dockerfile)
 
 From Python (the tests, the local stack), with the module imported by path:
 
@@ -341,6 +343,8 @@ def render(
     access_log: str | None = None,
     workers: int = 1,
     routes: Path = ROUTES,
+    api: bool = True,
+    container: str | None = None,
 ) -> Gateway:
     """Render nginx.conf from the route table into `directory` (made if missing; the pid file, temp folders
     and logs go there too) and return the `Gateway` for it, not started.
@@ -349,6 +353,12 @@ def render(
     `spa` is `static` (serve the built SPA in `spa_dir`, history fallback to index.html) or `dev` (pass
     everything outside /api/ to the Vite dev server at `vite_url`, WebSockets included). `access_log` is
     a file, `stdout` or `off` (default: DIRECTORY/logs/access.log), one JSON object a line.
+
+    The storefront's image serves the SPA with this same config (one source for its CSP, security headers,
+    caching and history fallback), rendered with `api=False`: no route to any service, so every /api/ path
+    is the gateway's 404 problem (in Kubernetes the Ingress routes the API). With `container` (a writable
+    folder such as /tmp): nginx starts unprivileged (no `user` line), keeps its pid and temp files directly
+    in that folder, and logs errors to stderr.
     """
     table = load_routes(routes)
     unknown = set(upstreams or {}) - set(table.services)
@@ -356,6 +366,8 @@ def render(
         raise ValueError(f"no service {', '.join(sorted(unknown))} in {routes}")
     if spa not in ("static", "dev"):
         raise ValueError(f"spa is static or dev, got {spa!r}")
+    if not api and (upstreams or spa == "dev"):
+        raise ValueError("without the API routes there are no upstreams, and the SPA is the built one")
     directory = Path(directory).resolve()
     for sub in ("logs", "temp"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
@@ -365,15 +377,19 @@ def render(
                  "page": f"/_gateway/problem/{status}" if status in EARLY_ERRORS else f"@problem_{status}"}
                 for status, (code, detail) in ERRORS.items()]
     retry_after = -(-60 // table.rate_per_minute)  # seconds until the limit lets one more through
+    run_dir = container.rstrip("/") if container else str(directory)
     context = {
-        "user": _worker_user(),
+        "user": None if container else _worker_user(),
         "workers": workers,
         "directory": str(directory),
+        "pid_file": f"{run_dir}/nginx.pid",
+        "error_log": "stderr" if container else f"{directory}/logs/error.log",
+        "temp_dir": run_dir if container else f"{directory}/temp",
         "access_log": access,
         "listen": f"{host}:{port}",
         "services": [{"name": s.name, "upstream": _address((upstreams or {}).get(s.name, s.local)),
-                      "routes": s.routes} for s in table.services.values()],
-        "throttled": [(path, table.service_of(path)) for path in table.throttled],
+                      "routes": s.routes} for s in table.services.values() if api],
+        "throttled": [(path, table.service_of(path)) for path in table.throttled if api],
         "rate_per_minute": table.rate_per_minute,
         "burst": table.burst,
         "retry_after": retry_after,
@@ -423,6 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.add_argument("--read-timeout", type=float, default=30.0)
         sub.add_argument("--access-log", help="a file, stdout or off (default: DIR/logs/access.log)")
         sub.add_argument("--workers", type=int, default=1)
+        sub.add_argument("--no-api", dest="api", action="store_false",
+                         help="no route to any service: the storefront's image serves the SPA with this config")
+        sub.add_argument("--container", metavar="RUN_DIR",
+                         help="for a container: no `user` line, pid and temp files in RUN_DIR, errors to stderr")
     args = parser.parse_args(argv)
     try:
         if args.command == "find":
@@ -431,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gateway = render(args.directory, host=args.host, port=args.port, upstreams=dict(args.upstream),
                          spa="dev" if args.vite else "static", spa_dir=args.spa_dir,
                          vite_url=args.vite or VITE_URL, connect_timeout=args.connect_timeout,
-                         read_timeout=args.read_timeout, access_log=args.access_log, workers=args.workers)
+                         read_timeout=args.read_timeout, access_log=args.access_log, workers=args.workers,
+                         api=args.api, container=args.container)
         if args.command == "render":
             print(gateway.conf)
             return 0
