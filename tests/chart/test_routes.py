@@ -117,7 +117,6 @@ def test_the_http_routes_carry_the_same_table_with_standard_rewrites():
     assert prefixes == {**_expected_prefixes(), "/": "frontend"}
     expected = {}
     for service in routes_table()["services"]:
-        expected[("Exact", f"/api/docs/{service}/openapi.json")] = (service, "/openapi.json")
         expected[("PathPrefix", f"/api/docs/{service}/")] = (service, "/docs/")
     assert rewrites == expected
     assert not scenario("gateway-api").of("Ingress")

@@ -1,9 +1,10 @@
 """flask-smorest's `Api`, made to describe problem+json truthfully, and the self-hosted Swagger UI.
 
-The OpenAPI document is at `/openapi.json` and again at `/docs/openapi.json`, beside the Swagger UI page at
-`/docs/`: every link of the page is relative, so the gateway can publish the folder as
-`/api/docs/<service>/` without rewriting anything. Swagger UI's files come from the `swagger-ui-bundle`
-wheel; no CDN is involved.
+The whole OpenAPI document is at `/openapi.json` (for the services' developers: the `/internal/` API and
+the probes included); the public one, what a client can reach through the gateway, is at
+`/docs/openapi.json`, beside the Swagger UI page at `/docs/` that shows it: every link of the page is
+relative, so the gateway can publish the folder as `/api/docs/<service>/` without rewriting anything.
+Swagger UI's files come from the `swagger-ui-bundle` wheel; no CDN is involved.
 """
 
 from __future__ import annotations
@@ -138,6 +139,16 @@ def init_api(app: Flask, title: str, description: str) -> Api:
     return api
 
 
+#: paths never routed by the gateway: between services, and the probes of the platform
+_UNPUBLISHED = ("/internal/", "/healthz", "/readyz", "/metrics")
+
+
+def public_spec(spec: dict) -> dict:
+    """The document without the paths a client cannot reach (`/internal/...`, the probes)."""
+    paths = {path: item for path, item in spec.get("paths", {}).items() if not path.startswith(_UNPUBLISHED)}
+    return {**spec, "paths": paths}
+
+
 def _docs_blueprint(api: Api) -> FlaskBlueprint:
     bp = FlaskBlueprint("swagger_ui", __name__)
     own = files("shop_common") / "swagger"
@@ -156,7 +167,7 @@ def _docs_blueprint(api: Api) -> FlaskBlueprint:
 
     @bp.get("/docs/openapi.json")
     def docs_spec():
-        return jsonify(api.spec.to_dict())
+        return jsonify(public_spec(api.spec.to_dict()))
 
     @bp.get("/docs/<name>")
     def docs_asset(name: str):

@@ -8,11 +8,19 @@ from typing import Any
 
 from redis import Redis
 
-#: the RQ queue the mailer's workers listen on, and the job they run (by name: no service imports the mailer)
+from shop_common.config import Setting
+
+#: the RQ queue the mailer's workers listen on by default, and the job they run (by name: no service imports
+#: the mailer)
 QUEUE = "mail"
 JOB = "mailer.jobs.send"
 #: a send that takes longer is killed by RQ; the mailer's claim on a message outlives it
 JOB_TIMEOUT = 60
+
+
+#: of the producers and of the mailer: they must agree
+QUEUE_SETTING = Setting("MAIL_QUEUE", "the RQ queue of the shop's email (shops sharing one Redis need one each)",
+                        QUEUE)
 
 
 def job_id(message_id: str) -> str:
@@ -25,11 +33,11 @@ def queue_connection(url: str, timeout: float) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
 
 
-def enqueue(connection: Redis, message: dict[str, Any], retry_seconds: tuple[int, ...]) -> None:
+def enqueue(connection: Redis, message: dict[str, Any], retry_seconds: tuple[int, ...], queue: str = QUEUE) -> None:
     """Put one message on the mail queue, with RQ retries (and backoff) for sends that fail."""
     from rq import Queue, Retry
 
-    Queue(QUEUE, connection=connection).enqueue(
+    Queue(queue, connection=connection).enqueue(
         JOB, message, job_id=job_id(message["id"]), job_timeout=JOB_TIMEOUT,
         retry=Retry(max=len(retry_seconds), interval=list(retry_seconds)),
         result_ttl=7 * 86_400, failure_ttl=30 * 86_400, description=f"email {message['id']}")

@@ -38,7 +38,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop_common.config import Setting, as_list
-from shop_common.mailqueue import enqueue, queue_connection
+from shop_common.mailqueue import QUEUE_SETTING, enqueue, queue_connection
 from shop_common.redis import REDIS_DOWN
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ def _seconds(raw: str) -> tuple[int, ...]:
 SETTINGS = (
     Setting("MAIL_RETRY_SECONDS", "waits between a failing email's retries; its length is the number of retries",
             "10,30,60,300,900,1800,3600", cast=_seconds),
+    QUEUE_SETTING,
 )
 
 
@@ -131,7 +132,7 @@ def relay(db: SQLAlchemy, limit: int = 200) -> int:
     error = None
     for row in rows:
         try:
-            enqueue(connection, row.message, settings["MAIL_RETRY_SECONDS"])
+            enqueue(connection, row.message, settings["MAIL_RETRY_SECONDS"], settings["MAIL_QUEUE"])
         except REDIS_DOWN as exc:  # the rest wait for the next round
             error = f"{type(exc).__name__}: {exc}"
             break

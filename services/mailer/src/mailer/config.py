@@ -8,7 +8,7 @@ from typing import Any
 
 from shop_common.config import COMMON, Setting, load_settings, one_of, port, positive_float, positive_int
 from shop_common.internal import SERVICE_TOKEN
-from shop_common.mailqueue import JOB_TIMEOUT
+from shop_common.mailqueue import JOB_TIMEOUT, QUEUE_SETTING
 
 #: the mailer has no database and serves no HTTP: of the common settings it reads only these
 USED_COMMON = tuple(s for s in COMMON if s.name in {"ENV", "REDIS_URL", "REDIS_TIMEOUT", "LOG_LEVEL", "LOG_FORMAT",
@@ -31,6 +31,7 @@ def _base_url(raw: str) -> str:
 # the local stack names its sink explicitly (SHOP_SMTP_PORT=1025 SHOP_SMTP_SECURITY=none).
 SETTINGS: tuple[Setting, ...] = (
     SERVICE_TOKEN,
+    QUEUE_SETTING,
     Setting("USERS_URL", "base URL of the users service (addresses of emails sent to a user id)", required=True,
             dev_default=lambda s: "http://localhost:8004"),
     Setting("SMTP_HOST", "SMTP server that sends the shop's email", "localhost"),

@@ -39,7 +39,7 @@ from shop_common.redis import REDIS_DOWN, make_redis
 
 log = logging.getLogger(__name__)
 
-CLAIM_PREFIX = "shop:mail:sent:"
+CLAIM_PREFIX = "shop:mail:sent:"  # with the default queue, `mail`
 #: how long a message stays known as done: as long as RQ keeps a failed job, which may be retried
 DONE_SECONDS = 30 * 86_400
 SENT, DROPPED = "sent", "dropped"
@@ -92,7 +92,8 @@ def send(message: dict[str, Any]) -> str:
     except (TypeError, KeyError):
         _fail_now()
         raise BadMessage("a message needs an id") from None
-    key, token = CLAIM_PREFIX + mail_id, f"sending:{uuid.uuid4().hex}"
+    # per queue: shops sharing a Redis (a queue each) may use the same message ids
+    key, token = f"shop:{settings()['MAIL_QUEUE']}:sent:{mail_id}", f"sending:{uuid.uuid4().hex}"
     redis = _redis()
     if not redis.set(key, token, nx=True, ex=settings()["MAIL_CLAIM_SECONDS"]):
         if redis.get(key) in (SENT, DROPPED):

@@ -13,7 +13,7 @@ from rq.registry import FailedJobRegistry
 
 from mailer import jobs
 from shop_common.logs import setup_logging
-from shop_common.mailqueue import QUEUE, queue_connection
+from shop_common.mailqueue import queue_connection
 
 
 def connection() -> Redis:
@@ -42,7 +42,8 @@ def run(burst: bool = False) -> None:
     maintenance = settings["WORKER_MAINTENANCE_SECONDS"]
     # An idle worker waits on the queue for worker_ttl - 15 s and cleans up only between two waits: a ttl
     # of maintenance + 15 makes the cleaning as frequent as the setting says even when no mail comes.
-    worker = Worker([QUEUE], connection=connection(), maintenance_interval=maintenance, worker_ttl=maintenance + 15)
+    worker = Worker([settings["MAIL_QUEUE"]], connection=connection(), maintenance_interval=maintenance,
+                    worker_ttl=maintenance + 15)
     worker.work(burst=burst, with_scheduler=True, logging_level=settings["LOG_LEVEL"])
 
 
@@ -56,7 +57,7 @@ class FailedMail:
 
 def failed(redis: Redis) -> list[FailedMail]:
     """The jobs in the mail queue's failed registry, oldest failure first."""
-    registry = FailedJobRegistry(queue=Queue(QUEUE, connection=redis))
+    registry = FailedJobRegistry(queue=Queue(jobs.settings()["MAIL_QUEUE"], connection=redis))
     found = []
     for job in Job.fetch_many(registry.get_job_ids(), connection=redis):
         if job is None:  # expired since the registry was read
@@ -71,7 +72,7 @@ def failed(redis: Redis) -> list[FailedMail]:
 
 def retry_failed(redis: Redis, job_ids: list[str] | None) -> tuple[list[str], list[str]]:
     """Put failed jobs back on the queue (`None`: all of them); returns (requeued, not found)."""
-    registry = FailedJobRegistry(queue=Queue(QUEUE, connection=redis))
+    registry = FailedJobRegistry(queue=Queue(jobs.settings()["MAIL_QUEUE"], connection=redis))
     requeued, missing = [], []
     for job_id in registry.get_job_ids() if job_ids is None else job_ids:
         try:

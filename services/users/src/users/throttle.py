@@ -32,7 +32,9 @@ class Throttle:
         self.per_account = s["LOGIN_LIMIT_PER_ACCOUNT"]
         self.per_address = s["LOGIN_LIMIT_PER_ADDRESS"]
         self.registrations = s["REGISTER_LIMIT_PER_ADDRESS"]
-        storage = RedisStorage("redis://", connection_pool=redis_pool, key_prefix="shop:throttle")
+        # in the service's namespace (its database's): shops sharing a Redis never throttle each other
+        storage = RedisStorage("redis://", connection_pool=redis_pool,
+                               key_prefix=app.extensions["shop_cache_namespace"] + "throttle")
         self.limiter = MovingWindowRateLimiter(storage)
 
     def _take(self, code: str, what: str, checks: list[Check]) -> None:
