@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
-import http.client
 import json
 import os
 import re
@@ -34,10 +33,9 @@ import psycopg
 import pytest
 import redis as redis_lib
 import requests
-from requests.structures import CaseInsensitiveDict
 
 from shop_common.keys import KeyPair, dev_keypair
-from shop_common.testing import _claim_redis_db, servers
+from shop_common.testing import RawResponse, claim_redis_db, raw_request, servers
 
 ROOT = Path(__file__).resolve().parents[2]
 #: ports of the stack are the usual ones plus this (gateway 19000, SMTP sink 12025; all below 32768)
@@ -49,22 +47,6 @@ SHIPPING = {"full_name": "Ada Lovelace", "phone": "+44 20 7946 0958", "address_l
 
 
 # -- answers ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RawResponse:
-    """What `Stack.raw()` got, shaped like a `requests` response (for `shop_common.testing.assert_problem`)."""
-
-    status_code: int
-    headers: CaseInsensitiveDict
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode(errors="replace")
-
-    def json(self) -> Any:
-        return json.loads(self.content)
 
 
 # -- the stack ------------------------------------------------------------------------------------------------
@@ -109,16 +91,8 @@ class Stack:
 
     def raw(self, method: str, path: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
             source: str | None = None) -> RawResponse:
-        """A request sent exactly as written (requests would tidy `..` away before nginx saw it), from the
-        client address `source` when given (any 127.x address is this machine)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
-                                                source_address=(source, 0) if source else None)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return RawResponse(response.status, CaseInsensitiveDict(response.getheaders()), response.read())
-        finally:
-            connection.close()
+        """A request sent exactly as written (see `shop_common.testing.raw_request`)."""
+        return raw_request(self.port, method, path, body=body, headers=headers, source=source)
 
     # -- accounts --
 
@@ -333,7 +307,7 @@ def stack(request, tmp_path_factory) -> Iterator[Stack]:
     # under pytest-xdist each worker starts a stack of its own, on ports of its own
     worker = getattr(request.config, "workerinput", {}).get("workerid")
     offset = PORT_OFFSET + (200 * (int(worker.removeprefix("gw")) + 1) if worker else 0)
-    redis_url = _claim_redis_db()  # the test plugin's: a Redis database no other run is using
+    redis_url = claim_redis_db()  # the test plugin's: a Redis database no other run is using
     try:
         with running_stack(tmp_path_factory.mktemp("stack"), offset, redis_url) as running:
             yield running

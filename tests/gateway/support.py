@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
 import importlib.util
-import json
 import socket
 import sys
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from requests.structures import CaseInsensitiveDict
-
-from shop_common.testing import ServiceServer
+from shop_common.testing import RawResponse, ServiceServer, raw_request
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_PORTS = range(23000, 24000)
@@ -49,34 +44,10 @@ def free_port(host: str = "127.0.0.1") -> int:
     raise RuntimeError(f"no free port in {GATEWAY_PORTS}")
 
 
-@dataclass
-class RawResponse:
-    """What `raw()` got, shaped enough like a `requests` response for `assert_problem`."""
-
-    status_code: int
-    headers: CaseInsensitiveDict
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode()
-
-    def json(self):
-        return json.loads(self.content)
-
-
 def raw(gateway, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None,
         source: str | None = None) -> RawResponse:
-    """A request sent exactly as written (requests and urllib3 would tidy `..` away before nginx saw it),
-    from `source` as the client address when given (any 127.x address is this machine)."""
-    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10,
-                                            source_address=(source, 0) if source else None)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return RawResponse(response.status, CaseInsensitiveDict(response.getheaders()), response.read())
-    finally:
-        connection.close()
+    """A request to the gateway sent exactly as written (see `shop_common.testing.raw_request`)."""
+    return raw_request(gateway.port, method, path, body=body, headers=headers, source=source, timeout=10)
 
 
 class Recorder:

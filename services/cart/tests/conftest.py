@@ -5,22 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import products
 from cart import create_app
-from products.testing import Catalogue
-from shop_common.testing import ServiceServer, empty
-
-
-@pytest.fixture(scope="session")
-def products_app(shop_app):
-    return shop_app(products.create_app)
-
-
-@pytest.fixture(scope="session")
-def products_server(products_app):
-    server = ServiceServer(products_app)
-    yield server
-    server.stop()
+from shop_common.testing import empty
 
 
 @pytest.fixture(scope="session")
@@ -37,11 +23,6 @@ def _fresh_products(request, products_app, products_server):
     empty(products_app)
     products_server.switch.mode = "normal"
     request.getfixturevalue("app").extensions["cart_products"].breaker.close()
-
-
-@pytest.fixture
-def catalogue(products_app, make_token):
-    return Catalogue(products_app, make_token)
 
 
 @pytest.fixture

@@ -8,23 +8,9 @@ import pytest
 
 import cart
 import orders
-import products
 from orders.models import Order, db
 from orders.schemas import SHIPPING_EXAMPLE as SHIPPING
-from products.testing import Catalogue
 from shop_common.testing import RedisServer, ServiceServer, empty
-
-
-@pytest.fixture(scope="session")
-def products_app(shop_app):
-    return shop_app(products.create_app)
-
-
-@pytest.fixture(scope="session")
-def products_server(products_app):
-    server = ServiceServer(products_app)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -69,11 +55,6 @@ def _fresh_services(request, products_app, cart_app, products_server, cart_serve
     for service in ("products", "cart"):
         orders_app.extensions[f"orders_{service}"].breaker.close()
     cart_app.extensions["cart_products"].breaker.close()
-
-
-@pytest.fixture
-def catalogue(products_app, make_token):
-    return Catalogue(products_app, make_token)
 
 
 @pytest.fixture

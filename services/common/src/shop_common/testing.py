@@ -79,7 +79,7 @@ def _with_redis_db(url: str, index: int) -> str:
     return urlunsplit(parts._replace(path=f"/{index}"))
 
 
-def _claim_redis_db() -> str:
+def claim_redis_db() -> str:
     """A Redis database (1..15) that no other test run is using right now."""
     base = servers().redis.url
     for index in range(1, 16):
@@ -101,7 +101,7 @@ def jwt_keys() -> KeyPair:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """This run's own Redis database, flushed at the end."""
-    url = _claim_redis_db()
+    url = claim_redis_db()
     yield url
     client = redis_lib.Redis.from_url(url)
     client.flushdb()
@@ -317,6 +317,43 @@ def _pings(client) -> bool:
         return bool(client.ping())
     except redis_lib.RedisError:
         return False
+
+
+@dataclass
+class RawResponse:
+    """What `raw_request()` got, shaped enough like a `requests` response for `assert_problem`."""
+
+    status_code: int
+    headers: Any  # a requests CaseInsensitiveDict
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(errors="replace")
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.content)
+
+
+def raw_request(port: int, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None,
+                source: str | None = None, timeout: float = 30) -> RawResponse:
+    """A request to 127.0.0.1:`port` sent exactly as written (requests and urllib3 would tidy `..` away
+    before the server saw it), from `source` as the client address when given (any 127.x address is this
+    machine)."""
+    import http.client
+
+    from requests.structures import CaseInsensitiveDict
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                            source_address=(source, 0) if source else None)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return RawResponse(response.status, CaseInsensitiveDict(response.getheaders()), response.read())
+    finally:
+        connection.close()
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.1) -> Any:

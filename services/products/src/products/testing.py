@@ -1,10 +1,36 @@
-"""For the tests of services that call products (cart, orders): a catalogue made through the real staff API."""
+"""For the tests of services that call products (cart, orders): the products service served over HTTP,
+and a catalogue made through its real staff API. A pytest plugin (entry point `shop_products`), so its
+fixtures `products_app`, `products_server` and `catalogue` are there for every test that asks.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
+
+from shop_common.testing import ServiceServer
+
+
+@pytest.fixture(scope="session")
+def products_app(shop_app):
+    from products import create_app
+
+    return shop_app(create_app)
+
+
+@pytest.fixture(scope="session")
+def products_server(products_app):
+    """The products app on its own test database, served by the kit's `ServiceServer`."""
+    server = ServiceServer(products_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def catalogue(products_app, make_token):
+    return Catalogue(products_app, make_token)
 
 
 class Catalogue:
