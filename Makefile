@@ -6,12 +6,15 @@ MAKEFLAGS += --no-print-directory
 
 # uv from PATH, else the one pip installs as a module (see the `uv` target)
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+# the storefront (Vue 3, Vite), and the Chromium its browser tests drive (Debian's, never a downloaded one)
+NPM := npm --prefix frontend
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help uv install dev up down test lint format reset clean
+.PHONY: help uv install dev up down test lint format reset clean frontend-install chromium frontend-test
 
 help: ## list the targets
 	@echo "Shop: make <target>"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 uv: ## make sure uv (the Python package manager) is there, installing it from PyPI if not
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -30,14 +33,39 @@ up: install ## start the shop in the background, production-like (gunicorn, ngin
 down: install ## stop what `make up` started, leaving nothing running
 	@$(UV) run python dev/stack.py down
 
-test: install lint ## run every test against real Postgres and Redis (embedded ones if none run)
+test: install lint ## run every test against real Postgres and Redis (embedded ones if none run), then the storefront's
 	@$(UV) run pytest
+	@$(MAKE) frontend-test
 
 lint: install ## check the Python code with ruff
 	@$(UV) run ruff check .
 
 format: install ## fix what ruff can fix by itself
 	@$(UV) run ruff check --fix .
+
+frontend-install: ## install the storefront's npm packages as frontend/package-lock.json says (when they changed)
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "npm is missing: install Node.js 20.19 or newer (it comes with npm), e.g. from https://nodejs.org/"; exit 1; }
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+	  || { echo "the storefront needs Node.js 20.19 or newer; this is $$(node --version)"; exit 1; }
+	@if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) ci --no-audit --no-fund; fi
+
+chromium: ## make sure Chromium is at /usr/bin/chromium for the browser tests (apt-get installs it as root on Debian)
+	@[ -x "$(CHROMIUM)" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Chromium (apt-get)"; apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The storefront's browser tests need Chromium at $(CHROMIUM)."; \
+	    echo "Install it: sudo apt-get install chromium (Debian, Ubuntu), or give its path: make test CHROMIUM=/path/to/chromium"; \
+	    exit 1; \
+	  fi; }
+
+frontend-test: install frontend-install chromium ## the storefront: lint, unit tests, build (prints its initial JS), the browser journey
+	@$(NPM) run lint
+	@$(NPM) run test:unit
+	@$(NPM) run build
+	@CHROMIUM_PATH="$(CHROMIUM)" UV="$(UV)" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) run test:e2e
 
 reset: ## delete var/: local databases, development keys, staff login
 	rm -rf var

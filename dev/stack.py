@@ -22,6 +22,7 @@ instead (process `web`, port 5173 plus the offset), behind the gateway, with hot
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -152,13 +153,18 @@ def _spa_stale() -> bool:
 
 
 def build_spa() -> None:
-    """Build the storefront into frontend/dist when it is missing or older than its sources."""
+    """Build the storefront into frontend/dist when it is missing or older than its sources (one build at a
+    time: stacks started together, as by parallel test workers, wait for it instead of racing)."""
     if not _spa_stale():
         return
     npm = _npm()
-    _frontend_installed(npm)
-    print("storefront: npm run build", flush=True)
-    subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
+    with (FRONTEND / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _spa_stale():
+            return
+        _frontend_installed(npm)
+        print("storefront: npm run build", flush=True)
+        subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
 
 
 def _refuse_if_running() -> None:

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import gzip
 import re
-from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
 
 from shop_common.testing import assert_problem
 
-ROOT = Path(__file__).resolve().parents[2]
-SPA_BUILT = (ROOT / "frontend" / "dist" / "index.html").exists()
-needs_spa = pytest.mark.skipif(not SPA_BUILT, reason="frontend/dist/index.html is not built in this checkout")
-without_spa = pytest.mark.skipif(SPA_BUILT, reason="the SPA is built: the storefront's paths answer it")
 GATEWAY_404 = "Nothing is published at this path."
 APP_PATHS = ["/", "/products/some-slug", "/cart", "/account/orders/12"]
 SECURITY = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
@@ -37,7 +32,6 @@ ROUTED = {"users": ("/api/auth/", "/api/users/"), "products": ("/api/products/",
 # -- the storefront --------------------------------------------------------------------------------------
 
 
-@needs_spa
 @pytest.mark.parametrize("path", APP_PATHS)
 def test_every_storefront_path_is_the_spa_page(client, path):
     page = client.get(path)
@@ -45,7 +39,6 @@ def test_every_storefront_path_is_the_spa_page(client, path):
     assert page.text == client.get("/").text and page.headers["Cache-Control"] == "no-cache"
 
 
-@needs_spa
 def test_the_spa_page_loads_its_assets_and_a_missing_one_is_a_404_problem(client):
     page = client.get("/products/some-slug")
     assets = re.findall(r'(?:src|href)="(/assets/[^"]+)"', page.text)
@@ -57,23 +50,11 @@ def test_the_spa_page_loads_its_assets_and_a_missing_one_is_a_404_problem(client
     assert_problem(client.get("/assets/not-built-0000.js"), 404, "not_found")
 
 
-@without_spa
-@pytest.mark.parametrize("path", APP_PATHS)
-def test_without_a_built_spa_the_storefront_paths_are_the_gateways_404_problem(client, path):
-    # what gateway/nginx.py promises until frontend/dist is built: "/ answers 404 until the SPA is built"
-    response = client.get(path)
-    body = assert_problem(response, 404, "not_found")
-    assert body["detail"] == GATEWAY_404 and body["request_id"] == response.headers["X-Request-ID"]
-
-
 @pytest.mark.parametrize("path", ["/openapi.json", "/docs/", "/healthz/"])
 def test_the_services_own_pages_are_not_published_at_the_root(client, path):
-    # outside /api/ is the storefront: its page when it is built, else the gateway's 404
+    # outside /api/ is the storefront (make up builds it): its page, never the service's
     response = client.get(path)
-    if SPA_BUILT:
-        assert response.status_code == 200 and response.text == client.get("/").text
-    else:
-        assert_problem(response, 404, "not_found")
+    assert response.status_code == 200 and response.text == client.get("/").text
 
 
 def test_a_deep_link_under_api_is_the_service_never_the_storefront(client):

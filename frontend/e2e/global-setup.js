@@ -1,0 +1,30 @@
+import { rmSync } from 'node:fs'
+
+import { PORT_OFFSET } from '../playwright.config.js'
+
+import { SCREENSHOTS } from './fixtures.js'
+import { claimServers, newDatabasePrefix, newVarDir, releaseServers, stack, stackEnv } from './stack.js'
+
+/** Start the shop for the run: `uv run python dev/stack.py up` (which builds the SPA if it is stale),
+ * with its files in a temporary folder, its databases under a prefix of the run, a Redis database of its
+ * own, and its ports moved by PORT_OFFSET. */
+export default async function globalSetup() {
+  rmSync(SCREENSHOTS, { recursive: true, force: true }) // this run's screenshots only
+  const servers = claimServers()
+  const prefix = newDatabasePrefix()
+  const varDir = newVarDir()
+  const env = stackEnv({ varDir, prefix, offset: PORT_OFFSET, postgresUrl: servers.postgres_url,
+    redisUrl: servers.redis_url })
+  process.env.SHOP_PW_STACK = JSON.stringify({ env, prefix, redisUrl: servers.redis_url }) // for the teardown
+  try {
+    stack('up', env)
+  } catch (error) {
+    try {
+      stack('down', env)
+    } finally {
+      releaseServers(prefix, servers.redis_url)
+      rmSync(varDir, { recursive: true, force: true })
+    }
+    throw error
+  }
+}

@@ -1,0 +1,51 @@
+import { defineConfig } from '@playwright/test'
+
+// The journey runs against the whole shop as `make up` starts it, through the gateway, with the built SPA:
+// e2e/global-setup.js starts a stack of its own (ports moved by 12000: gateway at 20000; another offset
+// with SHOP_PW_PORT_OFFSET) and e2e/global-teardown.js stops it and drops its databases. Debian's Chromium,
+// never a downloaded browser.
+export const PORT_OFFSET = Number(process.env.SHOP_PW_PORT_OFFSET || 12000)
+const baseURL = `http://127.0.0.1:${8000 + PORT_OFFSET}`
+
+const chromium = {
+  browserName: 'chromium',
+  launchOptions: { executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium' },
+}
+
+export default defineConfig({
+  testDir: './e2e',
+  outputDir: './test-results/artifacts',
+  globalSetup: './e2e/global-setup.js',
+  globalTeardown: './e2e/global-teardown.js',
+  timeout: 120_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 2,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    locale: 'en-US',
+    testIdAttribute: 'data-test',
+    actionTimeout: 10_000,
+    navigationTimeout: 20_000,
+  },
+  projects: [
+    // measured first and alone, so that no other test shares the machine with the measure
+    { name: 'performance', testMatch: 'performance.spec.js', use: { ...chromium, viewport: { width: 1280, height: 860 } } },
+    {
+      name: 'desktop',
+      testIgnore: 'performance.spec.js',
+      dependencies: ['performance'],
+      use: { ...chromium, viewport: { width: 1280, height: 860 } },
+    },
+    {
+      name: 'phone',
+      testIgnore: 'performance.spec.js',
+      dependencies: ['performance'],
+      use: { ...chromium, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+    },
+  ],
+})

@@ -1,0 +1,48 @@
+/**
+ * The shop's API (CONTRACT.md), one function per call. Every call goes through the one Axios instance
+ * (`http.js`); each resolves to the answer's body and rejects with an ApiProblem.
+ */
+import { http } from './http'
+
+export { ApiProblem, AUTH_CODES } from './problem'
+export { tokens } from './tokens'
+
+const body = (response) => response.data
+const get = (url, config) => http.get(url, config).then(body)
+const post = (url, data, config) => http.post(url, data, config).then(body)
+const slug = (value) => encodeURIComponent(value)
+
+export const auth = {
+  register: (account) => post('/auth/register/', account, { skipAuth: true }),
+  login: (username, password) => post('/auth/login/', { username, password }, { skipAuth: true }),
+  logout: (refresh) => post('/auth/logout/', { refresh }),
+}
+
+export const users = {
+  profile: () => get('/users/profile/'),
+  updateProfile: (changes) => http.patch('/users/profile/', changes).then(body),
+}
+
+export const catalogue = {
+  categories: (config) => get('/categories/', config),
+  /** `params`: page, page_size, category, search, min_price, max_price, in_stock, ordering */
+  products: (params, config) => get('/products/', { ...config, params }),
+  product: (productSlug, config) => get(`/products/${slug(productSlug)}/`, config),
+}
+
+export const cart = {
+  get: () => get('/cart/'),
+  add: ({ productId, variantId, quantity = 1 }) =>
+    post('/cart/add/', { product_id: productId, ...(variantId ? { variant_id: variantId } : {}), quantity }),
+  update: (itemId, quantity) => http.patch(`/cart/update/${itemId}/`, { quantity }).then(body),
+  remove: (itemId) => http.delete(`/cart/delete/${itemId}/`).then(body),
+  clear: () => post('/cart/clear/'),
+}
+
+export const orders = {
+  /** `key` is the checkout attempt's Idempotency-Key: the same key and body never make a second order. */
+  create: (order, key) => post('/order/create/', order, { headers: { 'Idempotency-Key': key } }),
+  list: (params) => get('/order/list/', { params }),
+  get: (id) => get(`/order/${id}/`),
+  cancel: (id) => post(`/order/${id}/cancel/`),
+}

@@ -1,0 +1,37 @@
+import { onScopeDispose, ref, shallowRef, toValue, watch } from 'vue'
+
+/**
+ * Server data for a page: `fetcher(args, {signal})` runs whenever `args` (a ref or getter) changes, the
+ * previous request is aborted (so a slow answer never replaces a newer one), and `data`, `problem` and
+ * `loading` say where it is. `args` of null means "nothing to load" (the page is being left).
+ */
+export function useResource(fetcher, args, { keepData = true } = {}) {
+  const data = shallowRef(null)
+  const problem = shallowRef(null)
+  const loading = ref(false)
+  let controller = null
+
+  async function run() {
+    const value = toValue(args)
+    if (value === null || value === undefined) return
+    controller?.abort()
+    const mine = new AbortController()
+    controller = mine
+    loading.value = true
+    problem.value = null
+    if (!keepData) data.value = null
+    try {
+      const result = await fetcher(value, { signal: mine.signal })
+      if (controller === mine) data.value = result
+    } catch (error) {
+      if (controller === mine && error?.code !== 'cancelled') problem.value = error
+    } finally {
+      if (controller === mine) loading.value = false
+    }
+  }
+
+  watch(() => JSON.stringify(toValue(args) ?? null), (now) => now !== 'null' && run(), { immediate: true })
+  onScopeDispose(() => controller?.abort())
+
+  return { data, problem, loading, reload: run }
+}

@@ -1,0 +1,199 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+
+import { cart as cartApi } from '@/api'
+import { fromCents, toCents } from '@/composables/money'
+
+import { useSessionStore } from './session'
+import { useUiStore } from './ui'
+
+export const MAX_LINE_QUANTITY = 99
+const EMPTY = Object.freeze({ items: [], total_quantity: 0, total_price: '0.00', currency: null })
+
+/** `cart` with `lines` instead of its own, and the totals they make. */
+function withTotals(cart, lines) {
+  return {
+    ...cart,
+    items: lines,
+    total_quantity: lines.reduce((sum, line) => sum + line.quantity, 0),
+    total_price: fromCents(lines.reduce((sum, line) => sum + toCents(line.line_total), 0)),
+  }
+}
+
+/**
+ * The shopper's cart. `confirmed` is the server's last answer; quantity changes, deletes and a clear show
+ * at once as `overrides` laid over it, are sent one at a time per line (a burst of clicks sends only the
+ * last quantity), and are dropped when the server answers: with its cart on success, or, when it refuses,
+ * back to what it last said, with a toast. Adds are not optimistic (the server picks the line), but they
+ * never reload the page; the server merges a variant added twice into one line and we show its answer.
+ */
+export const useCartStore = defineStore('cart', () => {
+  const confirmed = ref(EMPTY)
+  /** line id -> the quantity the shopper asked for (0: deleted), not yet confirmed */
+  const overrides = ref({})
+  const cleared = ref(false)
+  const loading = ref(false)
+  const loaded = ref(false)
+  const adding = ref(false)
+  const chains = new Map()
+  // answers are applied in the order their requests were made: a slow load never undoes a later add
+  let issued = 0
+  let applied = 0
+
+  const cart = computed(() => {
+    if (!cleared.value && Object.keys(overrides.value).length === 0) return confirmed.value
+    const lines = cleared.value
+      ? []
+      : confirmed.value.items
+        .map((line) => {
+          const wanted = overrides.value[line.id]
+          if (wanted === undefined) return line
+          return { ...line, quantity: wanted, line_total: fromCents(toCents(line.unit_price) * wanted) }
+        })
+        .filter((line) => line.quantity > 0)
+    return withTotals(confirmed.value, lines)
+  })
+  const items = computed(() => cart.value.items)
+  const count = computed(() => cart.value.total_quantity)
+  const isEmpty = computed(() => items.value.length === 0)
+  const busy = computed(() => Object.keys(overrides.value).length > 0 || cleared.value)
+
+  /** How many of a variant are in the cart already. */
+  function quantityOf(variantId) {
+    return items.value.find((line) => line.variant_id === variantId)?.quantity ?? 0
+  }
+
+  function accept(answer, seq = ++issued) {
+    if (seq < applied) return
+    applied = seq
+    confirmed.value = answer && Array.isArray(answer.items) ? answer : EMPTY
+    loaded.value = true
+  }
+
+  async function load({ quiet = false } = {}) {
+    if (!useSessionStore().signedIn) return reset()
+    loading.value = !quiet
+    const seq = ++issued
+    try {
+      accept(await cartApi.get(), seq)
+    } catch (problem) {
+      if (!quiet) useUiStore().toastProblem(problem)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  function reset() {
+    applied = ++issued
+    confirmed.value = EMPTY
+    overrides.value = {}
+    cleared.value = false
+    loaded.value = false
+  }
+
+  /**
+   * Add `quantity` of a product (and variant). A guest is asked to sign in first, and the add goes through
+   * once they have (this call then resolves to false at once). Resolves to true when the item is in the cart.
+   */
+  async function add({ product, variant = null, quantity = 1 }) {
+    const ui = useUiStore()
+    if (!useSessionStore().signedIn) {
+      ui.requireAuth(() => add({ product, variant, quantity }), 'add_to_cart')
+      return false
+    }
+    adding.value = true
+    const seq = ++issued
+    try {
+      accept(await cartApi.add({ productId: product.id, variantId: variant?.id, quantity }), seq)
+      ui.openCart()
+      return true
+    } catch (problem) {
+      ui.toastProblem(problem)
+      if (problem.code === 'insufficient_stock') load({ quiet: true })
+      return false
+    } finally {
+      adding.value = false
+    }
+  }
+
+  function setOverride(lineId, quantity) {
+    overrides.value = { ...overrides.value, [lineId]: quantity }
+  }
+
+  function dropOverride(lineId, quantity) {
+    if (overrides.value[lineId] !== quantity) return // a newer change of this line is on its way
+    const { [lineId]: _, ...rest } = overrides.value
+    overrides.value = rest
+  }
+
+  /** Queue `task` after the line's earlier changes, so the server sees them in the order they were made. */
+  function enqueue(lineId, task) {
+    const next = (chains.get(lineId) ?? Promise.resolve()).then(task)
+    chains.set(lineId, next)
+    next.finally(() => chains.get(lineId) === next && chains.delete(lineId))
+    return next
+  }
+
+  /** Show `quantity` at once; send it; roll back with a toast if the server refuses. */
+  function setQuantity(lineId, quantity) {
+    const line = confirmed.value.items.find((l) => l.id === lineId)
+    if (!line || quantity < 1 || quantity > MAX_LINE_QUANTITY) return Promise.resolve(false)
+    setOverride(lineId, quantity)
+    return enqueue(lineId, async () => {
+      if (overrides.value[lineId] !== quantity) return true // superseded: only the latest is sent
+      const seq = ++issued
+      try {
+        accept(await cartApi.update(lineId, quantity), seq)
+        dropOverride(lineId, quantity)
+        return true
+      } catch (problem) {
+        dropOverride(lineId, quantity)
+        useUiStore().toastProblem(problem)
+        load({ quiet: true }) // the stock we were told may have changed
+        return false
+      }
+    })
+  }
+
+  function remove(lineId) {
+    setOverride(lineId, 0)
+    return enqueue(lineId, async () => {
+      try {
+        await cartApi.remove(lineId)
+        applied = ++issued
+        confirmed.value = withTotals(confirmed.value, confirmed.value.items.filter((l) => l.id !== lineId))
+        dropOverride(lineId, 0)
+        return true
+      } catch (problem) {
+        dropOverride(lineId, 0)
+        if (problem.code === 'item_not_found') {
+          load({ quiet: true })
+          return true
+        }
+        useUiStore().toastProblem(problem)
+        return false
+      }
+    })
+  }
+
+  async function clear() {
+    cleared.value = true
+    try {
+      await cartApi.clear()
+      applied = ++issued
+      confirmed.value = { ...EMPTY, currency: confirmed.value.currency }
+      overrides.value = {}
+      return true
+    } catch (problem) {
+      useUiStore().toastProblem(problem)
+      return false
+    } finally {
+      cleared.value = false
+    }
+  }
+
+  return {
+    cart, items, count, isEmpty, busy, loading, loaded, adding, confirmed,
+    load, reset, add, setQuantity, remove, clear, quantityOf,
+  }
+})

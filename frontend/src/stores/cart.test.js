@@ -1,0 +1,197 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+
+import { cart as cartApi, tokens } from '@/api'
+import { useCartStore } from '@/stores/cart'
+import { useUiStore } from '@/stores/ui'
+import { deferred, flush, problem } from '@/test/helpers'
+
+vi.mock('@/api', async () => {
+  const { createTokenStore } = await import('@/api/tokens')
+  const { memoryStorage } = await import('@/test/helpers')
+  return {
+    tokens: createTokenStore(memoryStorage(), null),
+    cart: { get: vi.fn(), add: vi.fn(), update: vi.fn(), remove: vi.fn(), clear: vi.fn() },
+    auth: { login: vi.fn(), register: vi.fn(), logout: vi.fn() },
+    users: { profile: vi.fn(), updateProfile: vi.fn() },
+  }
+})
+
+function line(id, { quantity = 1, price = '10.00', stock = 5, variant = id * 10 } = {}) {
+  const cents = Math.round(Number(price) * 100) * quantity
+  return {
+    id, product_id: id, variant_id: variant, slug: `p${id}`, name: `Product ${id}`, label: 'M', image: '/x.svg',
+    unit_price: price, quantity, line_total: (cents / 100).toFixed(2), stock,
+  }
+}
+
+function serverCart(...lines) {
+  const cents = lines.reduce((s, l) => s + Math.round(Number(l.line_total) * 100), 0)
+  return {
+    items: lines, total_quantity: lines.reduce((s, l) => s + l.quantity, 0), total_price: (cents / 100).toFixed(2),
+    currency: 'USD', stale: false,
+  }
+}
+
+describe('cart store', () => {
+  let cart
+  let ui
+
+  beforeEach(async () => {
+    setActivePinia(createPinia())
+    vi.clearAllMocks()
+    tokens.set({ access: 'a1', refresh: 'r1' })
+    cart = useCartStore()
+    ui = useUiStore()
+    cartApi.get.mockResolvedValue(serverCart(line(1, { quantity: 1, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+    await cart.load()
+  })
+
+  it('shows a quantity change at once and keeps the server answer', async () => {
+    const answer = deferred()
+    cartApi.update.mockReturnValue(answer.promise)
+
+    const done = cart.setQuantity(1, 2)
+    // optimistic: line, line total and cart totals change before the server answers
+    expect(cart.items[0].quantity).toBe(2)
+    expect(cart.items[0].line_total).toBe('136.00')
+    expect(cart.count).toBe(4)
+    expect(cart.cart.total_price).toBe('156.00')
+    expect(cart.busy).toBe(true)
+
+    answer.resolve(serverCart(line(1, { quantity: 2, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+    await done
+    expect(cartApi.update).toHaveBeenCalledWith(1, 2)
+    expect(cart.items[0].quantity).toBe(2)
+    expect(cart.busy).toBe(false)
+  })
+
+  it('rolls a refused change back and says why', async () => {
+    cartApi.update.mockRejectedValue(problem(409, 'insufficient_stock', { available: 3, requested: 4, in_cart: 1 }))
+
+    const done = cart.setQuantity(1, 4)
+    expect(cart.items[0].quantity).toBe(4)
+    expect(await done).toBe(false)
+
+    expect(cart.items[0].quantity).toBe(1)
+    expect(cart.items[0].line_total).toBe('68.00')
+    expect(cart.cart.total_price).toBe('88.00')
+    expect(ui.toasts).toEqual([expect.objectContaining({ message: 'Not enough in stock: only 3 left.', tone: 'danger' })])
+    await flush()
+    expect(cartApi.get).toHaveBeenCalledTimes(2) // the stock it was told is fetched again
+  })
+
+  it('sends only the last of a burst of changes, in order', async () => {
+    const first = deferred()
+    cartApi.update.mockReturnValueOnce(first.promise)
+    cartApi.update.mockResolvedValue(serverCart(line(1, { quantity: 3, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+
+    const a = cart.setQuantity(1, 2)
+    expect(cart.items[0].quantity).toBe(2)
+    await flush() // the first change is on its way; the next clicks queue behind it
+    const b = cart.setQuantity(1, 3)
+    const c = cart.setQuantity(1, 2)
+    const d = cart.setQuantity(1, 3)
+    expect(cart.items[0].quantity).toBe(3)
+    first.resolve(serverCart(line(1, { quantity: 2, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+    await Promise.all([a, b, c, d])
+
+    expect(cartApi.update.mock.calls).toEqual([[1, 2], [1, 3]])
+    expect(cart.items[0].quantity).toBe(3)
+    expect(cart.busy).toBe(false)
+  })
+
+  it('sends one request for a burst of clicks made before the first could leave', async () => {
+    cartApi.update.mockResolvedValue(serverCart(line(1, { quantity: 3, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+    await Promise.all([cart.setQuantity(1, 2), cart.setQuantity(1, 3)])
+    expect(cartApi.update.mock.calls).toEqual([[1, 3]])
+  })
+
+  it('refuses quantities outside 1..99 without asking the server', async () => {
+    expect(await cart.setQuantity(1, 0)).toBe(false)
+    expect(await cart.setQuantity(1, 100)).toBe(false)
+    expect(cartApi.update).not.toHaveBeenCalled()
+  })
+
+  it('keeps the newest change on screen while an older one is refused', async () => {
+    const first = deferred()
+    cartApi.update.mockReturnValueOnce(first.promise)
+    cartApi.update.mockResolvedValue(serverCart(line(1, { quantity: 3, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+    const a = cart.setQuantity(1, 2)
+    await flush()
+    const b = cart.setQuantity(1, 3)
+    first.reject(problem(503, 'products_unavailable'))
+    await Promise.all([a, b])
+    expect(cart.items[0].quantity).toBe(3)
+  })
+
+  it('removes a line at once and puts it back when the server refuses', async () => {
+    cartApi.remove.mockRejectedValueOnce(problem(503, 'products_unavailable'))
+    const done = cart.remove(2)
+    expect(cart.items.map((l) => l.id)).toEqual([1])
+    expect(cart.count).toBe(1)
+    expect(await done).toBe(false)
+    expect(cart.items.map((l) => l.id)).toEqual([1, 2])
+
+    cartApi.remove.mockResolvedValueOnce(undefined)
+    expect(await cart.remove(2)).toBe(true)
+    expect(cart.items.map((l) => l.id)).toEqual([1])
+    expect(cart.cart.total_price).toBe('68.00')
+  })
+
+  it('clears at once and restores the lines when clearing fails', async () => {
+    const answer = deferred()
+    cartApi.clear.mockReturnValue(answer.promise)
+    const done = cart.clear()
+    expect(cart.isEmpty).toBe(true)
+    answer.reject(problem(0, 'network_error'))
+    expect(await done).toBe(false)
+    expect(cart.items).toHaveLength(2)
+  })
+
+  it('shows what the server answers to an add: one line per variant, merged', async () => {
+    const merged = serverCart(line(1, { quantity: 2, price: '68.00', stock: 3 }), line(2, { quantity: 2 }))
+    cartApi.add.mockResolvedValue(merged)
+    const added = await cart.add({ product: { id: 1 }, variant: { id: 10 }, quantity: 1 })
+    expect(added).toBe(true)
+    expect(cartApi.add).toHaveBeenCalledWith({ productId: 1, variantId: 10, quantity: 1 })
+    expect(cart.items.filter((l) => l.variant_id === 10)).toHaveLength(1)
+    expect(cart.quantityOf(10)).toBe(2)
+    expect(ui.cartOpen).toBe(true)
+  })
+
+  it('asks a guest to sign in, then completes the add', async () => {
+    tokens.clear()
+    cart.reset()
+    const added = await cart.add({ product: { id: 1 }, variant: { id: 10 }, quantity: 2 })
+    expect(added).toBe(false)
+    expect(ui.auth).toEqual({ mode: 'signin', reason: 'add_to_cart' })
+    expect(cartApi.add).not.toHaveBeenCalled()
+
+    tokens.set({ access: 'a2', refresh: 'r2' })
+    cartApi.add.mockResolvedValue(serverCart(line(1, { quantity: 2, price: '68.00', stock: 3 })))
+    await ui.authSucceeded()
+    expect(cartApi.add).toHaveBeenCalledWith({ productId: 1, variantId: 10, quantity: 2 })
+    expect(cart.count).toBe(2)
+    expect(ui.auth).toBeNull()
+  })
+
+  it('drops the pending add when the guest closes the sign-in modal', async () => {
+    tokens.clear()
+    await cart.add({ product: { id: 1 }, variant: { id: 10 } })
+    ui.authDismissed()
+    await ui.authSucceeded()
+    expect(cartApi.add).not.toHaveBeenCalled()
+  })
+
+  it('never lets a slow load undo a later add', async () => {
+    const slow = deferred()
+    cartApi.get.mockReturnValueOnce(slow.promise)
+    const loading = cart.load()
+    cartApi.add.mockResolvedValue(serverCart(line(1, { quantity: 2, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+    await cart.add({ product: { id: 1 }, variant: { id: 10 } })
+    slow.resolve(serverCart(line(1, { quantity: 1, price: '68.00', stock: 3 })))
+    await loading
+    expect(cart.quantityOf(10)).toBe(2)
+  })
+})

@@ -1,0 +1,81 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+
+import { auth, AUTH_CODES, tokens, users } from '@/api'
+import { i18n } from '@/i18n'
+
+import { useUiStore } from './ui'
+
+/** Who is signed in. The tokens live in `api/tokens` (so a reload keeps the session); this store keeps
+ * the profile and follows the tokens: when a refresh is refused they are cleared and so is the user. */
+export const useSessionStore = defineStore('session', () => {
+  const user = ref(null)
+  const hasTokens = ref(Boolean(tokens.get()))
+  const restoring = ref(false)
+
+  tokens.subscribe((pair, reason) => {
+    hasTokens.value = Boolean(pair)
+    if (!pair) {
+      user.value = null
+      if (reason === 'expired') useUiStore().toast(i18n.global.t('session.expired'), { tone: 'warning' })
+    }
+  })
+
+  const signedIn = computed(() => hasTokens.value)
+  const displayName = computed(() => {
+    const u = user.value
+    if (!u) return ''
+    return [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username
+  })
+
+  async function loadProfile() {
+    user.value = await users.profile()
+    return user.value
+  }
+
+  /** On start: a stored session is checked (and refreshed if needed) by loading the profile. */
+  async function restore() {
+    if (!tokens.get()) return
+    restoring.value = true
+    try {
+      await loadProfile()
+    } catch (problem) {
+      if (AUTH_CODES.has(problem.code) && tokens.get()) tokens.clear('expired')
+    } finally {
+      restoring.value = false
+    }
+  }
+
+  async function signIn(username, password) {
+    const pair = await auth.login(username, password)
+    tokens.set(pair)
+    try {
+      await loadProfile()
+    } catch {
+      // signed in all the same; the profile shows up on the next page that needs it
+    }
+  }
+
+  async function register(account) {
+    await auth.register(account)
+    await signIn(account.username, account.password)
+  }
+
+  async function signOut() {
+    const pair = tokens.get()
+    try {
+      if (pair) await auth.logout(pair.refresh)
+    } catch {
+      // the tokens are forgotten here either way; the server lets them expire
+    } finally {
+      tokens.clear('signed_out')
+    }
+  }
+
+  async function updateProfile(changes) {
+    user.value = await users.updateProfile(changes)
+    return user.value
+  }
+
+  return { user, signedIn, displayName, restoring, restore, loadProfile, signIn, register, signOut, updateProfile }
+})
