@@ -10,7 +10,20 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 NPM := npm --prefix frontend
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help uv install dev up down test lint format reset clean frontend-install chromium frontend-test
+.PHONY: help uv install dev up down test lint format reset clean frontend-install chromium frontend-test bench load
+
+# `make bench`: the catalogue's size, and the knobs of bench/run.py (empty: its defaults)
+PRODUCTS ?= 10000
+DURATION ?=
+CONNECTIONS ?=
+KEEP ?=
+# `make load`: where the shop is, how many shoppers, how fast they arrive, for how long; the local stack's key,
+# for minted tokens (without it the shoppers register and log in)
+LOAD_HOST ?= http://localhost:8000
+LOAD_USERS ?= 20
+LOAD_SPAWN_RATE ?= 5
+LOAD_TIME ?= 1m
+LOAD_KEYS ?= var/keys
 
 help: ## list the targets
 	@echo "Shop: make <target>"
@@ -66,6 +79,15 @@ frontend-test: install frontend-install chromium ## the storefront: lint, unit t
 	@$(NPM) run test:unit
 	@$(NPM) run build
 	@CHROMIUM_PATH="$(CHROMIUM)" UV="$(UV)" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) run test:e2e
+
+bench: install ## measure the shop through its gateway beside a bare-Flask ceiling (PRODUCTS=10000 DURATION= CONNECTIONS= KEEP=1); results in bench/results/ and README.md
+	@$(UV) run python bench/run.py --products $(PRODUCTS) $(if $(DURATION),--seconds $(DURATION)) \
+	  $(if $(CONNECTIONS),--connections $(CONNECTIONS)) $(if $(KEEP),--keep)
+
+load: install ## run the Locust load generator headless against a running shop (LOAD_HOST= LOAD_USERS= LOAD_SPAWN_RATE= LOAD_TIME=)
+	@SHOP_LOAD_KEYS="$$([ -f '$(LOAD_KEYS)/es256/private.pem' ] && echo '$(LOAD_KEYS)')" $(UV) run locust \
+	  -f bench/locustfile.py --headless --host $(LOAD_HOST) -u $(LOAD_USERS) -r $(LOAD_SPAWN_RATE) -t $(LOAD_TIME) \
+	  --only-summary
 
 reset: ## delete var/: local databases, development keys, staff login
 	rm -rf var

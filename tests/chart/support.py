@@ -86,6 +86,15 @@ EVERYTHING: dict[str, Any] = {
                           "kubernetes.io/metadata.name": "monitoring"}}}]},
     "tests": {"resources": {"requests": {"cpu": "20m", "memory": "48Mi"}, "limits": {"cpu": "500m",
                                                                                    "memory": "128Mi"}}},
+    "loadgen": {"enabled": True, "image": {"repository": "mirror.example.com/locust", "tag": "2.47.0"},
+                "targetUrl": "https://shop.example.com", "users": 50, "spawnRate": 2.5,
+                "networkPolicyTo": [{"ipBlock": {"cidr": "198.51.100.7/32"}}], "ports": [443],
+                "resources": {"requests": {"cpu": "200m", "memory": "192Mi"},
+                              "limits": {"cpu": "2", "memory": "512Mi"}},
+                "podSecurityContext": {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000,
+                                       "seccompProfile": {"type": "RuntimeDefault"}},
+                "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
+                                    "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}},
 }
 
 #: the chart's own databases and Redis, tuned (EVERYTHING has external ones)
@@ -137,6 +146,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "no-docs-no-storefront": {"apiDocs": False, "services": {"frontend": {"enabled": False}}},
     "smtp-password-set": {"smtp": {"host": "smtp.example.com", "username": "shop", "password": "s3cret"}},
     "renamed-release": {},
+    # the load generator, as `--set loadgen.enabled=true` makes it
+    "loadgen": {"loadgen": {"enabled": True}},
 }
 RELEASE_NAMES = {"renamed-release": "prod"}
 

@@ -356,6 +356,30 @@ def test_the_breaker_opens_after_consecutive_failures_fails_fast_and_recovers(up
     assert client.get("/fail").status_code == 200
 
 
+def test_threads_sharing_a_client_call_at_the_same_time(upstream):
+    """Four threads of one process each ask a service that takes 1 s: all four get their answer within the 2.5 s
+    deadline. (A breaker holding a lock through each call made them take turns: the third ran out of time.)"""
+    upstream.plan("/slow", Answer(200, delay=1.0))
+    client = client_of(upstream, retries=0, read_timeout=2.0, deadline=2.5)
+    barrier = threading.Barrier(4)
+    answers: list[int | str] = []
+
+    def call() -> None:
+        barrier.wait()
+        try:
+            answers.append(client.get("/slow").status_code)
+        except ServiceUnavailable as exc:
+            answers.append(exc.reason)
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 4
+    assert upstream.hits["/slow"] == 4
+
+
 def test_the_current_request_id_is_sent_along(upstream):
     client = client_of(upstream, headers={"User-Agent": "shop-orders"})
 

@@ -18,11 +18,12 @@ import flask_smorest
 import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint as FlaskBlueprint
-from flask import Flask, jsonify, redirect, send_from_directory
+from flask import Flask, Response, current_app, jsonify, redirect, send_from_directory
 from flask_smorest.utils import prepare_response
 from swagger_ui_bundle import swagger_ui_path
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
 
 from shop_common.errors import PROBLEM_JSON, Problem, ProblemSchema
 
@@ -51,6 +52,14 @@ class Api(flask_smorest.Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+class _Present(MultiDictProxy):
+    """webargs' view of the query string and headers, asking for a key only when it is there: werkzeug answers
+    a missing key by building an HTTP error to catch (a page's query lacks most of its eight parameters)."""
+
+    def __getitem__(self, key: str):
+        return super().__getitem__(key) if key in self.data else ma.missing
+
+
 class Parser(FlaskParser):
     """webargs' parser, made to answer every unreadable body with a 4xx instead of a 500.
 
@@ -58,6 +67,9 @@ class Parser(FlaskParser):
     (Python's parser raises ValueError and RecursionError there); a body that is not JSON at all, where
     JSON is expected, is 415.
     """
+
+    def _makeproxy(self, multidict, schema, *, cls=_Present):
+        return super()._makeproxy(multidict, schema, cls=cls)
 
     def _raw_load_json(self, req):
         if not is_json_request(req):
@@ -79,6 +91,8 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
 
     def arguments(self, schema, *, location="json", **kwargs):
+        # an instance made once: given a class, webargs makes (and deep-copies the fields of) one per request
+        schema = schema() if isinstance(schema, type) else schema
         parse = super().arguments(schema, location=location, **kwargs)
         if location != "json":
             return parse
@@ -93,6 +107,12 @@ class Blueprint(flask_smorest.Blueprint):
                                      description="payload_too_large: the body is over the limit")(view)
 
         return decorator
+
+
+def json_text(text: str, status: int = 200) -> Response:
+    """An answer whose JSON is text already (a cached one): sent as it is. flask-smorest passes a Response
+    through untouched, so the view's `response` schema still documents it but is not applied to it."""
+    return Response(f"{text}\n", status=status, mimetype=current_app.json.mimetype)
 
 
 def schema_name(schema) -> str:

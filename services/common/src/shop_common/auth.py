@@ -16,6 +16,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from flask import Flask, current_app
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from jwt import MissingRequiredClaimError
@@ -50,7 +51,8 @@ def _verification_key(_header: dict, unverified: dict) -> str:
     missing = [name for name in REQUIRED_CLAIMS if unverified.get(name) is None]
     if missing:
         raise MissingRequiredClaimError(missing[0])
-    return current_app.config["JWT_PUBLIC_KEY"]
+    # the key object, loaded once: from the PEM text PyJWT would parse the key again for every request
+    return current_app.extensions["shop_jwt_public_key"]
 
 
 def _is_uuid(value: object) -> bool:
@@ -134,6 +136,7 @@ def init_auth(app: Flask, *, private_key: str | None = None) -> JWTManager:
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=15),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=7),
     )
+    app.extensions["shop_jwt_public_key"] = serialization.load_pem_public_key(public_key.encode())
     jwt = JWTManager(app)
     jwt.decode_key_loader(_verification_key)
     jwt.token_verification_loader(_well_formed)

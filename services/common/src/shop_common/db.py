@@ -6,6 +6,7 @@ kit's, so no service carries a copy of alembic boilerplate.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +15,8 @@ from typing import Any
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -62,12 +63,46 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+#: a pooled connection back in the pool for longer than this is pinged before it is used again
+PING_IDLE_SECONDS = 1.0
+
+
+def ping_idle_connections(engine: Engine, idle: float = PING_IDLE_SECONDS) -> None:
+    """Check a pooled connection before use when it has rested `idle` seconds or more (a Postgres restart or
+    a firewall's timeout may have killed it meanwhile); a dead one is replaced, and the pool with it.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip more for each transaction, three on
+    each cart add. A connection back from the request before this one is alive; should the server have gone
+    within that second, the statement fails, SQLAlchemy sees the disconnect and renews the pool.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connected(dbapi_connection, record) -> None:
+        record.info["shop_rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection, record) -> None:
+        record.info["shop_rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, proxy) -> None:
+        since = record.info.get("shop_rested_since")
+        if since is not None and time.monotonic() - since < idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError() from exc  # the pool replaces it and tries again
+            raise
+
+
 def engine_options(settings: Any, application_name: str) -> dict[str, Any]:
-    """Pool and connection options: bounded pool, dead connections noticed, no statement runs forever."""
+    """Pool and connection options: bounded pool, dead connections noticed (`ping_idle_connections`), no
+    statement runs forever."""
     return {
         "pool_size": settings["DB_POOL_SIZE"],
         "max_overflow": settings["DB_POOL_SIZE"],
-        "pool_pre_ping": True,
         "pool_recycle": 1800,
         "connect_args": {
             "connect_timeout": 3,
@@ -83,6 +118,8 @@ def init_db(app: Flask, db: SQLAlchemy, versions: Path) -> Migrate:
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(settings["DATABASE_URL"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings, app.name)
     db.init_app(app)
+    with app.app_context():
+        ping_idle_connections(db.engine)
     migrate = Migrate(app, db, directory=str(KIT_MIGRATIONS), compare_type=True, render_as_batch=False)
 
     @migrate.configure

@@ -3,7 +3,7 @@
 Every call has a connect and a read timeout and an overall deadline; it is retried, with exponential
 backoff and jitter (tenacity), only when retrying cannot do a thing twice: the method is idempotent, the
 caller says the call is (a POST carrying an idempotency key), or the connection was never made. A circuit
-breaker (pybreaker) per client stops calling a service that keeps failing and answers at once until it
+breaker per client (`Breaker`) stops calling a service that keeps failing and answers at once until it
 has had time to recover. The request id of the current request goes along as `X-Request-ID`.
 
 Callers get the `requests.Response` for anything below 500; a service that is down, slow, failing or
@@ -17,7 +17,6 @@ import threading
 import time
 from typing import Any
 
-import pybreaker
 import requests
 import urllib3
 from tenacity import (
@@ -60,6 +59,60 @@ class _NoTimeLeft(Exception):
     pass
 
 
+class CircuitOpen(Exception):
+    """The breaker is open: the call was not made."""
+
+
+class Breaker:
+    """A circuit breaker whose lock is never held while a call runs.
+
+    Closed, calls go through, and `fail_max` failed calls in a row open it. Open, calls fail at once with
+    `CircuitOpen` until `reset_timeout` seconds have passed; then one trial call goes through (the others
+    still fail at once): its success closes the breaker, its failure opens it again for `reset_timeout`.
+
+    (pybreaker's `call` holds its lock for the whole call, so the threads of a process could only talk to a
+    service one at a time: under load every cart add and every checkout queued behind the others' calls.)
+    """
+
+    def __init__(self, fail_max: int, reset_timeout: float):
+        self.fail_max, self.reset_timeout = fail_max, reset_timeout
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_running = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._opened_at is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._failures, self._opened_at, self._trial_running = 0, None, False
+
+    def call(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            trial = False
+            if self._opened_at is not None:
+                if self._trial_running or time.monotonic() - self._opened_at < self.reset_timeout:
+                    raise CircuitOpen()
+                self._trial_running = trial = True
+        try:
+            result = func(*args, **kwargs)
+        except Exception:
+            with self._lock:
+                self._failures += 1
+                if trial or (self._opened_at is None and self._failures >= self.fail_max):
+                    self._opened_at = time.monotonic()
+                if trial:
+                    self._trial_running = False
+            raise
+        with self._lock:
+            self._failures = 0
+            if trial:
+                self._opened_at, self._trial_running = None, False
+        return result
+
+
 # the connection broke, or the body was garbled, after the answer began (not ConnectionErrors in requests)
 _BROKEN_ANSWER = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
@@ -84,8 +137,7 @@ class ServiceClient:
         self.backoff = backoff
         self.deadline = deadline
         self.headers = dict(headers or {})
-        self.breaker = pybreaker.CircuitBreaker(fail_max=breaker_failures, reset_timeout=breaker_reset,
-                                                name=service)
+        self.breaker = Breaker(fail_max=breaker_failures, reset_timeout=breaker_reset)
         self._local = threading.local()  # requests.Session is not shared across threads
 
     @property
@@ -93,6 +145,11 @@ class ServiceClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            # What the environment says for this service (proxies, CA bundle) is read once, here: requests
+            # reads it again for every call otherwise (the whole environment, twice: half a millisecond).
+            settings = session.merge_environment_settings(self.base_url, {}, None, None, None)
+            session.trust_env = False  # nor a ~/.netrc looked for at each call
+            session.proxies, session.verify, session.cert = settings["proxies"], settings["verify"], settings["cert"]
         return session
 
     def request(self, method: str, path: str, *, idempotent: bool | None = None,
@@ -138,7 +195,7 @@ class ServiceClient:
         )
         try:
             return self.breaker.call(retrying, attempt)
-        except pybreaker.CircuitBreakerError:
+        except CircuitOpen:
             raise ServiceUnavailable(self.service, "circuit open") from None
         except _NoTimeLeft:
             raise ServiceUnavailable(self.service, "timed out") from None

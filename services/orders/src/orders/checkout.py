@@ -184,7 +184,7 @@ def _run(checkout_id: int, user_id: int, data: dict[str, Any]) -> Answer:
         raise Problem(503, "checkout_interrupted", "The checkout took too long and was undone; nothing was "
                                                    "ordered. Try again.", headers={"Retry-After": "1"})
     after("order stored")
-    return complete(checkout_id)
+    return complete(checkout_id, user_id, wanted)
 
 
 def _short(cart: list[dict[str, Any]], lines: list[dict[str, Any]]) -> Problem:
@@ -221,11 +221,15 @@ def _store(checkout_id: int, user_id: int, data: dict[str, Any], cart: list[dict
     return True
 
 
-def complete(checkout_id: int) -> Answer:
-    """Steps 4 and 5 of a stored order, and its answer (201). What cannot be done now stays for the repair."""
-    order = db.session.get(Order, checkout_id)
-    lines = [{"variant_id": line.variant_id, "quantity": line.quantity} for line in order.lines]
-    user_id = order.user_id
+def complete(checkout_id: int, user_id: int | None = None, lines: list[dict[str, int]] | None = None) -> Answer:
+    """Steps 4 and 5 of a stored order, and its answer (201). What cannot be done now stays for the repair.
+
+    `user_id` and `lines` (variant_id, quantity): the order's, when the caller has them (the checkout that
+    stored it); else they are read."""
+    if user_id is None or lines is None:
+        order = db.session.get(Order, checkout_id)
+        lines = [{"variant_id": line.variant_id, "quantity": line.quantity} for line in order.lines]
+        user_id = order.user_id
     db.session.rollback()
     done = True
     try:

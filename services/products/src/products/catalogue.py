@@ -1,7 +1,10 @@
 """Reading the catalogue, through the cache: a page, a product, the categories.
 
 Answers are plain dicts in the shapes of CONTRACT.md, made here once (`card`, `detail`) whether they
-come from Postgres or from Redis, so the answer with and without the cache is the same.
+come from Postgres or from Redis, so the answer with and without the cache is the same. What the public
+reads answer is their JSON text, as Redis keeps it: a page is its cards' texts joined inside the envelope,
+so the hottest answers of the shop are never parsed, checked against a schema and encoded again on their
+way out (that was two thirds of a cached page's cost).
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from products import cache
 from products.models import Category, Product, ProductCount, Variant, db
 from products.schemas import SLUG
 from products.service import ORDER_BY, conditions
-from shop_common.cache import cached, get_many, set_many
+from shop_common.cache import cached, cached_json, encode, get_many, set_many
 from shop_common.errors import Problem
-from shop_common.pagination import check_page
+from shop_common.pagination import check_page, envelope
+from shop_common.schemas import INT64_MAX
 
 
 def card(product: Product) -> dict[str, Any]:
@@ -50,10 +54,11 @@ def _filters_key(key: str, query: dict[str, Any]) -> str:
                                                         .encode()).hexdigest()[:32]
 
 
-def _query_key(query: dict[str, Any]) -> str:
-    listing, stock = cache.versions(cache.listing_counter(), cache.stock_counter())
-    normal = json.dumps(query, sort_keys=True, default=str)
-    digest = hashlib.sha256(normal.encode()).hexdigest()[:32]
+def _digest(query: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _query_key(query: dict[str, Any], listing: int, stock: int | str, digest: str) -> str:
     return cache.key("list", listing, stock if "in_stock" in query else "-", digest)
 
 
@@ -95,12 +100,20 @@ def _anchors(where: list[Any], ordering: str) -> list[list[Any]]:
 
 def _ids_and_count(query: dict[str, Any], key: str) -> dict[str, Any]:
     where, rank = conditions(query)
-    count = _count(query, where)
     size, page = query["page_size"], query["page"]
     offset = (page - 1) * size
+    ordering = query.get("ordering")
+    if ordering is None and rank is not None and offset <= INT64_MAX:
+        # A search by relevance ranks every match: count them in the same pass. Each pass reads every match's
+        # row (the rank needs its text), so two passes, one to count and one to rank, cost twice as much:
+        # 340 ms instead of 190 for a word found 39,000 times in a million products.
+        rows = db.session.execute(select(Product.id, func.count().over()).where(*where)
+                                  .order_by(rank.desc(), Product.id.desc()).limit(size).offset(offset)).all()
+        if rows:
+            return {"count": rows[0][1], "ids": [row[0] for row in rows]}
+    count = _count(query, where)
     if offset >= count:  # past the end (and an offset beyond BIGINT would be an error)
         return {"count": count, "ids": []}
-    ordering = query.get("ordering")
     if ordering is None and rank is not None:
         order = (rank.desc(), Product.id.desc())
     else:
@@ -120,51 +133,82 @@ def _ids_and_count(query: dict[str, Any], key: str) -> dict[str, Any]:
     return {"count": count, "ids": ids}
 
 
-def cards(ids: list[int]) -> list[dict[str, Any]]:
-    """The cards of these products, in this order: from the cache, the missing ones from one query."""
-    listing, *versions = cache.versions(cache.listing_counter(), *(cache.product_version(i) for i in ids))
-    keys = [cache.key("card", listing, i, v) for i, v in zip(ids, versions, strict=True)]
-    found = dict(zip(ids, get_many(keys), strict=True))
-    missing = [i for i, hit in found.items() if hit is None]
+def card_texts(ids: list[int], listing: int, versions: list[int] | None = None,
+               found: list[str | None] | None = None) -> list[str]:
+    """The JSON of these products' cards, in this order (deleted ones left out): from the cache, the missing
+    ones from one query. `versions` and `found`: the products' counters and cached cards, already read."""
+    ns = cache.namespace()
+    if versions is None:
+        versions = cache.versions(*(f"{ns}v:product:{i}" for i in ids))
+    keys = [f"{ns}card:{listing}:{i}:{v}" for i, v in zip(ids, versions, strict=True)]
+    cards = dict(zip(ids, get_many(keys, raw=True) if found is None else found, strict=True))
+    missing = [i for i, hit in cards.items() if not hit]
     if missing:
-        made = {p.id: card(p) for p in db.session.scalars(select(Product).where(Product.id.in_(missing)))}
-        found.update(made)
-        set_many({key: made[i] for i, key in zip(ids, keys, strict=True) if i in made}, cache.ttl())
-    return [found[i] for i in ids if found.get(i) is not None]
+        made = {p.id: encode(card(p)) for p in db.session.scalars(select(Product).where(Product.id.in_(missing)))}
+        cards.update(made)
+        set_many({key: made[i] for i, key in zip(ids, keys, strict=True) if i in made}, cache.ttl(), raw=True)
+    return [cards[i] for i in ids if cards.get(i)]
 
 
-def page(query: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
-    """The count of matching products and this page's cards; 404 `page_not_found` past the last page."""
-    key = _query_key(query)
-    listed = cached(key, cache.ttl(), lambda: _ids_and_count(query, _filters_key(key, query)))
-    check_page(query, listed["count"])
-    return listed["count"], cards(listed["ids"])
+def page(query: dict[str, Any]) -> str:
+    """The JSON of a page: the count of matching products, links to the pages around it and this page's
+    cards; 404 `page_not_found` past the last page."""
+    digest = _digest(query)
+    held = cache.cached_page(digest, "in_stock" in query) or [0, 0]
+    listing, stock = int(held[0]), held[1]
+    if len(held) > 2:  # the list, and what there is of its cards
+        listed = json.loads(held[2])
+        check_page(query, listed["count"])
+        cards = card_texts(listed["ids"], listing, [int(v) for v in held[3::2]], held[4::2])
+    else:
+        key = _query_key(query, listing, stock, digest)
+        listed = cached(key, cache.ttl(), lambda: _ids_and_count(query, _filters_key(key, query)))
+        check_page(query, listed["count"])
+        cards = card_texts(listed["ids"], listing)
+    around = envelope(query, listed["count"], [])
+    del around["results"]
+    return f'{json.dumps(around, separators=(",", ":"))[:-1]},"results":[{",".join(cards)}]}}'
 
 
-def product(slug: str) -> dict[str, Any]:
-    """A product's detail by slug; 404 `product_not_found`."""
+def product(slug: str) -> str:
+    """The JSON of a product's detail, by slug; 404 `product_not_found`."""
     if len(slug) > 220 or not SLUG.regex.fullmatch(slug):  # cannot exist: not worth a query, nor a cache entry
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
-    (listing,) = cache.versions(cache.listing_counter())
-    product_id = cached(cache.slug_key(listing, slug), cache.ttl(), lambda: db.session.scalar(
-        select(Product.id).where(Product.slug == slug)))
+    held = cache.cached_detail(slug) or [0, ""]
+    listing = int(held[0])
+    if held[1]:
+        product_id = json.loads(held[1])
+    else:
+        product_id = cached(cache.slug_key(listing, slug), cache.ttl(), lambda: db.session.scalar(
+            select(Product.id).where(Product.slug == slug)))
     if product_id is None:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
-    (version,) = cache.versions(cache.product_version(product_id))
+    if len(held) > 2:
+        version = int(held[2])
+        if held[3]:
+            return _checked(held[3], product_id, slug)
+    else:
+        (version,) = cache.versions(cache.product_version(product_id))
 
     def load() -> dict[str, Any] | None:
         found = db.session.scalar(select(Product).where(Product.id == product_id)
                                   .options(selectinload(Product.variants)))
         return None if found is None else detail(found)
 
-    answer = cached(cache.key("detail", listing, product_id, version), cache.ttl(), load)
-    if answer is None or answer["slug"] != slug:  # deleted or renamed since the slug was looked up
+    return _checked(cached_json(cache.key("detail", listing, product_id, version), cache.ttl(), load), product_id,
+                    slug)
+
+
+def _checked(answer: str, product_id: int, slug: str) -> str:
+    # deleted, or renamed since the slug was looked up? (a detail begins {"id":N,"slug":"...",...; no slug
+    # needs escaping)
+    if not answer.startswith(f'{{"id":{product_id},"slug":"{slug}",'):
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
     return answer
 
 
-def categories() -> list[dict[str, Any]]:
-    """Every category with the number of its products, by name."""
+def categories() -> str:
+    """The JSON of every category with the number of its products, by name."""
     (listing,) = cache.versions(cache.listing_counter())
 
     def load() -> list[dict[str, Any]]:
@@ -175,4 +219,4 @@ def categories() -> list[dict[str, Any]]:
         return [{"id": c.id, "name": c.name, "slug": c.slug, "description": c.description,
                  "product_count": int(n)} for c, n in rows]
 
-    return cached(cache.key("categories", listing), cache.ttl(), load)
+    return cached_json(cache.key("categories", listing), cache.ttl(), load)

@@ -28,14 +28,20 @@ def availability(variant_ids: Iterable[int] = (), product_ids: Iterable[int] = (
 
     Unknown ids are simply absent from the answer.
     """
+    # only the lists that hold ids: an empty IN beside an OR is a subquery Postgres cannot look up in an index,
+    # and every variant of the catalogue was read to answer one cart (2.5 million at a million products)
+    wanted = [column.in_(ids) for column, ids in ((Variant.id, list(variant_ids)),
+                                                  (Variant.product_id, list(product_ids))) if ids]
+    if not wanted:
+        return []
+    # columns, not entities: the cart and the checkout ask this at every step, and rows cost less than objects
     rows = db.session.execute(
-        select(Variant, Product).join(Product, Product.id == Variant.product_id)
-        .where(or_(Variant.id.in_(list(variant_ids)), Variant.product_id.in_(list(product_ids))))
-        .order_by(Variant.id))
-    return [{"id": v.id, "product_id": p.id, "slug": p.slug, "name": p.name, "label": v.label, "sku": v.sku,
-             "attributes": v.attributes, "price": v.price, "stock": v.stock, "in_stock": v.stock > 0,
-             "image": p.images[0] if p.images else None}
-            for v, p in rows]
+        select(Variant.id, Variant.sku, Variant.label, Variant.attributes, Variant.price, Variant.stock,
+               Product.id.label("product_id"), Product.slug, Product.name, Product.images[0].astext.label("image"))
+        .join(Product, Product.id == Variant.product_id).where(or_(*wanted)).order_by(Variant.id))
+    return [{"id": r.id, "sku": r.sku, "label": r.label, "attributes": r.attributes, "price": r.price,
+             "stock": r.stock, "in_stock": r.stock > 0, "product_id": r.product_id, "slug": r.slug, "name": r.name,
+             "image": r.image} for r in rows]
 
 
 def lock_products(product_ids: Iterable[int]) -> None:
@@ -55,8 +61,9 @@ def _lines(raw: list[dict[str, int]]) -> dict[int, int]:
     return lines
 
 
-def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reservation, bool]:
-    """Reserve every line under `key` for `ttl` seconds, or nothing; return it and whether it is new.
+def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reservation | dict[str, Any], bool]:
+    """Reserve every line under `key` for `ttl` seconds, or nothing; return it (as ReservationSchema dumps
+    it) and whether it is new.
 
     The same key with the same lines answers the first reservation again; with other lines it is 422
     `idempotency_key_reused`; after a release, 409 `reservation_released`. Short lines are 409
@@ -65,9 +72,9 @@ def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reserv
     expire_due()
     lines = _lines(raw_lines)
     fingerprint = _fingerprint(lines)
+    expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
     inserted = db.session.scalar(
-        insert(Reservation).values(key=key, status="held", fingerprint=fingerprint,
-                                   expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
+        insert(Reservation).values(key=key, status="held", fingerprint=fingerprint, expires_at=expires_at)
         .on_conflict_do_nothing(index_elements=["key"]).returning(Reservation.id))
     if inserted is None:  # the key was used before (a concurrent first use has committed by now)
         db.session.rollback()
@@ -108,9 +115,16 @@ def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reserv
             f"variant {s['variant_id']} (only {s['available']} left)" for s in short) + ".", lines=short)
     db.session.add_all(taken)
     refresh_figures(list(set(variants.values())))
+    # the answer from what this transaction wrote: read back after the commit, it cost two more queries
+    answer = {"key": key, "status": "held", "expires_at": expires_at, "lines": [_line(line) for line in taken]}
     db.session.commit()
     changed(set(variants.values()))
-    return db.session.get(Reservation, inserted), True
+    return answer, True
+
+
+def _line(line: ReservationLine) -> dict[str, Any]:
+    return {"variant_id": line.variant_id, "product_id": line.product_id, "quantity": line.quantity,
+            "unit_price": line.unit_price}
 
 
 def _checked(key: str) -> str:
@@ -144,7 +158,7 @@ def _give_back(reservations: list[Reservation], status: str) -> set[int]:
     return products
 
 
-def confirm(key: str) -> Reservation:
+def confirm(key: str) -> dict[str, Any]:
     """Keep the stock for good (the order exists): held or confirmed answers confirmed."""
     reservation = _locked(_checked(key))
     if reservation is None:
@@ -153,8 +167,10 @@ def confirm(key: str) -> Reservation:
         db.session.rollback()
         raise Problem(409, "reservation_released", f"Reservation {key!r} was {reservation.status}.")
     reservation.status, reservation.expires_at = "confirmed", None
+    answer = {"key": reservation.key, "status": "confirmed", "expires_at": None,
+              "lines": [_line(line) for line in reservation.lines]}  # before the commit expires them
     db.session.commit()
-    return reservation
+    return answer
 
 
 def release(key: str) -> Reservation:
@@ -194,6 +210,9 @@ def expire_due(limit: int = 50) -> int:
     due = db.session.scalars(select(Reservation).where(Reservation.status == "held",
                                                        Reservation.expires_at < func.now())
                              .order_by(Reservation.expires_at).limit(limit).with_for_update(skip_locked=True)).all()
+    if not due:  # the usual case, before every reservation: no lock to take, no cache to make stale
+        db.session.commit()
+        return 0
     products = _give_back(list(due), "expired")  # all at once: one fixed lock order (see _give_back)
     db.session.commit()
     changed(products)

@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from products import catalogue, service
 from products.schemas import CategoryInSchema, CategorySchema
-from shop_common.api import Blueprint
+from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated
 
 blp = Blueprint("categories", __name__, url_prefix="/api/categories", description="Categories.")
@@ -15,7 +15,7 @@ class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True))
     def get(self):
         """Every category with the number of its products, by name."""
-        return catalogue.categories()
+        return json_text(catalogue.categories())
 
     @authenticated(blp, staff=True)
     @blp.arguments(CategoryInSchema)

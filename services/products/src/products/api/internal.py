@@ -5,7 +5,8 @@ from flask.views import MethodView
 
 from products import stock
 from products.schemas import ReservationSchema, ReserveSchema, StockQuerySchema, StockSchema
-from shop_common.api import Blueprint
+from shop_common.api import Blueprint, json_text
+from shop_common.cache import encode
 from shop_common.internal import service_only
 
 blp = Blueprint("internal", __name__, url_prefix="/internal", description="Stock, for other services only.")
@@ -19,7 +20,7 @@ class Stock(MethodView):
     def post(self, query):
         """The named variants and every variant of the named products, with their stock (unknown ids are
         left out). A read: safe to retry."""
-        return {"variants": stock.availability(query["variant_ids"], query["product_ids"])}
+        return json_text(encode({"variants": stock.availability(query["variant_ids"], query["product_ids"])}))
 
 
 @blp.route("/reservations/")

@@ -11,9 +11,8 @@ from products.schemas import (
     VariantInSchema,
     VariantSchema,
 )
-from shop_common.api import Blueprint
+from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated
-from shop_common.pagination import envelope
 
 blp = Blueprint("products", __name__, url_prefix="/api/products", description="The catalogue.")
 
@@ -25,8 +24,7 @@ class Products(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="page_not_found: past the last page")
     def get(self, query):
         """A page of products, filtered, searched and ordered; the envelope links the pages around it."""
-        count, cards = catalogue.page(query)
-        return envelope(query, count, cards)
+        return json_text(catalogue.page(query))
 
     @authenticated(blp, staff=True)
     @blp.arguments(ProductInSchema)
@@ -43,7 +41,7 @@ class Product(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     def get(self, slug):
         """A product with its variants."""
-        return catalogue.product(slug)
+        return json_text(catalogue.product(slug))
 
     @authenticated(blp, staff=True)
     @blp.arguments(ProductInSchema(partial=True, exclude=("variants",)))
