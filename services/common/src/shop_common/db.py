@@ -6,17 +6,19 @@ kit's, so no service carries a copy of alembic boilerplate.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -127,4 +129,33 @@ def init_db(app: Flask, db: SQLAlchemy, versions: Path) -> Migrate:
         config.set_main_option("version_locations", str(versions))
         return config
 
+    @app.cli.command("migrate")
+    @click.option("--wait", "wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                  help="Seconds to wait for the database to answer before migrating.")
+    def migrate_command(wait: float) -> None:
+        """Bring the schema up to date (`db upgrade`), once the database answers.
+
+        Waiting covers a database that starts beside the migration (a first install); a migration that fails
+        once connected fails at once, with a non-zero exit, so a Job or an init container stops the rollout.
+        """
+        import flask_migrate
+
+        wait_for_database(db, wait)
+        flask_migrate.upgrade()
+
     return migrate
+
+
+def wait_for_database(db: SQLAlchemy, timeout: float, interval: float = 2.0) -> None:
+    """Return once `SELECT 1` succeeds on `db`; after `timeout` seconds of failures raise ClickException."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return
+        except OperationalError as exc:
+            if time.monotonic() + interval > deadline:
+                raise click.ClickException(f"the database does not answer: {exc.orig or exc}") from None
+            print(f"waiting for the database: {str(exc.orig or exc).strip()}", file=sys.stderr, flush=True)
+            time.sleep(interval)
