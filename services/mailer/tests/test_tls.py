@@ -1,5 +1,5 @@
 """Sending over TLS, as to a real relay: STARTTLS or implicit TLS with the server's certificate checked, and
-AUTH with the configured login."""
+AUTH with the configured login, its password given as a value or as a file (a mounted secret)."""
 
 import datetime
 import ipaddress
@@ -86,3 +86,24 @@ def test_nothing_is_sent_when_tls_or_login_is_not_right(problem, mailer, queue, 
     (event,) = worker.events(MESSAGE["id"])
     assert event["message"] == f"email {MESSAGE['id']}: not sent ({errors[problem]})"
     assert not redis.exists(CLAIM_PREFIX + MESSAGE["id"])
+
+
+def test_the_smtp_password_can_be_a_file(mailer, queue, sinks, tls, redis, tmp_path, wait_for_mail):
+    sink = sinks.start(security="starttls", tls_context=tls.context, credentials=LOGIN)
+    secret = tmp_path / "smtp-password"
+    secret.write_text(LOGIN[1] + "\n")  # as a secret mounted from `kubectl create secret --from-file` often is
+    queue.put(MESSAGE)
+    mailer.burst(SMTP_PORT=sink.port, SMTP_SECURITY="starttls", SMTP_USERNAME=LOGIN[0],
+                 env={"SHOP_SMTP_PASSWORD_FILE": str(secret), "SSL_CERT_FILE": tls.ca_file})
+    (mail,) = wait_for_mail(sink)  # the sink takes mail only after AUTH with exactly LOGIN's password
+    assert mail["To"] == "Cy <cy@example.com>"
+    assert redis.get(CLAIM_PREFIX + MESSAGE["id"]) == b"sent"
+
+
+def test_a_password_file_that_is_not_there_stops_the_worker_at_start(mailer, tmp_path):
+    secret = tmp_path / "smtp-password"
+    worker = mailer.start(SMTP_USERNAME=LOGIN[0], env={"SHOP_SMTP_PASSWORD_FILE": str(secret)})
+    assert worker.wait() == 1
+    assert (f"SHOP_SMTP_PASSWORD: cannot read SHOP_SMTP_PASSWORD_FILE={secret}: No such file or directory"
+            in worker.log.read_text())
+    assert not worker.heartbeat.exists()  # never alive

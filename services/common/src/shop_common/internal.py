@@ -9,10 +9,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, request
-
 from shop_common.config import Setting
-from shop_common.errors import Problem
 
 HEADER = "X-Service-Token"
 SECURITY = [{"serviceToken": []}]
@@ -36,6 +33,10 @@ def service_headers(settings: Mapping[str, Any]) -> dict[str, str]:
 
 def service_only(blp) -> Callable:
     """Decorator for an /internal/ view: 401 `invalid_service_token` unless the caller sends the credential."""
+    # imported here, not above: the mailer's settings import SERVICE_TOKEN, and its liveness probe must not load Flask
+    from flask import current_app, request
+
+    from shop_common.errors import Problem
 
     def decorator(view: Callable) -> Callable:
         view = blp.doc(security=SECURITY)(view)

@@ -4,11 +4,12 @@ no database code)."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
-
-from redis import Redis
+from typing import TYPE_CHECKING, Any
 
 from shop_common.config import Setting
+
+if TYPE_CHECKING:  # redis takes half a second to import: the mailer's liveness probe imports this module
+    from redis import Redis
 
 #: the RQ queue the mailer's workers listen on by default, and the job they run (by name: no service imports
 #: the mailer)
@@ -30,6 +31,8 @@ def job_id(message_id: str) -> str:
 
 def queue_connection(url: str, timeout: float) -> Redis:
     """A Redis client for RQ (which needs bytes, not the decoded strings of the services' own client)."""
+    from redis import Redis
+
     return Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
 
 

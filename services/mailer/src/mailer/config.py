@@ -27,6 +27,12 @@ def _base_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+#: all that `shop-mailer alive` (the liveness probe) reads: it runs every few seconds and must start fast. Under
+#: /tmp, the only folder the container may write to; one worker per container, so one file.
+HEARTBEAT_FILE = Setting("WORKER_HEARTBEAT_FILE", "file a worker touches at each heartbeat and removes when it stops; "
+                         "`shop-mailer alive` checks its age", "/tmp/shop-mailer-heartbeat")  # noqa: S108
+
+
 # No SMTP setting has a dev_default: outside development the loader ignores `default` for those that do, and
 # the local stack names its sink explicitly (SHOP_SMTP_PORT=1025 SHOP_SMTP_SECURITY=none).
 SETTINGS: tuple[Setting, ...] = (
@@ -51,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             str(JOB_TIMEOUT + 30), cast=positive_int),
     Setting("WORKER_MAINTENANCE_SECONDS", "how often a worker cleans RQ's registries (retrying the jobs of a "
             "worker that died)", "60", cast=positive_int),
+    Setting("WORKER_HEARTBEAT_SECONDS", "most seconds between two heartbeats of a worker, idle or sending; RQ "
+            "retries the job of a worker that died this + 60 s after its last one", "30", cast=positive_int),
+    HEARTBEAT_FILE,
 )
 
 

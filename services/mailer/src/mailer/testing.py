@@ -46,10 +46,13 @@ def children(pid: int) -> list[int]:
 
 class Worker:
     """A `shop-mailer worker` subprocess in a process group of its own, with its scheduler; RQ puts the work
-    horse (the child that runs a job) in a group of its own."""
+    horse (the child that runs a job) in a group of its own. Its heartbeat file is `heartbeat`: the one `env`
+    names, else one beside its log (so workers of concurrent tests and runs never share one)."""
 
     def __init__(self, args, env, log: Path):
         self.log = log
+        env = {"SHOP_WORKER_HEARTBEAT_FILE": str(log.with_suffix(".heartbeat")), **env}
+        self.heartbeat = Path(env["SHOP_WORKER_HEARTBEAT_FILE"])
         with log.open("ab") as out:
             self.process = subprocess.Popen([SHOP_MAILER, *args], env=env, stdout=out, stderr=subprocess.STDOUT,
                                             start_new_session=True)
