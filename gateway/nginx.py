@@ -9,8 +9,9 @@
              `local` address of each service in routes.toml) --spa-dir frontend/dist (static mode, the
              default) or --vite http://127.0.0.1:5173 (dev mode) --connect-timeout 2 --read-timeout 30
              --access-log PATH|stdout|off --workers 1
-             --no-api --container RUN_DIR (the storefront's image: the SPA alone, as an unprivileged
-             nginx with a read-only root filesystem; see frontend/Dockerfile)
+             --container RUN_DIR (the gateway's image, gateway/Dockerfile: an unprivileged nginx with a
+             read-only root filesystem; its entry script writes the services' addresses, the listening
+             address and the trusted proxies into RUN_DIR at start) --no-api (the SPA alone)
 
 From Python (the tests, the local stack), with the module imported by path:
 
@@ -96,18 +97,21 @@ ERRORS: dict[int, tuple[str, str]] = {
     405: ("method_not_allowed", "This method is not allowed here."),
     413: ("payload_too_large", f"The body is over {MAX_BODY_BYTES} bytes."),
     414: ("uri_too_long", "The request line is too long."),
+    431: ("request_header_fields_too_large", "A request header, or all of them together, is too large."),
     429: ("too_many_requests", "Too many attempts from this address; retry after the time in Retry-After."),
     500: ("internal_error", "Something went wrong in the gateway; quote the request id."),
     502: ("bad_gateway", "The $route_service service is not answering; try again shortly."),
     503: ("service_unavailable", "The $route_service service is unavailable; try again shortly."),
     504: ("gateway_timeout", "The $route_service service took too long to answer."),
 }
-#: statuses nginx makes that are sent as another one (494: request header too large)
-ERROR_ALIASES = {494: 400}
+#: statuses nginx makes that are sent as another one (494, nginx's own: a request header too large)
+ERROR_ALIASES = {494: 431}
 #: errors nginx may meet before it has read the request line: their page must be a URI of its own (nginx
 #: cannot enter a named location without one); the others use named locations, which keep the request's
 #: URI, so the page can name the service of the path
-EARLY_ERRORS = {400, 414}
+EARLY_ERRORS = {400, 414, 431}
+#: what nginx itself serves (the SPA's files): the `Allow` of its own 405
+SPA_METHODS = "GET, HEAD"
 
 
 class NginxMissing(RuntimeError):
@@ -354,11 +358,14 @@ def render(
     everything outside /api/ to the Vite dev server at `vite_url`, WebSockets included). `access_log` is
     a file, `stdout` or `off` (default: DIRECTORY/logs/access.log), one JSON object a line.
 
-    The storefront's image serves the SPA with this same config (one source for its CSP, security headers,
-    caching and history fallback), rendered with `api=False`: no route to any service, so every /api/ path
-    is the gateway's 404 problem (in Kubernetes the Ingress routes the API). With `container` (a writable
-    folder such as /tmp): nginx starts unprivileged (no `user` line), keeps its pid and temp files directly
-    in that folder, and logs errors to stderr.
+    With `container` (a writable folder such as /tmp/gateway) the config is the gateway image's
+    (gateway/Dockerfile), the same routes, headers and error pages for a container whose addresses are
+    known only when it starts: nginx starts unprivileged (no `user` line), keeps its pid and temp files in
+    that folder, logs errors to stderr, and includes from it what the image's entry script
+    (gateway/entrypoint.sh) writes there from the environment: `listen.conf` (SHOP_HOST, SHOP_PORT),
+    `upstreams/<service>.conf` (SHOP_<SERVICE>_URL), `real-ip.conf` and `trusted-proxies.conf`
+    (SHOP_REAL_IP_FROM: the proxies in front whose X-Forwarded-For and X-Forwarded-Proto are believed).
+    `upstreams`, `host` and `port` are then not used. `api=False` leaves out every route to a service.
     """
     table = load_routes(routes)
     unknown = set(upstreams or {}) - set(table.services)
@@ -368,12 +375,14 @@ def render(
         raise ValueError(f"spa is static or dev, got {spa!r}")
     if not api and (upstreams or spa == "dev"):
         raise ValueError("without the API routes there are no upstreams, and the SPA is the built one")
+    if container and (upstreams or spa == "dev"):
+        raise ValueError("a container's upstreams come from its environment, and it serves the built SPA")
     directory = Path(directory).resolve()
     for sub in ("logs", "temp"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     access = {None: str(directory / "logs" / "access.log"), "stdout": "/dev/stdout"}.get(access_log, access_log)
     problems = [{"status": status, "body": _problem_body(status, code, detail),
-                 "codes": [status, *[alias for alias, same in ERROR_ALIASES.items() if same == status]],
+                 "aliases": [alias for alias, same in ERROR_ALIASES.items() if same == status],
                  "page": f"/_gateway/problem/{status}" if status in EARLY_ERRORS else f"@problem_{status}"}
                 for status, (code, detail) in ERRORS.items()]
     retry_after = -(-60 // table.rate_per_minute)  # seconds until the limit lets one more through
@@ -387,8 +396,11 @@ def render(
         "temp_dir": run_dir if container else f"{directory}/temp",
         "access_log": access,
         "listen": f"{host}:{port}",
+        "container": bool(container),
+        "run_dir": run_dir,
         "services": [{"name": s.name, "upstream": _address((upstreams or {}).get(s.name, s.local)),
                       "routes": s.routes} for s in table.services.values() if api],
+        "spa_methods": SPA_METHODS,
         "throttled": [(path, table.service_of(path)) for path in table.throttled if api],
         "rate_per_minute": table.rate_per_minute,
         "burst": table.burst,
@@ -408,6 +420,9 @@ def render(
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)  # noqa: S701 (not HTML)
     conf = directory / "nginx.conf"
     conf.write_text(env.get_template(TEMPLATE).render(**context))
+    if container:
+        # the services whose addresses the entry script must be given, one a line
+        (directory / "upstreams").write_text("".join(f"{s['name']}\n" for s in context["services"]))
     return Gateway(directory, conf, host, port)
 
 
@@ -439,15 +454,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.add_argument("--read-timeout", type=float, default=30.0)
         sub.add_argument("--access-log", help="a file, stdout or off (default: DIR/logs/access.log)")
         sub.add_argument("--workers", type=int, default=1)
-        sub.add_argument("--no-api", dest="api", action="store_false",
-                         help="no route to any service: the storefront's image serves the SPA with this config")
+        sub.add_argument("--no-api", dest="api", action="store_false", help="no route to any service: the SPA alone")
         sub.add_argument("--container", metavar="RUN_DIR",
-                         help="for a container: no `user` line, pid and temp files in RUN_DIR, errors to stderr")
+                         help="the gateway image's config: no `user` line, pid, temp files and the addresses the "
+                              "entry script writes in RUN_DIR, errors to stderr")
     args = parser.parse_args(argv)
     try:
         if args.command == "find":
             print(find_nginx())
             return 0
+        if args.container and args.command != "render":
+            parser.error("--container renders the config of an image; its entry script runs it")
         gateway = render(args.directory, host=args.host, port=args.port, upstreams=dict(args.upstream),
                          spa="dev" if args.vite else "static", spa_dir=args.spa_dir,
                          vite_url=args.vite or VITE_URL, connect_timeout=args.connect_timeout,

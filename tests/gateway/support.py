@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -80,3 +81,23 @@ class Served:
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.server.port}"
+
+
+#: the folders gateway/entrypoint.sh has written in: the image's config (gateway/Dockerfile copies the rendered
+#: nginx.conf and the list of upstreams there) and the run folder it writes the addresses into
+ENTRYPOINT = ROOT / "gateway" / "entrypoint.sh"
+IMAGE_CONFIG_DIR, IMAGE_RUN_DIR = "/etc/shop", "/tmp/gateway"
+
+
+def entry_script(folder: Path, config_dir: Path, run_dir: Path) -> Path:
+    """gateway/entrypoint.sh as `folder/entrypoint.sh`, its two folders moved by sed to `config_dir` and
+    `run_dir`; otherwise the image's own script."""
+    text = ENTRYPOINT.read_text()
+    assert IMAGE_CONFIG_DIR in text and IMAGE_RUN_DIR in text, "the entry script's folders moved: update support.py"
+    script = folder / "entrypoint.sh"
+    done = subprocess.run(["sed", "-e", f"s|{IMAGE_CONFIG_DIR}|{config_dir}|g", "-e", f"s|{IMAGE_RUN_DIR}|{run_dir}|g",
+                           str(ENTRYPOINT)], capture_output=True, text=True, check=True)
+    assert IMAGE_CONFIG_DIR not in done.stdout and IMAGE_RUN_DIR not in done.stdout
+    script.write_text(done.stdout)
+    script.chmod(0o755)
+    return script

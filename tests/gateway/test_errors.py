@@ -4,6 +4,7 @@ through untouched."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 
@@ -12,7 +13,7 @@ import requests
 
 from shop_common.testing import assert_problem, wait_until
 
-from .support import READ_TIMEOUT, raw
+from .support import READ_TIMEOUT, ROOT, load_gateway, raw
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "request_id"}
 
@@ -121,6 +122,21 @@ def test_a_services_own_errors_pass_through_untouched(gateway, services):
     assert assert_problem(unknown, 404)["detail"] != "Nothing is published at this path."
 
 
+def test_a_method_the_storefronts_files_do_not_take_is_a_405_problem_that_says_which_they_do(gateway):
+    for method, path in (("POST", "/"), ("PUT", "/products/some-slug"), ("DELETE", "/index.html"),
+                         ("OPTIONS", "/"), ("POST", "/assets/app-abc123.js")):
+        response = requests.request(method, gateway.url + path, data=b"x" if method in ("POST", "PUT") else None,
+                                    allow_redirects=False, timeout=10)
+        problem = assert_problem(response, 405, "method_not_allowed")
+        assert set(problem) == PROBLEM_KEYS and problem["title"] == "Method Not Allowed"
+        assert response.raw.headers.getlist("Allow") == ["GET, HEAD"], (method, path)
+        assert response.raw.headers.getlist("X-Request-ID") == [problem["request_id"]]
+        # the security headers of every answer, once each
+        for name, value in load_gateway().SECURITY_HEADERS.items():
+            assert response.raw.headers.getlist(name) == [value], (method, path, name)
+        assert len(response.raw.headers.getlist("Content-Security-Policy")) == 1
+
+
 def _send(gateway, data: bytes) -> tuple[str, dict]:
     """Bytes nginx cannot make a request of: its answer's status line and JSON body."""
     with socket.create_connection(("127.0.0.1", gateway.port), timeout=5) as conn:
@@ -139,9 +155,22 @@ def _send(gateway, data: bytes) -> tuple[str, dict]:
 @pytest.mark.parametrize("data, status, code", [
     (b"NOT AN HTTP REQUEST\r\n\r\n", 400, "bad_request"),
     (b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n", 400, "bad_request"),
+    # a header over nginx's buffers (its own status 494), one alone or all of them together
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n", 431,
+     "request_header_fields_too_large"),
+    (b"GET /api/categories/ HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: %s\r\n" % (n, b"a" * 7000)
+                                                                 for n in range(6)) + b"\r\n", 431,
+     "request_header_fields_too_large"),
 ])
-def test_requests_nginx_cannot_read_are_problems_too(gateway, data, status, code):
+def test_requests_nginx_cannot_read_are_problems_too(gateway, services, data, status, code):
+    before = {name: len(served.recorder.seen) for name, served in services.items()}
     status_line, problem = _send(gateway, data)
-    assert status_line.startswith(f"HTTP/1.1 {status} ")
+    assert status_line.split(" ", 2)[:2] == ["HTTP/1.1", str(status)], status_line
     assert problem["status"] == status and problem["code"] == code and set(problem) == PROBLEM_KEYS
+    assert {name: len(served.recorder.seen) for name, served in services.items()} == before
+
+
+def test_the_readme_lists_every_error_the_gateway_makes():
+    rows = re.findall(r"^\| (\d{3}) \| `([a-z_]+)` \|", (ROOT / "gateway" / "README.md").read_text(), re.M)
+    assert {int(status): code for status, code in rows} == {s: code for s, (code, _) in load_gateway().ERRORS.items()}
+    assert len(rows) == len(load_gateway().ERRORS)
