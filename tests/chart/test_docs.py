@@ -1,11 +1,11 @@
 """The chart explains itself: every value in values.yaml has a comment, and docs/kubernetes.md names only values
-that exist and the commands that work with this chart."""
+that exist, the commands that work with this chart and the commands its pods run."""
 
 from __future__ import annotations
 
 import re
 
-from .support import CHART, ROOT, chart_values
+from .support import CHART, ROOT, chart_values, scenario
 
 DOCS = ROOT / "docs" / "kubernetes.md"
 
@@ -59,7 +59,7 @@ def test_the_docs_name_only_values_the_chart_has():
     text = DOCS.read_text()
     assert "## Deploy with Helm" in text and "## Develop with skaffold" in text
     named = set(re.findall(r"`((?:image|jwt|serviceToken|defaults|services|postgres|redis|smtp|migrations|ingress|"
-                           r"httpRoute|networkPolicy|tests|apiDocs|publicUrl|imagePullSecrets)(?:\.[\w<>]+)*)"
+                           r"httpRoute|networkPolicy|tests|trustedProxies|publicUrl|imagePullSecrets)(?:\.[\w<>]+)*)"
                            r"(?:=[^`]*)?`", text))
     assert len(named) > 20
     unknown = sorted(n for n in named if not _defined(n))
@@ -70,5 +70,23 @@ def test_the_docs_commands_use_the_charts_names():
     text = DOCS.read_text()
     for needle in ("helm install shop charts/shop", "helm upgrade shop charts/shop", "helm uninstall shop",
                    "helm test shop", "skaffold dev", "pod-security.kubernetes.io/enforce=restricted",
-                   "kubectl -n ingress-nginx port-forward svc/ingress-nginx-controller 8000:80"):
+                   "kubectl -n ingress-nginx port-forward svc/ingress-nginx-controller 8000:80", "make images",
+                   "docker build -f services/Dockerfile --build-arg SERVICE=users",
+                   "docker build -f gateway/Dockerfile"):
         assert needle in text, needle
+
+
+def test_the_docs_name_the_commands_the_pods_run():
+    text = DOCS.read_text()
+    rendered = scenario("defaults")
+    job = rendered.get("Job", rendered.name("users-migrate"))["spec"]["template"]["spec"]["containers"][0]
+    assert " ".join(job["command"]).replace("shop-users", "shop-<name>") in text
+    mailer = rendered.get("Deployment", rendered.name("mailer"))["spec"]["template"]["spec"]["containers"][0]
+    assert " ".join(mailer["livenessProbe"]["exec"]["command"]) in text
+
+
+def test_the_docs_need_no_annotation_of_a_controller():
+    """The gateway does what controller annotations once did (the documents' rewrite, the login's limit, error
+    pages): the docs ask for none."""
+    for doc in (DOCS, ROOT / "gateway" / "README.md"):
+        assert "nginx.ingress.kubernetes.io" not in doc.read_text(), doc

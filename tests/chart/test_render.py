@@ -84,6 +84,12 @@ def test_the_http_routes_match_the_gateway_api_schema(crd, name):
     ({"jwt": {"algorithm": "RS256"}}, "existingSecret"),
     ({"defaults": {"securityContext": {"allowPrivilegeEscalation": True}}}, "allowPrivilegeEscalation"),
     ({"services": {"users": {"podSecurityContext": {"runAsNonRoot": False}}}}, "runAsNonRoot"),
+    ({"trustedProxies": ["everyone"]}, "trustedProxies"),
+    # the values of the time the Ingress carried the route table are refused, not silently ignored
+    ({"apiDocs": True}, "apiDocs"),
+    ({"services": {"users": {"routes": ["/api/auth/"]}}}, "routes"),
+    ({"services": {"users": {"docs": True}}}, "docs"),
+    ({"ingress": {"throttle": {"paths": ["/api/auth/login/"]}}}, "throttle"),
 ])
 def test_the_values_schema_refuses_what_the_chart_does_not_know(values, complaint):
     with pytest.raises(helm.HelmError) as caught:
@@ -96,6 +102,11 @@ def test_the_values_schema_refuses_what_the_chart_does_not_know(values, complain
     ({"httpRoute": {"enabled": True}}, "parentRefs"),
     ({"ingress": {"tls": {"enabled": True}}}, "secretName"),
     ({"services": {"cart": {"calls": ["catalogue"]}}}, "catalogue"),
+    # the front door is one gateway: none, or two, is a mistake
+    ({"services": {"gateway": {"enabled": False}}}, "exactly one enabled service must be of kind web"),
+    ({"services": {"gateway": {"enabled": False}}, "ingress": {"enabled": False}},
+     "exactly one enabled service must be of kind web"),
+    ({"services": {"edge": {"kind": "web", "image": {"repository": "shop-edge"}, "port": 8081}}}, "found 2"),
 ])
 def test_values_that_contradict_each_other_stop_the_install_with_a_reason(values, complaint):
     with pytest.raises(helm.HelmError) as caught:

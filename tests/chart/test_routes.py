@@ -1,130 +1,93 @@
-"""The cluster routes exactly what the gateway routes (gateway/routes.toml, its one table): each prefix to the same
-service, each service's documents under /api/docs/<service>/, the throttled login, the storefront at `/`, and
-nothing else; /internal/ never."""
+"""One front door: the Ingress (or the Gateway API HTTPRoute) of every scenario sends every path to one Service,
+the gateway's, which routes /api/ itself with the route table built into its image (gateway/routes.toml) and
+answers what is never routed (tests/gateway). So the chart only has to give the gateway an address for each
+service of that table, and the proxies in front it may believe."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from .support import chart_values, routes_table, scenario
+from .support import SCENARIOS, chart_values, routes_table, scenario
 
 
-def _expected_prefixes() -> dict[str, str]:
-    table = routes_table()
-    return {route: name for name, spec in table["services"].items() for route in spec["routes"]}
+def _gateway_service(rendered) -> dict:
+    """The gateway's Service: the one whose selector picks the pods of the `web` Deployment."""
+    deployment = rendered.get("Deployment", rendered.name("gateway"))
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "web"
+    (service,) = [s for s in rendered.of("Service") if s["spec"].get("selector")
+                  and all(labels.get(k) == v for k, v in s["spec"]["selector"].items())]
+    return service
 
 
-def _service_of(rendered, backend_name: str) -> str:
-    return backend_name.removeprefix(rendered.prefix + "-")
-
-
-def test_the_charts_values_carry_the_gateways_route_table():
+def test_the_gateway_calls_every_service_of_the_route_table_and_only_those():
     values = chart_values()
-    table = routes_table()
-    routed = {name: spec["routes"] for name, spec in values["services"].items()
-              if spec.get("routes") and spec.get("kind", "api") == "api"}
-    assert routed == {name: spec["routes"] for name, spec in table["services"].items()}
-    assert values["services"]["frontend"]["routes"] == ["/"]
-    assert values["ingress"]["throttle"]["paths"] == table["throttle"]["paths"]
-    documented = {name for name, spec in values["services"].items() if spec.get("docs")}
-    assert documented == set(table["services"])
+    calls = values["services"]["gateway"]["calls"]
+    assert sorted(calls) == sorted(routes_table()["services"]) and len(set(calls)) == len(calls)
+    webs = [name for name, spec in values["services"].items() if spec.get("kind", values["defaults"]["kind"]) == "web"]
+    assert webs == ["gateway"]
 
 
-@pytest.mark.parametrize("name", ["defaults", "everything"])
-def test_the_ingress_routes_every_prefix_to_the_service_the_gateway_does(name):
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_gateway_gets_every_services_address_and_the_proxies_it_trusts(name):
     rendered = scenario(name)
-    main = rendered.get("Ingress", rendered.name("ingress"))
-    (rule,) = main["spec"]["rules"]
-    routed = {}
-    for path in rule["http"]["paths"]:
-        assert path["pathType"] == "Prefix" and path["backend"]["service"]["port"] == {"name": "http"}
-        assert path["path"] not in routed
-        routed[path["path"]] = _service_of(rendered, path["backend"]["service"]["name"])
-    assert routed == {**_expected_prefixes(), "/": "frontend"}
-    assert main["spec"]["ingressClassName"] == chart_values()["ingress"]["className"] or name == "everything"
-    assert "annotations" not in main["metadata"] or name == "everything"  # plain networking.k8s.io/v1
+    (container,) = rendered.get("Deployment", rendered.name("gateway"))["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    for service in routes_table()["services"]:
+        port = rendered.get("Service", rendered.name(service))["spec"]["ports"][0]["port"]
+        assert env[f"SHOP_{service.upper()}_URL"] == f"http://{rendered.name(service)}:{port}"
+    assert env["SHOP_PORT"] == str(container["ports"][0]["containerPort"]) == "8080"
+    proxies = SCENARIOS[name].get("trustedProxies", chart_values()["trustedProxies"])
+    assert env["SHOP_REAL_IP_FROM"] == " ".join(proxies)
 
 
-@pytest.mark.parametrize("name", ["defaults", "everything"])
-def test_the_ingress_publishes_each_services_documents_and_throttles_the_login(name):
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_path_goes_to_the_gateway_and_to_nothing_else(name):
+    """Through the Ingress and the HTTPRoute alike: `/` as a prefix is every path, /internal/ and the APIs'
+    probes included, and the gateway alone decides what reaches a service."""
     rendered = scenario(name)
-    docs = rendered.get("Ingress", rendered.name("ingress-docs"))
-    annotations = docs["metadata"]["annotations"]
-    target = annotations["nginx.ingress.kubernetes.io/rewrite-target"]
-    found = {}
-    for path in docs["spec"]["rules"][0]["http"]["paths"]:
-        assert path["pathType"] == "ImplementationSpecific"
-        found[path["path"]] = _service_of(rendered, path["backend"]["service"]["name"])
-        # what the controller makes of the documents' URLs: the service's /docs/ and its document
-        for asked, served in ((f"/api/docs/{found[path['path']]}/", "/docs/"),
-                              (f"/api/docs/{found[path['path']]}/openapi.json", "/docs/openapi.json")):
-            match = re.fullmatch(path["path"], asked)
-            assert match and re.sub(r"\$(\d)", lambda m, found=match: found.group(int(m.group(1))), target) == served
-    assert found == {f"/api/docs/{s}/(.*)": s for s in routes_table()["services"]}
-    throttled = rendered.get("Ingress", rendered.name("ingress-throttled"))
-    paths = {p["path"]: _service_of(rendered, p["backend"]["service"]["name"])
-             for p in throttled["spec"]["rules"][0]["http"]["paths"]}
-    wanted = chart_values()["ingress"]["throttle"]["paths"] if name == "defaults" else \
-        ["/api/auth/login/", "/api/auth/register/"]
-    assert paths == dict.fromkeys(wanted, "users")
-    assert "nginx.ingress.kubernetes.io/limit-rpm" in throttled["metadata"]["annotations"]
+    gateway = _gateway_service(rendered)
+    (port,) = gateway["spec"]["ports"]
+    routes = 0
+    for ingress in rendered.of("Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            (path,) = rule["http"]["paths"]
+            assert (path["path"], path["pathType"]) == ("/", "Prefix")
+            assert path["backend"] == {"service": {"name": gateway["metadata"]["name"], "port": {"name": port["name"]}}}
+            routes += 1
+        assert "defaultBackend" not in ingress["spec"]
+    for route in rendered.of("HTTPRoute"):
+        for rule in route["spec"]["rules"]:
+            assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}] and "filters" not in rule
+            assert rule["backendRefs"] == [{"name": gateway["metadata"]["name"], "port": port["port"]}]
+            routes += 1
+    values = {**chart_values()["ingress"], **SCENARIOS[name].get("ingress", {})}
+    http_route = SCENARIOS[name].get("httpRoute", {}).get("enabled", False)
+    assert len(rendered.of("Ingress")) == int(values["enabled"]) and len(rendered.of("HTTPRoute")) == int(http_route)
+    assert routes == int(values["enabled"]) + int(http_route)
 
 
-def test_nothing_routes_internal_endpoints_or_the_services_probes():
-    for name in ("defaults", "everything", "gateway-api"):
-        rendered = scenario(name)
-        paths = [p["path"] for i in rendered.of("Ingress") for r in i["spec"]["rules"] for p in r["http"]["paths"]]
-        paths += [m["path"]["value"] for r in rendered.of("HTTPRoute") for rule in r["spec"]["rules"]
-                  for m in rule["matches"]]
-        assert paths
-        for path in paths:
-            assert not path.startswith(("/internal", "/healthz", "/readyz", "/metrics")), path
+def test_the_default_ingress_is_plain_networking_v1():
+    rendered = scenario("defaults")
+    (ingress,) = rendered.of("Ingress")
+    assert ingress["apiVersion"] == "networking.k8s.io/v1"
+    assert ingress["spec"]["ingressClassName"] == chart_values()["ingress"]["className"]
+    assert "annotations" not in ingress["metadata"]  # nothing in it is a controller's own
+    assert "tls" not in ingress["spec"] and "host" not in ingress["spec"]["rules"][0]
 
 
 def test_the_tls_host_and_class_of_the_ingress():
     rendered = scenario("everything")
-    for ingress in rendered.of("Ingress"):
-        assert ingress["spec"]["ingressClassName"] == "public-nginx"
-        assert ingress["spec"]["tls"] == [{"secretName": "shop-tls", "hosts": ["shop.example.com"]}]
-        assert ingress["spec"]["rules"][0]["host"] == "shop.example.com"
-        assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
+    (ingress,) = rendered.of("Ingress")
+    assert ingress["spec"]["ingressClassName"] == "public-nginx"
+    assert ingress["spec"]["tls"] == [{"secretName": "shop-tls", "hosts": ["shop.example.com"]}]
+    assert ingress["spec"]["rules"][0]["host"] == "shop.example.com"
+    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
 
 
-def _route_table_of_http_routes(rendered) -> tuple[dict[str, str], dict[tuple[str, str], tuple[str, str]]]:
-    prefixes, rewrites = {}, {}
-    for route in rendered.of("HTTPRoute"):
-        assert route["spec"]["parentRefs"] == [{"name": "shop", "namespace": "gateways"}]
-        for rule in route["spec"]["rules"]:
-            (backend,) = rule["backendRefs"]
-            service = _service_of(rendered, backend["name"])
-            for match in rule["matches"]:
-                path = match["path"]
-                if "filters" in rule:
-                    (rewrite,) = rule["filters"]
-                    replacement = rewrite["urlRewrite"]["path"]
-                    rewrites[(path["type"], path["value"])] = (
-                        service, replacement.get("replaceFullPath") or replacement.get("replacePrefixMatch"))
-                else:
-                    assert path["type"] == "PathPrefix" and path["value"] not in prefixes
-                    prefixes[path["value"]] = service
-    return prefixes, rewrites
-
-
-def test_the_http_routes_carry_the_same_table_with_standard_rewrites():
-    prefixes, rewrites = _route_table_of_http_routes(scenario("gateway-api"))
-    assert prefixes == {**_expected_prefixes(), "/": "frontend"}
-    expected = {}
-    for service in routes_table()["services"]:
-        expected[("PathPrefix", f"/api/docs/{service}/")] = (service, "/docs/")
-    assert rewrites == expected
+def test_the_http_route_attaches_to_the_gateways_the_values_name():
+    rendered = scenario("everything")
+    (route,) = rendered.of("HTTPRoute")
+    assert route["spec"]["parentRefs"] == [{"name": "shop", "namespace": "gateways"}]
+    assert route["spec"]["hostnames"] == ["shop.example.com"]
     assert not scenario("gateway-api").of("Ingress")
-
-
-def test_without_docs_and_storefront_only_the_apis_are_routed():
-    rendered = scenario("no-docs-no-storefront")
-    assert {i["metadata"]["name"] for i in rendered.of("Ingress")} == {rendered.name("ingress"),
-                                                                       rendered.name("ingress-throttled")}
-    paths = {p["path"] for p in rendered.get("Ingress", rendered.name("ingress"))["spec"]["rules"][0]["http"]["paths"]}
-    assert paths == set(_expected_prefixes())

@@ -129,45 +129,104 @@ def _secret_files(pod) -> dict[str, str]:
     return files
 
 
-def test_only_the_users_service_holds_the_private_key_and_secrets_are_files_not_variables():
+def test_only_the_users_service_holds_the_private_key():
     rendered = scenario("defaults")
-    holders = []
-    for pod in pods(rendered):
-        files = _secret_files(pod)
-        if "jwt-private-key" in files:
-            holders.append(pod.owner["metadata"]["name"])
-        for container in pod.containers():
-            for env in container.get("env", []):
-                assert "secretKeyRef" not in env.get("valueFrom", {}) or env["name"] in (
-                    "REDISCLI_AUTH",), (pod.label, env["name"])
-                if env["name"].endswith("_FILE") and env["name"].startswith("SHOP_"):
-                    assert env["value"].removeprefix("/var/run/secrets/shop/") in files, (pod.label, env["name"])
+    holders = [pod.owner["metadata"]["name"] for pod in pods(rendered) if "jwt-private-key" in _secret_files(pod)]
     assert sorted(holders) == sorted([rendered.name("users"), rendered.name("users-migrate")])
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_no_secret_is_an_environment_value(name):
+    """An environment is shown by `kubectl describe`, copied into crash reports and inherited by every child
+    process: each credential is a file instead (STYLE.md)."""
+    for pod in pods(scenario(name)):
+        for container in pod.containers():
+            at = f"{pod.label} {container['name']}"
+            for env in container.get("env", []):
+                assert "secretKeyRef" not in env.get("valueFrom", {}), (at, env["name"])
+            assert not [e for e in container.get("envFrom", []) if "secretRef" in e], at
+
+
+def _mounted_secret_files(pod, container) -> set[str]:
+    """The paths of the secret files a container has mounted (secret and projected secret volumes)."""
+    volumes = {v["name"]: v for v in pod.spec.get("volumes", [])}
+    files = set()
+    for mount in container.get("volumeMounts", []):
+        volume = volumes.get(mount["name"], {})  # (a StatefulSet's claims are no volume of the pod)
+        sources = [volume["secret"]] if "secret" in volume else [
+            s["secret"] for s in volume.get("projected", {}).get("sources", []) if "secret" in s]
+        if sources:
+            assert mount.get("readOnly") is True, (container["name"], mount["mountPath"])
+        for source in sources:
+            files |= {f"{mount['mountPath']}/{item['path']}" for item in source.get("items", [])}
+    return files
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_settings_file_is_a_mounted_secret(name):
+    """SHOP_<NAME>_FILE (and the images' own *_FILE, such as Postgres's) names a file of a secret volume the
+    container mounts."""
+    named = 0
+    for pod in pods(scenario(name)):
+        for container in pod.containers():
+            files = _mounted_secret_files(pod, container)
+            for env in container.get("env", []):
+                if env["name"].endswith("_FILE"):
+                    assert env["value"] in files, (pod.label, container["name"], env["name"], sorted(files))
+                    named += 1
+    assert named
+
+
+def _mailer(rendered):
+    (pod,) = [p for p in pods(rendered) if p.owner["metadata"]["name"] == rendered.name("mailer")]
+    (container,) = pod.spec["containers"]
+    return pod, {e["name"]: e.get("value") for e in container["env"]}
 
 
 def test_existing_secrets_are_used_and_nothing_is_generated():
     rendered = scenario("external")
-    names = {s["metadata"]["name"] for s in rendered.of("Secret")}
-    assert names == {rendered.name("smtp")}
-    assert not rendered.of("StatefulSet")
+    assert not rendered.of("Secret") and not rendered.of("StatefulSet")
     orders = next(p for p in pods(rendered) if p.owner["kind"] == "Deployment"
                   and p.owner["metadata"]["name"] == rendered.name("orders"))
     assert _secret_files(orders) == {"database-url": "orders-database/url", "jwt-public-key": "shop-jwt/public.pem",
                                      "redis-url": "shop-redis-url/url", "service-token": "shop-service-token/token"}
-    mailer = next(p for p in pods(rendered) if p.owner["metadata"]["name"] == rendered.name("mailer"))
+    mailer, env = _mailer(rendered)
     assert _secret_files(mailer)["smtp-password"] == "shop-smtp/password"
-    env = {e["name"]: e.get("value") for e in mailer.spec["containers"][0]["env"]}
     assert env["SHOP_SMTP_PASSWORD_FILE"] == "/var/run/secrets/shop/smtp-password"
 
 
-def test_the_smtp_settings_come_from_a_secret_the_password_only_when_given():
-    for name, password in (("defaults", None), ("smtp-password-set", "s3cret")):
-        rendered = scenario(name)
-        smtp = _secret_data(rendered, rendered.name("smtp"))
-        assert smtp.get("SHOP_SMTP_PASSWORD") == password
-        assert {"SHOP_SMTP_HOST", "SHOP_SMTP_PORT", "SHOP_SMTP_SECURITY", "SHOP_MAIL_FROM"} <= set(smtp)
-        mailer = rendered.get("Deployment", rendered.name("mailer"))["spec"]["template"]["spec"]["containers"][0]
-        assert mailer["envFrom"] == [{"secretRef": {"name": rendered.name("smtp")}}]
+@pytest.mark.parametrize(("name", "smtp"), [
+    ("defaults", {"SHOP_SMTP_HOST": "localhost", "SHOP_SMTP_PORT": "587", "SHOP_SMTP_SECURITY": "starttls",
+                  "SHOP_SMTP_USERNAME": "", "SHOP_MAIL_FROM": "Shop <shop@localhost>"}),
+    ("everything", {"SHOP_SMTP_HOST": "smtp.example.com", "SHOP_SMTP_PORT": "465", "SHOP_SMTP_SECURITY": "tls",
+                    "SHOP_SMTP_USERNAME": "shop", "SHOP_MAIL_FROM": "Acme <shop@example.com>"}),
+])
+def test_the_smtp_settings_are_plain_values(name, smtp):
+    _, env = _mailer(scenario(name))
+    assert {k: env[k] for k in smtp} == smtp
+
+
+@pytest.mark.parametrize(("name", "password_file"), [
+    ("defaults", None),  # no login: no password at all
+    ("smtp-password-set", "smtp/password"),  # given with --set: a Secret of the chart's, holding it alone
+    ("external", "shop-smtp/password"),
+    ("everything", "shop-smtp/pass"),  # smtp.existingSecretKey
+])
+def test_the_smtp_password_reaches_the_mailer_only_as_a_file(name, password_file):
+    rendered = scenario(name)
+    mailer, env = _mailer(rendered)
+    if password_file and password_file.startswith("smtp/"):
+        password_file = f"{rendered.name('smtp')}/password"
+        assert _secret_data(rendered, rendered.name("smtp")) == {"password": "s3cret"}
+    else:
+        assert rendered.name("smtp") not in {s["metadata"]["name"] for s in rendered.of("Secret")}
+    assert _secret_files(mailer).get("smtp-password") == password_file
+    assert ("SHOP_SMTP_PASSWORD_FILE" in env) == bool(password_file)
+    assert "SHOP_SMTP_PASSWORD" not in env
+    # nothing but the mailer reads it
+    for pod in pods(rendered):
+        if pod is not mailer and pod.owner["metadata"]["name"] != mailer.owner["metadata"]["name"]:
+            assert "smtp-password" not in _secret_files(pod), pod.label
 
 
 def test_an_upgrade_keeps_what_lookup_finds():

@@ -194,6 +194,8 @@ file the kit reads through SHOP_<NAME>_FILE, never an environment variable. (dic
 {{- end -}}
 {{- if and (eq .svc.kind "worker") .root.Values.smtp.existingSecret -}}
 {{- $_ := set $files "smtp-password" (printf "%s/%s" .root.Values.smtp.existingSecret .root.Values.smtp.existingSecretKey) -}}
+{{- else if and (eq .svc.kind "worker") .root.Values.smtp.password -}}
+{{- $_ := set $files "smtp-password" (printf "%s/password" (include "shop.componentName" (dict "root" .root "component" "smtp"))) -}}
 {{- end -}}
 {{- toYaml $files -}}
 {{- end -}}
@@ -226,16 +228,26 @@ file the kit reads through SHOP_<NAME>_FILE, never an environment variable. (dic
 {{- end }}
 {{- end -}}
 
-{{/* The environment of a service's containers (the kit's settings). (dict "root" $ "svc" $svc) */}}
+{{/*
+The environment of a service's containers (the kit's settings; the gateway's entry script reads SHOP_PORT,
+SHOP_<SERVICE>_URL and SHOP_REAL_IP_FROM). (dict "root" $ "svc" $svc)
+*/}}
 {{- define "shop.env" -}}
 {{- $root := .root -}}
 {{- $svc := .svc -}}
+{{- if eq $svc.kind "web" }}
+- name: SHOP_PORT
+  value: {{ $svc.port | int | quote }}
+- name: SHOP_REAL_IP_FROM
+  value: {{ join " " $root.Values.trustedProxies | quote }}
+{{- else }}
 - name: SHOP_ENV
   value: production
 - name: SHOP_LOG_LEVEL
   value: {{ $svc.logLevel | quote }}
 - name: SHOP_LOG_FORMAT
   value: json
+{{- end }}
 {{- if eq $svc.kind "api" }}
 - name: SHOP_PORT
   value: {{ $svc.port | int | quote }}
@@ -247,7 +259,8 @@ file the kit reads through SHOP_<NAME>_FILE, never an environment variable. (dic
   value: {{ $svc.gunicorn.timeout | int | quote }}
 - name: SHOP_GRACEFUL_TIMEOUT
   value: {{ $svc.gunicorn.gracefulTimeout | int | quote }}
-# one proxy in front: the ingress controller (only it may reach the pods, see the network policies)
+# one proxy in front: the gateway (only it and the services that call this one may reach the pods, see the
+# network policies), which passes on the client's address it believes
 - name: SHOP_TRUSTED_PROXIES
   value: "1"
 - name: SHOP_FORWARDED_ALLOW_IPS
@@ -263,6 +276,16 @@ file the kit reads through SHOP_<NAME>_FILE, never an environment variable. (dic
 {{- if eq $svc.kind "worker" }}
 - name: SHOP_SHOP_URL
   value: {{ include "shop.publicUrl" $root | quote }}
+- name: SHOP_SMTP_HOST
+  value: {{ $root.Values.smtp.host | quote }}
+- name: SHOP_SMTP_PORT
+  value: {{ $root.Values.smtp.port | int | quote }}
+- name: SHOP_SMTP_SECURITY
+  value: {{ $root.Values.smtp.security | quote }}
+- name: SHOP_SMTP_USERNAME
+  value: {{ $root.Values.smtp.username | quote }}
+- name: SHOP_MAIL_FROM
+  value: {{ $root.Values.smtp.from | quote }}
 {{- end }}
 {{- include "shop.secretEnv" . }}
 {{- range $name := keys $svc.env | sortAlpha }}
@@ -328,17 +351,19 @@ containers:
   - name: {{ $svc.name }}
     image: {{ include "shop.image" (dict "root" $root "image" $svc.image) }}
     imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-    {{- if ne $svc.kind "web" }}
     env:
       {{- include "shop.env" . | nindent 6 }}
-    {{- end }}
     {{- if eq $svc.kind "worker" }}
-    # the SMTP settings (SHOP_SMTP_*, SHOP_MAIL_FROM)
-    envFrom:
-      - secretRef:
-          name: {{ include "shop.componentName" (dict "root" $root "component" "smtp") }}
-    {{- end }}
-    {{- if ne $svc.kind "worker" }}
+    # the worker answers no HTTP: its heartbeat (a file it touches whenever RQ heartbeats, also while a job
+    # runs) must be fresh, else it is hung or gone and the pod is restarted
+    livenessProbe:
+      exec:
+        command: {{ include "shop.workerAliveCommand" $svc | trim | nindent 10 }}
+      initialDelaySeconds: 30
+      periodSeconds: 30
+      timeoutSeconds: 10
+      failureThreshold: 3
+    {{- else }}
     ports:
       - name: http
         containerPort: {{ $svc.port | int }}
@@ -404,19 +429,20 @@ affinity:
 {{- end -}}
 
 {{/*
-`shop-<service> db upgrade`, tried again while the database does not answer yet (a first install starts it at
-the same time): at most 60 tries, 5 s apart.
+`shop-<service> migrate`: waits up to 300 s for the database to answer (a first install starts it at the same
+time), then brings the schema up to date once; a migration that fails exits non-zero at once.
 */}}
 {{- define "shop.migrateCommand" -}}
-- sh
-- -c
-- |
-  for attempt in $(seq 60); do
-    shop-{{ .name }} db upgrade && exit 0
-    echo "migration attempt $attempt failed; trying again in 5 s" >&2
-    sleep 5
-  done
-  exit 1
+- shop-{{ .name }}
+- migrate
+- --wait
+- "300"
+{{- end -}}
+
+{{/* A worker's liveness check: `shop-<worker> alive` (its heartbeat file is recent). */}}
+{{- define "shop.workerAliveCommand" -}}
+- shop-{{ .name }}
+- alive
 {{- end -}}
 
 {{/* The head of a data store's pod (Postgres or Redis): account, security context, placement. (dict "root" $ "store" $values) */}}
@@ -475,4 +501,17 @@ affinity:
   ports:
     - {protocol: TCP, port: 6379}
 {{- end }}
+{{- end -}}
+
+{{/* The gateway: the one `web` service, the front door every path of the Ingress or HTTPRoute goes to. -> YAML */}}
+{{- define "shop.gateway" -}}
+{{- $gateways := list -}}
+{{- range $name := include "shop.enabledServices" . | fromYamlArray -}}
+{{- $svc := include "shop.service" (dict "root" $ "name" $name) | fromYaml -}}
+{{- if eq $svc.kind "web" }}{{ $gateways = append $gateways $svc }}{{ end -}}
+{{- end -}}
+{{- if ne (len $gateways) 1 -}}
+{{- fail (printf "exactly one enabled service must be of kind web (the gateway), found %d" (len $gateways)) -}}
+{{- end -}}
+{{- toYaml (first $gateways) -}}
 {{- end -}}
