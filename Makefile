@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 NPM := npm --prefix frontend
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help uv install dev up down test lint format reset clean frontend-install chromium frontend-test bench load
+.PHONY: help uv install dev up down test lint format reset clean frontend-install chromium frontend-test bench load images
 
 # `make bench`: the catalogue's size, and the knobs of bench/run.py (empty: its defaults)
 PRODUCTS ?= 10000
@@ -46,7 +46,7 @@ up: install ## start the shop in the background, production-like (gunicorn, ngin
 down: install ## stop what `make up` started, leaving nothing running
 	@$(UV) run python dev/stack.py down
 
-test: install lint ## run every test against real Postgres and Redis (embedded ones if none run), then the storefront's
+test: install lint frontend-install chromium ## run every test against real Postgres and Redis (embedded ones if none run), the shop from its images on Docker, then the storefront's
 	@$(UV) run pytest
 	@$(MAKE) frontend-test
 
@@ -88,6 +88,9 @@ load: install ## run the Locust load generator headless against a running shop (
 	@SHOP_LOAD_KEYS="$$([ -f '$(LOAD_KEYS)/es256/private.pem' ] && echo '$(LOAD_KEYS)')" $(UV) run locust \
 	  -f bench/locustfile.py --headless --host $(LOAD_HOST) -u $(LOAD_USERS) -r $(LOAD_SPAWN_RATE) -t $(LOAD_TIME) \
 	  --only-summary
+
+images: install ## build the container images of charts/shop/values.yaml (stand-in bases where the official ones cannot be pulled)
+	@$(UV) run python dev/images.py build
 
 reset: ## delete var/: local databases, development keys, staff login
 	rm -rf var

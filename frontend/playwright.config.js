@@ -4,8 +4,11 @@ import { defineConfig } from '@playwright/test'
 // e2e/global-setup.js starts a stack of its own (ports moved by 12000: gateway at 20000; another offset
 // with SHOP_PW_PORT_OFFSET) and e2e/global-teardown.js stops it and drops its databases. Debian's Chromium,
 // never a downloaded browser.
+// SHOP_PW_BASE_URL: a shop some other test started (tests/images runs the journey against the shop from its
+// images): no stack of this run's own then.
 export const PORT_OFFSET = Number(process.env.SHOP_PW_PORT_OFFSET || 12000)
-const baseURL = `http://127.0.0.1:${8000 + PORT_OFFSET}`
+export const ATTACHED = process.env.SHOP_PW_BASE_URL || ''
+const baseURL = ATTACHED || `http://127.0.0.1:${8000 + PORT_OFFSET}`
 
 const chromium = {
   browserName: 'chromium',

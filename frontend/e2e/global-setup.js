@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs'
 
-import { PORT_OFFSET } from '../playwright.config.js'
+import { ATTACHED, PORT_OFFSET } from '../playwright.config.js'
 
 import { SCREENSHOTS } from './fixtures.js'
 import { claimServers, newDatabasePrefix, newVarDir, releaseServers, stack, stackEnv } from './stack.js'
@@ -10,6 +10,7 @@ import { claimServers, newDatabasePrefix, newVarDir, releaseServers, stack, stac
  * own, and its ports moved by PORT_OFFSET. */
 export default async function globalSetup() {
   rmSync(SCREENSHOTS, { recursive: true, force: true }) // this run's screenshots only
+  if (ATTACHED) return // the shop of another test, which starts and stops it
   const servers = claimServers()
   const prefix = newDatabasePrefix()
   const varDir = newVarDir()

@@ -301,9 +301,18 @@ def running_stack(var: Path, offset: int, redis_url: str) -> Iterator[Stack]:
         assert stopped.returncode == 0, f"`dev/stack.py down` failed:\n{_log_tail(var, stopped)}"
 
 
+#: a shop some other test started (tests/images: the shop from its images), as JSON with `url`, `var`, `port`
+#: and `redis_url`: the tests here then talk to it instead of starting a stack of their own
+ATTACH = "SHOP_E2E_ATTACH"
+
+
 @pytest.fixture(scope="session")
 def stack(request, tmp_path_factory) -> Iterator[Stack]:
     """The whole shop, started once for the run (about 25 s) and stopped at its end, whatever happened."""
+    if attached := os.environ.get(ATTACH):
+        given = json.loads(attached)
+        yield Stack(url=given["url"], var=Path(given["var"]), port=int(given["port"]), redis_url=given["redis_url"])
+        return
     # under pytest-xdist each worker starts a stack of its own, on ports of its own
     worker = getattr(request.config, "workerinput", {}).get("workerid")
     offset = PORT_OFFSET + (200 * (int(worker.removeprefix("gw")) + 1) if worker else 0)
