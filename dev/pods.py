@@ -291,6 +291,14 @@ def engine() -> images.Engine:
     return _ENGINE
 
 
+def release_engine() -> None:
+    """Let go of this process's engine (a dockerd it started stops once no other user is left)."""
+    global _ENGINE
+    if _ENGINE is not None:
+        _ENGINE.stop()
+        _ENGINE = None
+
+
 def client() -> str:
     return engine().client
 
@@ -452,6 +460,9 @@ def up(build: bool = True, tag: str | None = None) -> int:
     """Start the shop from its images as the chart runs it; return once every probe answers."""
     if _state().get("containers"):
         sys.exit(f"the shop's pods already run from {VAR} (`python dev/pods.py down` stops them)")
+    if busy := [f"{name} ({port})" for name, port in local_ports().items() if _answers(port)]:
+        sys.exit(f"ports in use: {', '.join(busy)}; stop what listens there, or move the shop's with "
+                 "SHOP_STACK_PORT_OFFSET")
     (VAR / "log").mkdir(parents=True, exist_ok=True)
     state: dict[str, Any] = {"containers": [], "run": run_id()}
     started_here = engine().started

@@ -38,8 +38,9 @@ sys.path.insert(0, str(ROOT / "dev"))
 import images  # noqa: E402
 import pods  # noqa: E402
 
-#: ports of this stack: the local stack's plus this (gateway 21000, users 21004, SMTP sink 14025)
-PORT_OFFSET = 13000
+#: ports of this stack: the local stack's plus this (gateway 14000, users 14004, SMTP sink 7025), clear of the
+#: other suites' (the services' test servers at 21000-21999, the e2e stack at 19000, Playwright's at 20000)
+PORT_OFFSET = 6000
 #: what a build from a dirty tree must leave out: made before the build, removed after it
 DIRT = ("var/pods-dirt/keys/private.pem", "services/users/src/users/leaked-key.pem",
         "services/users/tests/__pycache__/stale.cpython-311.pyc", "services/cart/.pytest_cache/dirt",
@@ -118,7 +119,8 @@ def built(tmp_path_factory) -> Iterator[dict[str, Any]]:
     finally:
         for image in images.images():
             engine.docker("rmi", f"{image.repository}:{tag}", check=False)
-        engine.stop()
+        pods.release_engine()
+        engine.stop()  # the dockerd it started, if it did: by its pid, waiting for it to exit
 
 
 @pytest.fixture(scope="module")
