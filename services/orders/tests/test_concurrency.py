@@ -15,10 +15,18 @@ def test_200_checkouts_for_the_last_10_units_make_exactly_10_orders(shop, catalo
         shop.add(user, product_id, variant, 1)
 
     answers = concurrently(200, lambda n: shop.order(shoppers[n], key=f"round-{round_}"))
+    # 200 checkouts at once on a small, shared machine may find products too slow to answer in time: a 503 with
+    # Retry-After, which changed nothing. A client sends it again with the same key, as these do.
+    for n, answer in enumerate(answers):
+        for _ in range(3):
+            if answer.status_code != 503:
+                break
+            assert answer.headers.get("Retry-After"), answer.get_json()
+            answer = answers[n] = shop.order(shoppers[n], key=f"round-{round_}")
 
     statuses = [a.status_code for a in answers]
     assert statuses.count(201) == 10, statuses
-    assert statuses.count(409) == 190, statuses
+    assert statuses.count(409) == 190, [a.get_json() for a in answers if a.status_code != 409][:12]
     assert all(a.get_json()["code"] == "insufficient_stock" for a in answers if a.status_code == 409)
     assert catalogue.stock("last-pair") == {variant: 0}
     assert count_orders() == 10
