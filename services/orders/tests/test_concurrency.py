@@ -61,3 +61,28 @@ def test_parallel_checkouts_of_one_cart_with_different_keys_make_one_order(shop,
     assert statuses == [201] + [409] * 9, [a.get_json() for a in answers]
     assert {a.get_json()["code"] for a in answers if a.status_code == 409} <= {"checkout_in_progress", "cart_empty"}
     assert count_orders() == 1 and catalogue.stock("lamp") == {variant: 18}
+
+
+def test_a_checkout_between_an_order_and_the_emptying_of_its_cart_is_refused(shop, catalogue, count_orders,
+                                                                              monkeypatch):
+    """The second tab's checkout comes after the first stored its order but before it took the lines out of
+    the cart: it must not order the same lines again."""
+    from orders import checkout
+
+    product_id, (variant,) = catalogue.product("Twin Mug", ("One size", "9.00", 10))
+    alice = shop.user(8)
+    shop.add(alice, product_id, variant, 2)
+    second = []
+
+    def after(step: str) -> None:
+        if step == "order stored" and not second:
+            second.append(shop.order(alice, key="second-tab"))
+
+    monkeypatch.setattr(checkout, "after", after)
+    first = shop.order(alice, key="first-tab")
+
+    assert first.status_code == 201, first.get_json()
+    assert second[0].status_code == 409 and second[0].get_json()["code"] == "checkout_in_progress"
+    assert count_orders() == 1
+    assert catalogue.stock("twin-mug") == {variant: 8}
+    assert shop.cart(alice) == []

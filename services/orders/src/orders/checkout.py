@@ -16,9 +16,9 @@ completed. Stock, cart and order agree again within `CHECKOUT_STALE_SECONDS` plu
 The same row is the Idempotency-Key's record (Stripe's semantics, and the IETF draft's): a repeat with
 the same key and body gets the first answer again, with another body 422 `idempotency_key_reused`; a
 repeat while the first is running waits for it, up to `IDEMPOTENCY_WAIT_SECONDS`, then 409
-`idempotency_key_in_use`. One checkout of a user's cart runs at a time: another one (with another key,
-or none) meanwhile is 409 `checkout_in_progress`. A checkout that failed for want of a service (503)
-keeps no answer: its key may be used again.
+`idempotency_key_in_use`. One checkout of a user's cart runs at a time: another one (with another key, or
+none) meanwhile, until the first has taken the ordered lines out of the cart, is 409 `checkout_in_progress`. A
+checkout that failed for want of a service (503) keeps no answer: its key may be used again.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def _begin(user_id: int, key: str | None, fingerprint: str) -> int | Answer:
         first = db.session.execute(select(Checkout.fingerprint, Checkout.response_status, Checkout.response_body)
                                    .where(Checkout.user_id == user_id, Checkout.idempotency_key == key)).first()
         running = first is None and db.session.scalar(select(func.count()).where(
-            Checkout.user_id == user_id, Checkout.state == "started"))
+            Checkout.user_id == user_id, Checkout.state.in_(("started", "ordered"))))
         db.session.rollback()
         if running:
             raise Problem(409, "checkout_in_progress", "Another checkout of your cart is running; wait for its "

@@ -65,8 +65,11 @@ class Checkout(db.Model):
         CheckConstraint("state IN ('started', 'ordered', 'done', 'failed')", name="known_state"),
         Index("uq_checkouts_user_key", user_id, idempotency_key, unique=True,
               postgresql_where=text("idempotency_key IS NOT NULL")),
-        # one checkout of a user's cart at a time: two at once (a double click with two keys) would order it twice
-        Index("uq_checkouts_user_started", user_id, unique=True, postgresql_where=text("state = 'started'")),
+        # one checkout of a user's cart at a time, until the ordered lines have left the cart: two at once (a
+        # double click with two keys) would order it twice, and so would one that reads the cart between the
+        # first's stored order and its emptying of the cart
+        Index("uq_checkouts_user_unfinished", user_id, unique=True,
+              postgresql_where=text("state IN ('started', 'ordered')")),
         Index("ix_checkouts_unfinished", state, updated_at, postgresql_where=text("state <> 'done'")),
         Index("ix_checkouts_created_at", created_at),
     )
