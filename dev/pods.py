@@ -46,6 +46,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "dev"))
 import images  # noqa: E402  (dev/images.py: the Docker engine, stand-in bases, the shop's images)
+import stack  # noqa: E402  (dev/stack.py: what a stack keeps for its user, the staff login)
 
 from shop_common import localservers  # noqa: E402
 
@@ -97,7 +98,6 @@ class Pod:
     kind: str
     name: str  # the component, e.g. users, users-migrate, gateway
     spec: dict[str, Any]
-    service_port: int | None = None  # the port of its Service, if it has one
 
     @property
     def security(self) -> dict[str, Any]:
@@ -107,7 +107,6 @@ class Pod:
 def pods(objects: list[dict[str, Any]]) -> tuple[list[Pod], list[Pod]]:
     """(the migration Jobs, the Deployments) of the rendered release; the test pod and data stores left out."""
     prefix = f"{RELEASE}-"
-    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
     jobs, deployments = [], []
     for obj in objects:
         name = obj["metadata"]["name"].removeprefix(prefix)
@@ -115,9 +114,7 @@ def pods(objects: list[dict[str, Any]]) -> tuple[list[Pod], list[Pod]]:
         if obj["kind"] == "Job":
             jobs.append(Pod("Job", name, spec))
         elif obj["kind"] == "Deployment":
-            service = services.get(obj["metadata"]["name"])
-            port = service["spec"]["ports"][0]["port"] if service else None
-            deployments.append(Pod("Deployment", name, spec, port))
+            deployments.append(Pod("Deployment", name, spec))
     return jobs, deployments
 
 
@@ -321,28 +318,30 @@ def container_name(pod: Pod, container: dict[str, Any]) -> str:
     return f"shop-pods-{run_id()}-{pod.name}-{container['name']}"
 
 
-def run_to_completion(pod: Pod, container: dict[str, Any], place: Place, tag: str | None,
-                      timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run a Job's (or an init) container in the foreground, as its pod would; its exit status and output."""
+def _run_line(pod: Pod, container: dict[str, Any], place: Place, tag: str | None) -> tuple[str, list[str]]:
+    """(the container's name, what follows `docker run`): its secret files written, any old one of its name
+    removed."""
     secrets = VAR / "pods" / pod.name / "secrets"
     write_secrets(secrets, secret_files(pod, place), pod.security.get("fsGroup"))
     name = container_name(pod, container)
     docker("rm", "-f", name, check=False)
-    argv = [client(), "run", "--name", name, *run_args(pod, container, place, secrets),
-            image_of(container, tag), *command_args(container)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    return name, ["--name", name, *run_args(pod, container, place, secrets), image_of(container, tag),
+                  *command_args(container)]
+
+
+def run_to_completion(pod: Pod, container: dict[str, Any], place: Place, tag: str | None,
+                      timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a Job's (or an init) container in the foreground, as its pod would; its exit status and output."""
+    name, line = _run_line(pod, container, place, tag)
+    done = subprocess.run([client(), "run", *line], capture_output=True, text=True, timeout=timeout, check=False)
     docker("rm", "-f", name, check=False)
     return done
 
 
 def start(pod: Pod, container: dict[str, Any], place: Place, tag: str | None) -> str:
     """Start a pod's container in the background; its name."""
-    secrets = VAR / "pods" / pod.name / "secrets"
-    write_secrets(secrets, secret_files(pod, place), pod.security.get("fsGroup"))
-    name = container_name(pod, container)
-    docker("rm", "-f", name, check=False)
-    docker("run", "--detach", "--name", name, *run_args(pod, container, place, secrets), image_of(container, tag),
-           *command_args(container))
+    name, line = _run_line(pod, container, place, tag)
+    docker("run", "--detach", *line)
     return name
 
 
@@ -540,12 +539,7 @@ def first_data(deployments: list[Pod]) -> None:
     """The staff account and the demo catalogue, made as NOTES.txt tells an SRE (`kubectl exec` there)."""
     users = container_name(next(p for p in deployments if p.name == "users"), {"name": "users"})
     products = container_name(next(p for p in deployments if p.name == "products"), {"name": "products"})
-    out = docker("exec", users, "shop-users", "create-staff", "admin", "admin@shop.local", "--generate-password",
-                 "--if-missing")
-    if "password: " in out:
-        note = VAR / "staff-login.txt"
-        note.write_text(f"username: admin\npassword: {out.split('password: ', 1)[1].strip()}\n")
-        note.chmod(0o600)
+    stack.keep_staff_login(VAR, docker("exec", users, "shop-users", *stack.CREATE_STAFF))
     print(docker("exec", products, "shop-products", "seed-demo").strip(), flush=True)
 
 
@@ -570,16 +564,6 @@ def down() -> int:
     STATE.unlink(missing_ok=True)
     print("the shop's pods are stopped")
     return 0
-
-
-@contextlib.contextmanager
-def stack(build: bool = True) -> Iterator[dict[str, Any]]:
-    """`up`, then (whatever happens) `down`: the state of the run while it runs."""
-    up(build=build)
-    try:
-        yield _state()
-    finally:
-        down()
 
 
 def main(argv: list[str] | None = None) -> int:

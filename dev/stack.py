@@ -112,16 +112,23 @@ def _run(*args: str, env: dict[str, str]) -> str:
     return subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
 
 
+#: the stack's one staff account, made once (`shop-users` and these arguments)
+CREATE_STAFF = ("create-staff", "admin", "admin@shop.local", "--generate-password", "--if-missing")
+
+
+def keep_staff_login(var: Path, said: str) -> None:
+    """Write <var>/staff-login.txt from what `shop-users create-staff` said, when it made the account now."""
+    if "password: " in said:
+        note = var / "staff-login.txt"
+        note.write_text(f"username: admin\npassword: {said.split('password: ', 1)[1].strip()}\n")
+        note.chmod(0o600)
+
+
 def prepare(service: str, env: dict[str, str]) -> None:
     """Migrate the service's database and give it its first data, once."""
     _run(f"shop-{service}", "db", "upgrade", env=env)
     if service == "users":
-        note = VAR / "staff-login.txt"
-        out = _run("shop-users", "create-staff", "admin", "admin@shop.local", "--generate-password", "--if-missing",
-                   env=env)
-        if "password: " in out:
-            note.write_text(f"username: admin\npassword: {out.split('password: ', 1)[1].strip()}\n")
-            note.chmod(0o600)
+        keep_staff_login(VAR, _run("shop-users", *CREATE_STAFF, env=env))
     if service == "products":
         print(_run("shop-products", "seed-demo", env=env).strip(), flush=True)
         if wanted := int(os.environ.get("SHOP_DEV_SYNTHETIC") or 0):  # `make dev SYNTHETIC=100000`
