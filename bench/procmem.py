@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shop_common import manifest
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 SUPERVISOR = "stack supervisor (dev/stack.py, honcho and its forks)"
 MiB = 1024 * 1024
@@ -69,9 +71,9 @@ def tree(root: int, children: dict[int, list[int]]) -> list[int]:
 def part_name(pids: list[int]) -> str:
     """What a child of the supervisor is, from the command lines of its processes."""
     text = " ".join(cmdline(p) for p in pids)
-    for service in ("users", "products", "cart", "orders"):
-        if f"{service}:create_app" in text:
-            return service
+    for service in manifest.load().apis():
+        if f"{service.package}:create_app" in text:
+            return service.name
     if "nginx" in text:
         return "gateway (nginx)"
     if "shop-mailer sink" in text:

@@ -34,7 +34,6 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +47,7 @@ sys.path.insert(0, str(ROOT / "dev"))
 import images  # noqa: E402  (dev/images.py: the Docker engine, stand-in bases, the shop's images)
 import stack  # noqa: E402  (dev/stack.py: what a stack keeps for its user, the staff login)
 
-from shop_common import localservers  # noqa: E402
+from shop_common import localservers, manifest  # noqa: E402
 
 CHART = ROOT / "charts" / "shop"
 RELEASE = "shop"
@@ -72,10 +71,10 @@ def configure(var: Path, database_prefix: str, offset: int) -> None:
 
 
 def local_ports() -> dict[str, int]:
-    """Component -> the port it listens on here: the local stack's ports (gateway/routes.toml) plus the offset."""
-    table = tomllib.loads((ROOT / "gateway" / "routes.toml").read_text())
-    ports = {name: int(spec["local"].rsplit(":", 1)[1]) + OFFSET for name, spec in table["services"].items()}
-    return {**ports, "gateway": 8000 + OFFSET, "smtp": 1025 + OFFSET}
+    """Component -> the port it listens on here: the local stack's ports (services.toml) plus the offset."""
+    shop = manifest.load(ROOT / "services.toml")
+    ports = {s.name: s.port + OFFSET for s in shop.services.values() if s.port is not None}
+    return {**ports, "smtp": stack.SMTP_LOCAL_PORT + OFFSET}
 
 
 # -- the chart, rendered -----------------------------------------------------------------------------------------
@@ -138,7 +137,7 @@ class Place:
     redis_url: str
     smtp_port: int
     secrets: dict[tuple[str, str], bytes]
-    network: dict[str, str] = field(default_factory=dict)  # "shop-users:8000" -> "127.0.0.1:8004"
+    network: dict[str, str] = field(default_factory=dict)  # "shop-users:8000" -> "127.0.0.1:<its local port>"
 
     def __post_init__(self) -> None:
         for component, port in self.ports.items():
@@ -151,7 +150,7 @@ def environment(pod: Pod, container: dict[str, Any], place: Place) -> dict[str, 
     for item in container.get("env", []):
         assert "valueFrom" not in item, f"{pod.name}: {item['name']} comes from elsewhere than the pod spec"
         value = str(item.get("value", ""))
-        # http://shop-products:8000 -> http://127.0.0.1:8001
+        # http://shop-products:8000 -> http://127.0.0.1:<its local port>
         value = re.sub(r"\b(" + "|".join(map(re.escape, place.network)) + r"):\d+\b",
                        lambda m: place.network[m.group(1)], value)
         env[item["name"]] = value
@@ -536,11 +535,17 @@ def check_probes(started: list[tuple[Pod, dict[str, Any], str]], place: Place) -
 
 
 def first_data(deployments: list[Pod]) -> None:
-    """The staff account and the demo catalogue, made as NOTES.txt tells an SRE (`kubectl exec` there)."""
-    users = container_name(next(p for p in deployments if p.name == "users"), {"name": "users"})
-    products = container_name(next(p for p in deployments if p.name == "products"), {"name": "products"})
-    stack.keep_staff_login(VAR, docker("exec", users, "shop-users", *stack.CREATE_STAFF))
-    print(docker("exec", products, "shop-products", "seed-demo").strip(), flush=True)
+    """The staff account and the demo catalogue (each service's `setup` of services.toml), made as NOTES.txt tells
+    an SRE (`kubectl exec` there)."""
+    for service in manifest.load(ROOT / "services.toml").python():
+        if not (service.signs_tokens or service.setup):
+            continue
+        pod = next(p for p in deployments if p.name == service.name)
+        container = container_name(pod, {"name": service.name})
+        if service.signs_tokens:
+            stack.keep_staff_login(VAR, docker("exec", container, f"shop-{service.name}", *stack.CREATE_STAFF))
+        for command in service.setup:
+            print(docker("exec", container, f"shop-{service.name}", *command).strip(), flush=True)
 
 
 def down() -> int:

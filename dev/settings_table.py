@@ -1,38 +1,32 @@
-"""The README's settings table, made from the settings the code declares; tests/test_repo.py keeps the
-README equal to it.
+"""The README's settings table, made from the settings the code declares (the kit's, and each service's of the
+manifest). `dev/manifest.py --write` puts it into README.md; tests/test_manifest.py keeps the README equal to it.
 
     uv run python dev/settings_table.py            print the table
-    uv run python dev/settings_table.py --write    put it into README.md
 """
 
-import sys
+import importlib
 from pathlib import Path
 
-from cart.config import SETTINGS as CART
-from mailer.config import SETTINGS as MAILER
-from orders.config import SETTINGS as ORDERS
-from products.config import SETTINGS as PRODUCTS
+from shop_common import manifest
 from shop_common.config import COMMON, SERVER, describe
-from users.config import SETTINGS as USERS
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-START, END = "<!-- settings:start -->\n", "<!-- settings:end -->"
-
-GROUPS = (
-    ("every service", COMMON),
-    ("every service, read by gunicorn (`shop_common.gunicorn_conf`)", SERVER),
-    ("users", USERS),
-    ("products", PRODUCTS),
-    ("cart", CART),
-    ("orders", ORDERS),
-    ("mailer", MAILER),
-)
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def table() -> str:
+def groups(shop: manifest.Manifest | None = None) -> list[tuple[str, tuple]]:
+    """(who, settings) for the kit and for each Python service of the manifest (its `<package>.config.SETTINGS`)."""
+    shop = shop or manifest.load(ROOT / "services.toml")
+    return [
+        ("every service", COMMON),
+        ("every service, read by gunicorn (`shop_common.gunicorn_conf`)", SERVER),
+        *((s.name, importlib.import_module(f"{s.package}.config").SETTINGS) for s in shop.python()),
+    ]
+
+
+def table(shop: manifest.Manifest | None = None) -> str:
     """One row per setting; one that several services declare alike is one row naming them all."""
     merged: dict[tuple[str, ...], list[str]] = {}
-    for where, specs in GROUPS:
+    for where, specs in groups(shop):
         for row in describe(specs):
             merged.setdefault((row["name"], row["default"], row["required"], row["help"]), []).append(where)
     rows = ["| setting | applies to | default | required | meaning |", "| --- | --- | --- | --- | --- |"]
@@ -42,13 +36,5 @@ def table() -> str:
     return "\n".join(rows)
 
 
-def documented(readme: str) -> str:
-    return readme.split(START, 1)[1].split(END, 1)[0]
-
-
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        text = README.read_text()
-        README.write_text(text.replace(START + documented(text), START + table() + "\n"))
-    else:
-        print(table())
+    print(table())

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import requests
 
-from shop_common import localservers
+from shop_common import localservers, manifest
 from shop_common.config import dev_keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,11 +43,14 @@ VAR = Path(os.environ.get("SHOP_STACK_VAR") or ROOT / "var").resolve()
 DATABASE_PREFIX = os.environ.get("SHOP_STACK_DATABASE_PREFIX") or "shop_"
 OFFSET = int(os.environ.get("SHOP_STACK_PORT_OFFSET") or 0)
 
-#: service -> port of the local stack (the original shop's ports)
-SERVICES = {"users": 8004 + OFFSET, "products": 8001 + OFFSET, "cart": 8002 + OFFSET, "orders": 8003 + OFFSET}
-GATEWAY_PORT = 8000 + OFFSET
+#: the shop's floor plan (services.toml): what runs, and on which port
+SHOP = manifest.load(ROOT / "services.toml")
+#: api service -> its port in the local stack (the original shop's ports)
+SERVICES = {s.name: s.port + OFFSET for s in SHOP.apis()}
+GATEWAY_PORT = SHOP.gateway.port + OFFSET
 #: the SMTP sink: every email the shop sends is kept as an .eml file under var/mail/
-SMTP_PORT = 1025 + OFFSET
+SMTP_LOCAL_PORT = 1025
+SMTP_PORT = SMTP_LOCAL_PORT + OFFSET
 #: Vite's dev server (`dev` only): the gateway passes everything outside /api/ to it
 VITE_PORT = 5173 + OFFSET
 FRONTEND = ROOT / "frontend"
@@ -85,27 +88,37 @@ def _common_env(redis: localservers.Server) -> dict[str, str]:
     }
 
 
+def _calls_env(service: str) -> dict[str, str]:
+    """The URLs of the services `service` calls, in this stack."""
+    return {f"SHOP_{other.upper().replace('-', '_')}_URL": f"http://127.0.0.1:{SERVICES[other]}"
+            for other in SHOP.services[service].calls}
+
+
 def service_env(service: str, postgres: localservers.Server, redis: localservers.Server) -> dict[str, str]:
     env = {
         **_common_env(redis),
-        "SHOP_DATABASE_URL": localservers.ensure_database(postgres.url, f"{DATABASE_PREFIX}{service}"),
+        **_calls_env(service),
         "SHOP_HOST": "127.0.0.1",
         "SHOP_PORT": str(SERVICES[service]),
         "SHOP_TRUSTED_PROXIES": "1",  # the gateway: the client's address comes in X-Forwarded-For
         "SHOP_WORKERS": os.environ.get("SHOP_WORKERS", "1"),
         "SHOP_THREADS": os.environ.get("SHOP_THREADS", "8"),
-        "FLASK_APP": f"{service}:create_app",
+        "FLASK_APP": f"{SHOP.services[service].package}:create_app",
     }
-    for other, port in SERVICES.items():
-        env[f"SHOP_{other.upper()}_URL"] = f"http://127.0.0.1:{port}"
-    return env
+    if SHOP.services[service].database:
+        env["SHOP_DATABASE_URL"] = localservers.ensure_database(postgres.url, f"{DATABASE_PREFIX}{service}")
+    return {**env, **(_mail_env() if SHOP.services[service].sends_mail else {})}
 
 
-def mailer_env(redis: localservers.Server) -> dict[str, str]:
-    """The mailer's RQ worker, and the SMTP sink it sends to."""
-    return {**_common_env(redis), "SHOP_SMTP_HOST": "127.0.0.1", "SHOP_SMTP_PORT": str(SMTP_PORT),
-            "SHOP_SMTP_SECURITY": "none", "SHOP_USERS_URL": f"http://127.0.0.1:{SERVICES['users']}",
+def _mail_env() -> dict[str, str]:
+    """What a service that sends mail is told: the stack's SMTP sink, and the storefront's address for links."""
+    return {"SHOP_SMTP_HOST": "127.0.0.1", "SHOP_SMTP_PORT": str(SMTP_PORT), "SHOP_SMTP_SECURITY": "none",
             "SHOP_SHOP_URL": f"http://localhost:{GATEWAY_PORT}"}
+
+
+def worker_env(worker: str, redis: localservers.Server) -> dict[str, str]:
+    """A worker's environment (the mailer's RQ worker: the SMTP sink it sends to)."""
+    return {**_common_env(redis), **_calls_env(worker), **(_mail_env() if SHOP.services[worker].sends_mail else {})}
 
 
 def _run(*args: str, env: dict[str, str]) -> str:
@@ -125,14 +138,17 @@ def keep_staff_login(var: Path, said: str) -> None:
 
 
 def prepare(service: str, env: dict[str, str]) -> None:
-    """Migrate the service's database and give it its first data, once."""
-    _run(f"shop-{service}", "db", "upgrade", env=env)
-    if service == "users":
-        keep_staff_login(VAR, _run("shop-users", *CREATE_STAFF, env=env))
-    if service == "products":
-        print(_run("shop-products", "seed-demo", env=env).strip(), flush=True)
-        if wanted := int(os.environ.get("SHOP_DEV_SYNTHETIC") or 0):  # `make dev SYNTHETIC=100000`
-            print(_run("shop-products", "load-synthetic", str(wanted), "--up-to", env=env).strip(), flush=True)
+    """Migrate the service's database and give it its first data (its manifest's `setup`), once. The service
+    that signs the tokens keeps the accounts: it makes the stack's staff account."""
+    spec = SHOP.services[service]
+    if spec.database:
+        _run(f"shop-{service}", "db", "upgrade", env=env)
+    if spec.signs_tokens:
+        keep_staff_login(VAR, _run(f"shop-{service}", *CREATE_STAFF, env=env))
+    for command in spec.setup:
+        print(_run(f"shop-{service}", *command, env=env).strip(), flush=True)
+    if service == "products" and (wanted := int(os.environ.get("SHOP_DEV_SYNTHETIC") or 0)):  # `make dev SYNTHETIC=N`
+        print(_run("shop-products", "load-synthetic", str(wanted), "--up-to", env=env).strip(), flush=True)
 
 
 def _npm() -> str:
@@ -204,9 +220,11 @@ def serve(mode: str) -> int:
         else:
             command = f"gunicorn -c python:shop_common.gunicorn_conf '{service}:create_app()'"
         manager.add_process(service, command, env=env)
-    mail = mailer_env(redis)
-    manager.add_process("smtp", f"shop-mailer sink --port {SMTP_PORT} --dir '{VAR / 'mail'}'", env=mail)
-    manager.add_process("mailer", "shop-mailer worker", env=mail)
+    if any(s.sends_mail for s in SHOP.services.values()):  # the SMTP sink (the mailer's): mail lands in var/mail/
+        manager.add_process("smtp", f"shop-mailer sink --port {SMTP_PORT} --dir '{VAR / 'mail'}'",
+                            env={**_common_env(redis), **_mail_env()})
+    for worker in SHOP.of_kind("worker"):
+        manager.add_process(worker.name, f"shop-{worker.name} worker", env=worker_env(worker.name, redis))
     upstreams = " ".join(f"--upstream {service}=127.0.0.1:{port}" for service, port in SERVICES.items())
     spa = f"--spa-dir '{FRONTEND / 'dist'}'"
     if mode == "dev":

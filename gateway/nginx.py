@@ -1,12 +1,13 @@
-"""The gateway: nginx as the shop's one entry point, configured from the route table (`routes.toml`).
+"""The gateway: nginx as the shop's one entry point, configured from the shop's manifest (`services.toml`:
+the services with `routes`, and the gateway's `throttle`).
 
     python gateway/nginx.py find                 print the nginx binary (installing it when it can)
     python gateway/nginx.py render DIR [options] write DIR/nginx.conf, print its path
     python gateway/nginx.py check DIR [options]  render, then let nginx test the config (`nginx -t`)
     python gateway/nginx.py run DIR [options]    render, then become nginx in the foreground (Ctrl-C stops it)
 
-    options: --host 127.0.0.1 --port 8000 --upstream users=127.0.0.1:8004 (repeatable; default: the
-             `local` address of each service in routes.toml) --spa-dir frontend/dist (static mode, the
+    options: --host 127.0.0.1 --port 8000 --upstream users=127.0.0.1:18004 (repeatable; default: the
+             local `port` of each service in services.toml) --spa-dir frontend/dist (static mode, the
              default) or --vite http://127.0.0.1:5173 (dev mode) --connect-timeout 2 --read-timeout 30
              --access-log PATH|stdout|off --workers 1
              --container RUN_DIR (the gateway's image, gateway/Dockerfile: an unprivileged nginx with a
@@ -15,7 +16,7 @@
 
 From Python (the tests, the local stack), with the module imported by path:
 
-    gateway = render(directory, port=8000, upstreams={"products": "127.0.0.1:8001"}, spa_dir=...)
+    gateway = render(directory, port=8000, upstreams={"products": "127.0.0.1:18001"}, spa_dir=...)
     gateway.start()     # returns once nginx answers on the port
     gateway.stop()
 
@@ -30,6 +31,7 @@ import atexit
 import contextlib
 import grp
 import http
+import importlib.util
 import json
 import os
 import pwd
@@ -40,17 +42,19 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ROUTES = HERE / "routes.toml"
+#: the shop's floor plan (services.toml) and the kit's module that reads it
+MANIFEST = Path(os.environ.get("SHOP_MANIFEST") or ROOT / "services.toml")
+MANIFEST_MODULE = ROOT / "services" / "common" / "src" / "shop_common" / "manifest.py"
 TEMPLATE = "nginx.conf.j2"
 #: where `npm run build` of the storefront puts the SPA (static mode's default)
 SPA_DIR = ROOT / "frontend" / "dist"
@@ -118,16 +122,23 @@ class NginxMissing(RuntimeError):
     """nginx is not installed and could not be installed here; the message says what to install."""
 
 
-@dataclass(frozen=True)
-class Service:
-    name: str
-    local: str
-    routes: tuple[str, ...]
+def _load_manifest_module():
+    """shop_common.manifest, by its path: the gateway's image has that one file of the kit, not the kit."""
+    spec = importlib.util.spec_from_file_location("shop_manifest", MANIFEST_MODULE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+manifest = _load_manifest_module()
 
 
 @dataclass(frozen=True)
 class RouteTable:
-    services: dict[str, Service]
+    """What the gateway takes from the manifest: the services it routes to, and what it throttles."""
+
+    services: dict[str, Any]  # name -> shop_common.manifest.Service, those with routes
     throttled: tuple[str, ...]
     rate_per_minute: int
     burst: int
@@ -140,37 +151,15 @@ class RouteTable:
         return max(matches)[1]
 
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-_ROUTE = re.compile(r"^/api/[a-z0-9-]+(/[a-z0-9-]+)*/$")
 _ADDRESS = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
 
 
-def load_routes(path: Path = ROUTES) -> RouteTable:
-    """Read and check the route table: every route is `/api/<...>/`, owned by one service, none under
-    /api/docs/ or /api/internal/ (the gateway's own)."""
-    data = tomllib.loads(Path(path).read_text())
-    services: dict[str, Service] = {}
-    seen: dict[str, str] = {}
-    for name, spec in data.get("services", {}).items():
-        if not _NAME.match(name):
-            raise ValueError(f"{path}: service name {name!r} must be lowercase letters, digits and dashes")
-        routes = tuple(spec.get("routes", ()))
-        for route in routes:
-            if not _ROUTE.match(route) or route.startswith(("/api/docs/", "/api/internal/")):
-                raise ValueError(f"{path}: route {route!r} of {name} must look like /api/<name>/ (with the "
-                                 "slashes) and not be under /api/docs/ or /api/internal/")
-            if route in seen:
-                raise ValueError(f"{path}: route {route} belongs to both {seen[route]} and {name}")
-            seen[route] = name
-        if not _ADDRESS.match(spec.get("local", "")):
-            raise ValueError(f"{path}: service {name} needs `local = \"host:port\"`")
-        services[name] = Service(name, spec["local"], routes)
-    throttle = data.get("throttle", {})
-    table = RouteTable(services, tuple(throttle.get("paths", ())), int(throttle.get("per_minute", 10)),
-                       int(throttle.get("burst", 5)))
-    for throttled in table.throttled:
-        table.service_of(throttled)  # raises for a path no service answers
-    return table
+def load_routes(path: Path = MANIFEST) -> RouteTable:
+    """The route table of the manifest at `path` (checked there: every route `/api/<...>/`, owned by one
+    service, none under /api/docs/ or /api/internal/, the gateway's own)."""
+    shop = manifest.parse(Path(path))
+    throttle = shop.gateway.throttle or manifest.Throttle()
+    return RouteTable({s.name: s for s in shop.routed()}, throttle.paths, throttle.per_minute, throttle.burst)
 
 
 # -- finding nginx -------------------------------------------------------------------------------------------
@@ -346,7 +335,7 @@ def render(
     read_timeout: float = 30.0,
     access_log: str | None = None,
     workers: int = 1,
-    routes: Path = ROUTES,
+    routes: Path = MANIFEST,
     api: bool = True,
     container: str | None = None,
 ) -> Gateway:

@@ -2,20 +2,9 @@
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def test_the_readme_settings_table_is_the_one_the_code_declares():
-    sys.path.insert(0, str(ROOT / "dev"))
-    try:
-        from settings_table import documented, table
-    finally:
-        sys.path.remove(str(ROOT / "dev"))
-    readme = (ROOT / "README.md").read_text()
-    assert documented(readme).strip() == table().strip(), "run: uv run python dev/settings_table.py --write"
 
 
 def test_make_help_lists_every_target_and_every_target_says_what_it_does():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +14,15 @@ from typing import Any
 import helm_python as helm
 import yaml
 
+from shop_common import manifest
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "shop"
 RELEASE = "shop"
 NAMESPACE = "shop"
-API_SERVICES = ("users", "products", "cart", "orders")
+SHOP = manifest.load(ROOT / "services.toml")
+#: the services of kind api, as the manifest lists them
+API_SERVICES = tuple(s.name for s in SHOP.apis())
 
 PEER = [{"ipBlock": {"cidr": "10.20.0.0/16"}}]
 
@@ -35,7 +38,7 @@ EVERYTHING: dict[str, Any] = {
     "serviceToken": {"existingSecret": "shop-service-token"},
     "defaults": {
         "enabled": True, "kind": "api", "image": {"repository": "unused", "tag": "2.0.0"}, "port": 8000,
-        "calls": [], "signsTokens": False,
+        "calls": [], "signsTokens": False, "sendsMail": False,
         "database": {"enabled": False, "existingSecret": "", "existingSecretKey": "uri", "port": 6432,
                      "networkPolicyTo": PEER},
         "replicas": 2,
@@ -202,7 +205,10 @@ def chart_values() -> dict[str, Any]:
 
 
 def routes_table() -> dict[str, Any]:
-    return tomllib.loads((ROOT / "gateway" / "routes.toml").read_text())
+    """The gateway's part of the manifest: the services it routes to, and what it throttles."""
+    throttle = SHOP.gateway.throttle
+    return {"services": {s.name: {"routes": list(s.routes)} for s in SHOP.routed()},
+            "throttle": {"paths": list(throttle.paths)}}
 
 
 # -- walking pods -----------------------------------------------------------------------------------------------

@@ -151,7 +151,9 @@ def test_the_services_image_installs_one_service_from_the_lock_file_alone():
         copies = [for_service(c, service) for c in build.all("COPY")]
         assert copies[:3] == ["pyproject.toml uv.lock ./", "services/common/pyproject.toml services/common/",
                               f"services/{service}/pyproject.toml services/{service}/"]
-        assert copies[3:] == ["services/common services/common", f"services/{service} services/{service}"]
+        # the manifest (shop_common.manifest finds it four folders above the kit, as in the tree)
+        assert copies[3:] == ["services.toml ./", "services/common services/common",
+                              f"services/{service} services/{service}"]
 
 
 def test_the_services_image_runs_as_the_charts_numeric_user_and_writes_only_to_tmp():

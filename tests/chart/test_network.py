@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from .support import API_SERVICES, pods, scenario
+from .support import API_SERVICES, SHOP, pods, scenario
 
 PORTS = [("TCP", 8000), ("TCP", 8080), ("TCP", 5432), ("TCP", 6379), ("TCP", 587), ("UDP", 53), ("TCP", 53)]
 NAMESPACE_LABELS = {"kubernetes.io/metadata.name": "shop"}
@@ -111,8 +111,7 @@ def listed_flows(names: list[str], *, controller: str = "ingress-controller", da
     # caller -> callee, for each `calls` (the gateway -> every API, cart -> products, orders -> products and
     # cart, mailer -> users)
     wanted |= {("gateway", api, "TCP", 8000) for api in API_SERVICES}
-    wanted |= {("cart", "products", "TCP", 8000), ("orders", "products", "TCP", 8000),
-               ("orders", "cart", "TCP", 8000), ("mailer", "users", "TCP", 8000)}
+    wanted |= {(s.name, callee, "TCP", 8000) for s in SHOP.python() for callee in s.calls}
     # each API (and its migrations) -> its own Postgres; each API and the mailer -> Redis
     for api in API_SERVICES:
         store, port = (database, 6432) if database else (f"{api}-postgres", 5432)

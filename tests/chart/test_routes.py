@@ -1,5 +1,5 @@
 """One front door: the Ingress (or the Gateway API HTTPRoute) of every scenario sends every path to one Service,
-the gateway's, which routes /api/ itself with the route table built into its image (gateway/routes.toml) and
+the gateway's, which routes /api/ itself with the routes built into its image (services.toml) and
 answers what is never routed (tests/gateway). So the chart only has to give the gateway an address for each
 service of that table, and the proxies in front it may believe."""
 

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from .support import ROOT, chart_values, render
+from .support import API_SERVICES, ROOT, chart_values, render
 
 SCHEMA = ROOT.parent / "shared" / "schemas" / "skaffold-v4beta14.json"
 
@@ -98,7 +98,7 @@ def test_the_dev_profile_renders_a_chart_the_schema_accepts():
     values = _nested({**release["setValues"],
                       **{k: "placeholder" for k in release["setValueTemplates"]}})
     rendered = render(values)
-    for service in ("users", "products", "cart", "orders"):
+    for service in API_SERVICES:
         api = rendered.get("Deployment", f"shop-{service}")["spec"]["template"]["spec"]
         assert api["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is False  # file sync writes
     # the gateway is its production image, as its own user
@@ -112,7 +112,7 @@ def test_the_dev_profile_syncs_sources_into_the_images_site_paths_and_forwards_t
     dev = next(p for p in data["profiles"] if p["name"] == "dev")
     assert dev["activation"] == [{"command": "dev"}]
     synced = {a["image"]: a.get("sync", {}).get("manual", []) for a in dev["build"]["artifacts"]}
-    for service in ("users", "products", "cart", "orders"):
+    for service in API_SERVICES:
         rules = synced[f"shop-{service}"]
         assert {(r["src"], r["dest"]) for r in rules} == {
             ("services/common/src/**", "/app"), (f"services/{service}/src/**", "/app")}

@@ -9,6 +9,7 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
+from shop_common import manifest
 from shop_common.testing import assert_problem
 
 GATEWAY_404 = "Nothing is published at this path."
@@ -24,9 +25,8 @@ CONTRACT_PATHS = {
              "/api/cart/clear/"},
     "orders": {"/api/order/create/", "/api/order/list/", "/api/order/{order_id}/", "/api/order/{order_id}/cancel/"},
 }
-#: the path prefixes the gateway sends to each service (gateway/routes.toml)
-ROUTED = {"users": ("/api/auth/", "/api/users/"), "products": ("/api/products/", "/api/categories/"),
-          "cart": ("/api/cart/",), "orders": ("/api/order/",)}
+#: the path prefixes the gateway sends to each service (services.toml)
+ROUTED = {s.name: s.routes for s in manifest.load().routed()}
 
 
 # -- the storefront --------------------------------------------------------------------------------------

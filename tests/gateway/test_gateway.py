@@ -14,7 +14,7 @@ from shop_common.testing import assert_problem
 
 from .support import ASSET, INDEX_HTML, ROOT, load_gateway, raw
 
-SERVICES = ("users", "products", "cart", "orders")
+SERVICES = tuple(load_gateway().load_routes().services)
 GATEWAY_404 = "Nothing is published at this path."
 SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
             "Permissions-Policy", "X-Request-ID")
@@ -51,18 +51,26 @@ def test_the_route_table_is_the_one_the_shop_publishes():
     assert table.throttled == ("/api/auth/login/",) and table.service_of("/api/auth/login/") == "users"
 
 
+GATEWAY = '[services.gateway]\nkind = "web"\nport = 1\n'
+
+
 @pytest.mark.parametrize("table, complaint", [
-    ('[services.a]\nlocal = "127.0.0.1:1"\nroutes = ["/api/a"]\n', "must look like /api/<name>/"),
-    ('[services.a]\nlocal = "127.0.0.1:1"\nroutes = ["/internal/a/"]\n', "must look like /api/<name>/"),
-    ('[services.a]\nlocal = "127.0.0.1:1"\nroutes = ["/api/docs/a/"]\n', "not be under /api/docs/"),
-    ('[services.a]\nlocal = "127.0.0.1:1"\nroutes = ["/api/a/"]\n[services.b]\nlocal = "127.0.0.1:2"\n'
+    ('[services.a]\nkind = "api"\nport = 2\nroutes = ["/api/a"]\n', "must look like /api/<name>/"),
+    ('[services.a]\nkind = "api"\nport = 2\nroutes = ["/internal/a/"]\n', "must look like /api/<name>/"),
+    ('[services.a]\nkind = "api"\nport = 2\nroutes = ["/api/docs/a/"]\n', "not be under /api/docs/"),
+    ('[services.a]\nkind = "api"\nport = 2\nroutes = ["/api/a/"]\n[services.b]\nkind = "api"\nport = 3\n'
      'routes = ["/api/a/"]\n', "belongs to both a and b"),
-    ('[services.a]\nroutes = ["/api/a/"]\n', "needs `local"),
+    ('[services.a]\nkind = "api"\nroutes = ["/api/a/"]\n', "needs `port`"),
+    ('[services.a]\nkind = "api"\nport = 1\n', "port 1 is both gateway's and a's"),
+    ('[services.a]\nkind = "api"\nport = 2\ncalls = ["b"]\n', "calls 'b', which is no api"),
+    ('[services.a]\nkind = "api"\nport = 2\nrotes = ["/api/a/"]\n', "unknown keys ['rotes']"),
+    ('[services.a]\nkind = "job"\n', "kind must be one of api, worker, web"),
+    ('[services.gateway.throttle]\npaths = ["/api/x/"]\n', "throttles /api/x/, which no service answers"),
 ])
-def test_a_route_table_with_a_mistake_is_refused(tmp_path, table, complaint):
-    (tmp_path / "routes.toml").write_text(table)
+def test_a_manifest_with_a_mistake_is_refused(tmp_path, table, complaint):
+    (tmp_path / "services.toml").write_text(GATEWAY + table)
     with pytest.raises(ValueError, match=re.escape(complaint)):
-        load_gateway().load_routes(tmp_path / "routes.toml")
+        load_gateway().load_routes(tmp_path / "services.toml")
 
 
 def test_each_route_reaches_its_service(gateway, services):
@@ -333,7 +341,8 @@ def test_the_command_line_renders_and_checks_a_config(tmp_path, nginx_binary):
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     conf = (tmp_path / "nginx.conf").read_text()
-    assert "server 127.0.0.1:9001;" in conf and "server 127.0.0.1:8004;" in conf and "listen 127.0.0.1:23999;" in conf
+    users = load_gateway().load_routes().services["users"].local  # the manifest's, where none is given
+    assert "server 127.0.0.1:9001;" in conf and f"server {users};" in conf and "listen 127.0.0.1:23999;" in conf
     refused = subprocess.run([sys.executable, str(ROOT / "gateway" / "nginx.py"), "render", str(tmp_path),
                               "--upstream", "mailer=127.0.0.1:1"], capture_output=True, text=True, check=False)
     assert refused.returncode == 1 and "no service mailer" in refused.stderr

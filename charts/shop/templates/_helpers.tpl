@@ -192,9 +192,9 @@ file the kit reads through SHOP_<NAME>_FILE, never an environment variable. (dic
 {{- if .svc.database.enabled -}}
 {{- $_ := set $files "database-url" (include "shop.databaseUrlRef" .) -}}
 {{- end -}}
-{{- if and (eq .svc.kind "worker") .root.Values.smtp.existingSecret -}}
+{{- if and .svc.sendsMail .root.Values.smtp.existingSecret -}}
 {{- $_ := set $files "smtp-password" (printf "%s/%s" .root.Values.smtp.existingSecret .root.Values.smtp.existingSecretKey) -}}
-{{- else if and (eq .svc.kind "worker") .root.Values.smtp.password -}}
+{{- else if and .svc.sendsMail .root.Values.smtp.password -}}
 {{- $_ := set $files "smtp-password" (printf "%s/password" (include "shop.componentName" (dict "root" .root "component" "smtp"))) -}}
 {{- end -}}
 {{- toYaml $files -}}
@@ -273,7 +273,7 @@ SHOP_<SERVICE>_URL and SHOP_REAL_IP_FROM). (dict "root" $ "svc" $svc)
 - name: SHOP_{{ $callee | upper | replace "-" "_" }}_URL
   value: {{ printf "http://%s:%d" (include "shop.componentName" (dict "root" $root "component" $callee)) ($other.port | int) | quote }}
 {{- end }}
-{{- if eq $svc.kind "worker" }}
+{{- if $svc.sendsMail }}
 - name: SHOP_SHOP_URL
   value: {{ include "shop.publicUrl" $root | quote }}
 - name: SHOP_SMTP_HOST

@@ -4,6 +4,7 @@ require, and that a send never takes a claim another send holds."""
 import pytest
 
 from mailer import config, jobs
+from shop_common import manifest
 from shop_common.config import SettingsError
 from shop_common.testing import SERVICE_TOKEN
 
@@ -28,7 +29,7 @@ def test_the_users_url_is_required_outside_development(monkeypatch, tmp_path):
         config.load()
     assert "SHOP_USERS_URL is required" in str(refused.value) and "SHOP_REDIS_URL is required" in str(refused.value)
     settings = config.load({"ENV": "development", "REDIS_URL": "redis://localhost:6379/0"})
-    assert settings["USERS_URL"] == "http://localhost:8004"
+    assert settings["USERS_URL"] == f"http://localhost:{manifest.load().services['users'].port}"
     # SMTP has no development defaults: the local stack names its sink
     assert (settings["SMTP_PORT"], settings["SMTP_SECURITY"], settings["MAIL_CLAIM_SECONDS"]) == (587, "starttls", 90)
 

@@ -10,6 +10,7 @@ import cart
 import orders
 from orders.models import Order, db
 from orders.schemas import SHIPPING_EXAMPLE as SHIPPING
+from shop_common import manifest
 from shop_common.testing import RedisServer, ServiceServer, empty
 
 
@@ -52,7 +53,7 @@ def _fresh_services(request, products_app, cart_app, products_server, cart_serve
         empty(served)
         server.switch.mode = "normal"
     orders_app = request.getfixturevalue("app")
-    for service in ("products", "cart"):
+    for service in manifest.load().services["orders"].calls:
         orders_app.extensions[f"orders_{service}"].breaker.close()
     cart_app.extensions["cart_products"].breaker.close()
 

@@ -8,6 +8,7 @@ import pytest
 
 from orders.models import Outbox, db
 from orders.schemas import SHIPPING_EXAMPLE as SHIPPING
+from shop_common import manifest
 from shop_common.testing import assert_problem
 
 
@@ -286,7 +287,7 @@ def test_a_refusal_is_the_keys_answer_too(shop, shirt):
 
 # -- a service it needs is down -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("down", ["products", "cart"])
+@pytest.mark.parametrize("down", manifest.load().services["orders"].calls)
 @pytest.mark.parametrize("how", ["stopped", "failing"])
 def test_a_service_down_is_503_with_nothing_reserved_stored_or_taken(app, shop, shirt, catalogue, count_orders,
                                                                       products_server, cart_server, down, how):

@@ -7,5 +7,5 @@ from shop_common.internal import SERVICE_TOKEN
 SETTINGS = (
     SERVICE_TOKEN,
     Setting("CURRENCY", "ISO 4217 code of every price in the shop", "USD"),
-    *client_settings("products", "http://localhost:8001"),
+    *client_settings("products"),
 )

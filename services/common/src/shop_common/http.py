@@ -27,6 +27,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from shop_common import manifest
 from shop_common.config import Setting, positive_float, positive_int
 from shop_common.errors import Problem
 from shop_common.logs import request_id_var
@@ -255,12 +256,14 @@ def _refused(exc: BaseException | None) -> bool:
     return False
 
 
-def client_settings(service: str, dev_url: str, *, connect: float = 0.3, read: float = 0.8, deadline: float = 1.5,
+def client_settings(service: str, *, connect: float = 0.3, read: float = 0.8, deadline: float = 1.5,
                     retries: int = 1, failures: int = 5, reset: float = 10.0) -> tuple[Setting, ...]:
-    """The settings of a client of `service` (its URL, timeouts, retries, breaker), prefixed with its name."""
-    name = service.upper()
+    """The settings of a client of `service` (its URL, timeouts, retries, breaker), prefixed with its name. In
+    development its URL defaults to the service's port in the local stack (services.toml)."""
+    name = service.upper().replace("-", "_")
     return (
-        Setting(f"{name}_URL", f"base URL of the {service} service", required=True, dev_default=lambda s: dev_url),
+        Setting(f"{name}_URL", f"base URL of the {service} service", required=True,
+                dev_default=lambda s: manifest.load().services[service].local_url),
         Setting(f"{name}_CONNECT_TIMEOUT", f"seconds to wait to connect to {service}", f"{connect:g}",
                 cast=positive_float),
         Setting(f"{name}_READ_TIMEOUT", f"seconds to wait for the {service} service's answer", f"{read:g}",

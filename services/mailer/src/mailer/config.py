@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from email.utils import parseaddr
 from typing import Any
 
+from shop_common import manifest
 from shop_common.config import COMMON, Setting, load_settings, one_of, port, positive_float, positive_int
 from shop_common.internal import SERVICE_TOKEN
 from shop_common.mailqueue import JOB_TIMEOUT, QUEUE_SETTING
@@ -39,7 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     SERVICE_TOKEN,
     QUEUE_SETTING,
     Setting("USERS_URL", "base URL of the users service (addresses of emails sent to a user id)", required=True,
-            dev_default=lambda s: "http://localhost:8004"),
+            dev_default=lambda s: manifest.load().services["users"].local_url),
     Setting("SMTP_HOST", "SMTP server that sends the shop's email", "localhost"),
     Setting("SMTP_PORT", "its port", "587", cast=port),
     Setting("SMTP_SECURITY", "none, starttls (required) or tls (implicit, usually port 465); the server's certificate "

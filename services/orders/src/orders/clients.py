@@ -12,13 +12,14 @@ from typing import Any
 import requests
 from flask import Flask, current_app
 
+from shop_common import manifest
 from shop_common.http import ServiceClient, ServiceUnavailable, client_from_settings
 from shop_common.internal import service_headers
 
 
 def init_clients(app: Flask) -> None:
     s = app.config["SHOP"]
-    for service in ("products", "cart"):
+    for service in manifest.load().services["orders"].calls:
         app.extensions[f"orders_{service}"] = client_from_settings(service, s, service_headers(s))
 
 

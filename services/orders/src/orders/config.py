@@ -9,8 +9,8 @@ SETTINGS = (
     SERVICE_TOKEN,
     Setting("CURRENCY", "ISO 4217 code of every price in the shop", "USD"),
     # a reservation under contention waits for the rows ahead of it: more patience than the cart's reads
-    *client_settings("products", "http://localhost:8001", read=3.0, deadline=5.0),
-    *client_settings("cart", "http://localhost:8002", read=2.0, deadline=3.0),
+    *client_settings("products", read=3.0, deadline=5.0),
+    *client_settings("cart", read=2.0, deadline=3.0),
     Setting("RESERVATION_SECONDS", "how long products holds a checkout's stock before giving it back unasked",
             "900", cast=positive_int),
     Setting("CHECKOUT_STALE_SECONDS", "a checkout untouched this long was interrupted, and is repaired", "20",

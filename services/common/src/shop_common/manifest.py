@@ -1,0 +1,179 @@
+"""The shop's floor plan: `services.toml` at the root of the tree, read and checked.
+
+Standard library only: the gateway's image renders its nginx config with this module and nothing else of the
+kit. The file sits four folders above this one, in the repository and in the services' images alike
+(/app/services/common/src/shop_common/ -> /app/services.toml); `SHOP_MANIFEST` names another.
+
+    from shop_common import manifest
+    shop = manifest.load()
+    shop.services["products"].port      # its port in the local stack
+    shop.apis()                         # the services of kind api, in the file's order
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = Path(__file__).resolve().parents[4] / "services.toml"
+KINDS = ("api", "worker", "web")
+#: the keys a service's block may have (a typo is an error, not a silently ignored line)
+KEYS = {"about", "kind", "port", "routes", "calls", "database", "signsTokens", "sendsMail", "setup", "chart",
+        "throttle"}
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_ROUTE = re.compile(r"^/api/[a-z0-9-]+(/[a-z0-9-]+)*/$")
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """POST requests to `paths` are limited per client address by the gateway."""
+
+    paths: tuple[str, ...] = ()
+    per_minute: int = 10
+    burst: int = 5
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    kind: str
+    about: str = ""
+    port: int | None = None
+    routes: tuple[str, ...] = ()
+    calls: tuple[str, ...] = ()
+    database: bool = False
+    signs_tokens: bool = False
+    sends_mail: bool = False
+    setup: tuple[tuple[str, ...], ...] = ()
+    chart: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    throttle: Throttle | None = None
+
+    @property
+    def local(self) -> str:
+        """Its address in the local stack (`host:port`)."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def local_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def package(self) -> str:
+        """Its Python package (and `shop-<name>` its command line)."""
+        return self.name.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    services: dict[str, Service]
+
+    def of_kind(self, kind: str) -> list[Service]:
+        return [s for s in self.services.values() if s.kind == kind]
+
+    def apis(self) -> list[Service]:
+        return self.of_kind("api")
+
+    def python(self) -> list[Service]:
+        """The services that are Python packages of services/ (every kind but the gateway)."""
+        return [s for s in self.services.values() if s.kind != "web"]
+
+    @property
+    def gateway(self) -> Service:
+        return self.of_kind("web")[0]
+
+    def routed(self) -> list[Service]:
+        """The services the gateway routes to (those with routes): what the gateway calls."""
+        return [s for s in self.services.values() if s.routes]
+
+    def service_of(self, path: str) -> str:
+        """The service whose route is the longest prefix of `path` (KeyError when none is)."""
+        matches = [(len(r), s.name) for s in self.services.values() for r in s.routes if path.startswith(r)]
+        if not matches:
+            raise KeyError(path)
+        return max(matches)[1]
+
+
+class ManifestError(ValueError):
+    """services.toml says something impossible; the message names the file, the service and what is wrong."""
+
+
+def _service(path: Path, name: str, spec: dict[str, Any]) -> Service:
+    def wrong(what: str) -> ManifestError:
+        return ManifestError(f"{path}: service {name}: {what}")
+
+    if not _NAME.match(name):
+        raise wrong("a name is lowercase letters, digits and dashes, starting with a letter")
+    if unknown := sorted(set(spec) - KEYS):
+        raise wrong(f"unknown keys {unknown}; known: {sorted(KEYS)}")
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise wrong(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    port = spec.get("port")
+    if kind != "worker" and not (isinstance(port, int) and 0 < port < 65536):
+        raise wrong("an api or the web gateway needs `port`, its port in the local stack")
+    routes = tuple(spec.get("routes", ()))
+    if routes and kind != "api":
+        raise wrong("only an api has routes")
+    for route in routes:
+        if not _ROUTE.match(route) or route.startswith(("/api/docs/", "/api/internal/")):
+            raise wrong(f"route {route!r} must look like /api/<name>/ (with the slashes) and not be under /api/docs/ "
+                        "or /api/internal/")
+    throttle = spec.get("throttle")
+    if throttle is not None and kind != "web":
+        raise wrong("only the gateway throttles")
+    return Service(
+        name=name, kind=kind, about=spec.get("about", ""), port=port, routes=routes,
+        calls=tuple(spec.get("calls", ())), database=bool(spec.get("database", False)),
+        signs_tokens=bool(spec.get("signsTokens", False)), sends_mail=bool(spec.get("sendsMail", False)),
+        setup=tuple(tuple(command) for command in spec.get("setup", ())), chart=dict(spec.get("chart", {})),
+        throttle=Throttle(tuple(throttle.get("paths", ())), int(throttle.get("per_minute", 10)),
+                          int(throttle.get("burst", 5))) if throttle is not None else None,
+    )
+
+
+def parse(path: Path) -> Manifest:
+    """Read and check a manifest: known keys and kinds, one gateway, every route owned by one service, every
+    call to a service that answers HTTP, no two services on one local port."""
+    path = Path(path)
+    data = tomllib.loads(path.read_text())
+    services = {name: _service(path, name, spec) for name, spec in data.get("services", {}).items()}
+    shop = Manifest(path, services)
+    if len(shop.of_kind("web")) != 1:
+        raise ManifestError(f"{path}: exactly one service must be of kind web (the gateway)")
+    owners: dict[str, str] = {}
+    ports: dict[int, str] = {}
+    for service in services.values():
+        for route in service.routes:
+            if route in owners:
+                raise ManifestError(f"{path}: route {route} belongs to both {owners[route]} and {service.name}")
+            owners[route] = service.name
+        if service.port is not None:
+            if service.port in ports:
+                raise ManifestError(f"{path}: port {service.port} is both {ports[service.port]}'s and {service.name}'s")
+            ports[service.port] = service.name
+        for callee in service.calls:
+            if callee not in services or services[callee].kind != "api":
+                raise ManifestError(f"{path}: service {service.name} calls {callee!r}, which is no api of the shop")
+    for throttled in (shop.gateway.throttle or Throttle()).paths:
+        try:
+            shop.service_of(throttled)
+        except KeyError:
+            raise ManifestError(f"{path}: the gateway throttles {throttled}, which no service answers") from None
+    return shop
+
+
+@functools.cache
+def _cached(path: Path) -> Manifest:
+    return parse(path)
+
+
+def load(path: Path | str | None = None) -> Manifest:
+    """The manifest at `path`, else at `SHOP_MANIFEST`, else the tree's services.toml (read once)."""
+    return _cached(Path(path or os.environ.get("SHOP_MANIFEST") or DEFAULT_PATH).resolve())
