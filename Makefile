@@ -35,7 +35,7 @@ uv: ## make sure uv (the Python package manager) is there, installing it from Py
 	  echo "uv is missing and pip could not install it: see https://docs.astral.sh/uv/ (pip install uv)"; exit 1; }
 
 install: uv ## install the Python workspace exactly as uv.lock says
-	@$(UV) sync --locked --quiet
+	@$(UV) sync --locked --all-packages --quiet
 
 dev: install ## run the whole shop at http://localhost:8000, reloading on save (Ctrl-C stops it); SYNTHETIC=N adds products
 	@SHOP_DEV_SYNTHETIC=$(SYNTHETIC) $(UV) run python dev/stack.py dev
