@@ -218,7 +218,7 @@ def serve(mode: str) -> int:
         if mode == "dev":
             command = f"flask run --reload --no-debugger --host 127.0.0.1 --port {port}"
         else:
-            command = f"gunicorn -c python:shop_common.gunicorn_conf '{service}:create_app()'"
+            command = f"gunicorn -c python:shop_common.gunicorn_conf '{SHOP.services[service].package}:create_app()'"
         manager.add_process(service, command, env=env)
     if any(s.sends_mail for s in SHOP.services.values()):  # the SMTP sink (the mailer's): mail lands in var/mail/
         manager.add_process("smtp", f"shop-mailer sink --port {SMTP_PORT} --dir '{VAR / 'mail'}'",
