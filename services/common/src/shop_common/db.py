@@ -81,13 +81,6 @@ def unit_of_work(db: SQLAlchemy, conflicts: Mapping[str, Callable[[], Exception]
         session.info.pop(_IN_UNIT, None)
 
 
-def commit(db: SQLAlchemy, conflicts: Mapping[str, Callable[[], Exception]] | None = None) -> None:
-    """Commit the session, turning the integrity errors named in `conflicts` into their problems (the
-    transaction the session holds, as an empty unit of work)."""
-    with unit_of_work(db, conflicts):
-        pass
-
-
 def end_read(db: SQLAlchemy) -> None:
     """End the transaction that reads began on `db`'s session (SQLAlchemy begins one at the first query),
     so that another service may be called or a wait begin without a transaction held open.
