@@ -40,7 +40,8 @@ CONFLICTS = {"uq_things_name": _taken}
 
 @pytest.fixture(scope="module")
 def bare_app() -> Iterator[Flask]:
-    """(Not `app`: the kit's plugin empties that one as a service's.) A bare Flask app on a fresh database of the test Postgres server, with the table above."""
+    """A bare Flask app on a fresh database of the test Postgres server, with the table above (not named
+    `app`: the kit's plugin would empty it as a service's)."""
     admin = servers().postgres.url
     name = f"shop_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin, autocommit=True) as conn:
