@@ -23,3 +23,13 @@ def test_the_readme_gives_the_two_commands():
     assert "make dev" in readme and "make test" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_only_the_kits_unit_of_work_ends_a_transaction():
+    # STYLE.md: a service writes through the kit's unit of work (shop_common.db), and nothing else commits
+    allowed = ROOT / "services" / "common" / "src" / "shop_common" / "db.py"
+    ends = re.compile(r"\.(commit|rollback)\(")
+    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+             for path in sorted(ROOT.glob("services/*/src/**/*.py")) if path != allowed
+             for n, line in enumerate(path.read_text().splitlines(), 1) if ends.search(line)]
+    assert not found, "use shop_common.db.unit_of_work (or end_read after reads):\n" + "\n".join(found)

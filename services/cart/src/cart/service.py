@@ -1,4 +1,5 @@
-"""What the cart does. The only module that commits; products is always asked outside a transaction.
+"""What the cart does. The only module that writes, each time in a unit of work; products is always asked
+outside a transaction (the kit's client refuses otherwise).
 
 Every add and change asks products whether the wanted quantity is there (one bulk call), then writes
 with a condition that holds the line to that stock and to 99, so two concurrent adds cannot together
@@ -18,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from cart.clients import products
 from cart.models import MAX_LINES, MAX_QUANTITY, CartItem, CartRemoval, db
+from shop_common.db import end_read, unit_of_work
 from shop_common.errors import Problem, field_problem
 from shop_common.http import ServiceUnavailable
 
@@ -33,7 +35,7 @@ def view(user_id: int) -> dict[str, Any]:
     """The cart with current names, prices and stock from products, or stored ones marked stale."""
     items = [{c: getattr(i, c) for c in ("id", "variant_id", "quantity", *SNAPSHOT)} for i in db.session.scalars(
         select(CartItem).where(CartItem.user_id == user_id).order_by(CartItem.id))]
-    db.session.rollback()  # no transaction stays open while products is asked
+    end_read(db)  # no transaction stays open while products is asked
     try:
         live: dict[int, dict[str, Any]] | None = products.variants([i["variant_id"] for i in items])
     except ServiceUnavailable:
@@ -80,7 +82,7 @@ def add(user_id: int, product_id: int, variant_id: int | None, quantity: int) ->
     in_cart = db.session.scalar(select(CartItem.quantity).where(CartItem.user_id == user_id,
                                                                 CartItem.variant_id == info["id"])) or 0
     lines = db.session.scalar(select(func.count()).where(CartItem.user_id == user_id))
-    db.session.rollback()
+    end_read(db)
     if not in_cart and lines >= MAX_LINES:
         raise Problem(409, "cart_full", f"A cart holds at most {MAX_LINES} different items.")
     wanted = in_cart + quantity
@@ -96,8 +98,8 @@ def add(user_id: int, product_id: int, variant_id: int | None, quantity: int) ->
         set_={"quantity": CartItem.quantity + stmt.excluded.quantity, "updated_at": func.now(),
               **{k: stmt.excluded[k] for k in SNAPSHOT}},
         where=CartItem.quantity + stmt.excluded.quantity <= min(info["stock"], MAX_QUANTITY))
-    row = db.session.execute(stmt.returning(literal_column("xmax = 0"))).first()
-    db.session.commit()
+    with unit_of_work(db):
+        row = db.session.execute(stmt.returning(literal_column("xmax = 0"))).first()
     if row is None:  # a concurrent add took what this one counted on
         raise _short(info, wanted, in_cart)
     return bool(row[0])
@@ -112,30 +114,31 @@ def _own(user_id: int, item_id: int) -> CartItem:
 
 def update_quantity(user_id: int, item_id: int, quantity: int) -> None:
     variant_id = _own(user_id, item_id).variant_id
-    db.session.rollback()
+    end_read(db)
     info = products.variants([variant_id]).get(variant_id)
     if info is None:
         raise Problem(409, "insufficient_stock", "This item is no longer sold.", available=0, requested=quantity,
                       in_cart=0)
     if quantity > info["stock"]:
         raise _short(info, quantity, 0)
-    changed = db.session.execute(update(CartItem).where(CartItem.id == item_id, CartItem.user_id == user_id)
-                                 .values(quantity=quantity, **_snapshot(info))).rowcount
-    db.session.commit()
+    with unit_of_work(db):
+        changed = db.session.execute(update(CartItem).where(CartItem.id == item_id, CartItem.user_id == user_id)
+                                     .values(quantity=quantity, **_snapshot(info))).rowcount
     if not changed:
         raise Problem(404, "item_not_found", f"Your cart has no line {item_id}.")
 
 
 def remove_item(user_id: int, item_id: int) -> None:
-    gone = db.session.execute(delete(CartItem).where(CartItem.id == item_id, CartItem.user_id == user_id)).rowcount
-    db.session.commit()
+    with unit_of_work(db):
+        gone = db.session.execute(delete(CartItem).where(CartItem.id == item_id,
+                                                         CartItem.user_id == user_id)).rowcount
     if not gone:
         raise Problem(404, "item_not_found", f"Your cart has no line {item_id}.")
 
 
 def clear(user_id: int) -> None:
-    db.session.execute(delete(CartItem).where(CartItem.user_id == user_id))
-    db.session.commit()
+    with unit_of_work(db):
+        db.session.execute(delete(CartItem).where(CartItem.user_id == user_id))
 
 
 # -- for the orders service --------------------------------------------------------------------------------
@@ -150,17 +153,17 @@ def remove_ordered(user_id: int, key: str, lines: list[dict[str, int]]) -> list[
     when nothing is left), so what was added meanwhile stays."""
     fingerprint = hashlib.sha256(";".join(f"{line['variant_id']}:{line['quantity']}" for line in sorted(
         lines, key=lambda line: line["variant_id"])).encode()).hexdigest()
-    first = db.session.execute(insert(CartRemoval).values(key=key, user_id=user_id, fingerprint=fingerprint)
-                               .on_conflict_do_nothing(index_elements=["user_id", "key"])
-                               .returning(CartRemoval.key)).first()
-    if first is None and db.session.scalar(select(CartRemoval.fingerprint).where(
-            CartRemoval.user_id == user_id, CartRemoval.key == key)) != fingerprint:
-        db.session.rollback()
-        raise Problem(422, "idempotency_key_reused", f"Key {key!r} removed other lines before.")
-    if first is not None:
-        for line in sorted(lines, key=lambda line: line["variant_id"]):
-            where = (CartItem.user_id == user_id, CartItem.variant_id == line["variant_id"])
-            db.session.execute(delete(CartItem).where(*where, CartItem.quantity <= line["quantity"]))
-            db.session.execute(update(CartItem).where(*where).values(quantity=CartItem.quantity - line["quantity"]))
-    db.session.commit()
+    with unit_of_work(db):
+        first = db.session.execute(insert(CartRemoval).values(key=key, user_id=user_id, fingerprint=fingerprint)
+                                   .on_conflict_do_nothing(index_elements=["user_id", "key"])
+                                   .returning(CartRemoval.key)).first()
+        if first is None and db.session.scalar(select(CartRemoval.fingerprint).where(
+                CartRemoval.user_id == user_id, CartRemoval.key == key)) != fingerprint:
+            raise Problem(422, "idempotency_key_reused", f"Key {key!r} removed other lines before.")
+        if first is not None:
+            for line in sorted(lines, key=lambda line: line["variant_id"]):
+                where = (CartItem.user_id == user_id, CartItem.variant_id == line["variant_id"])
+                db.session.execute(delete(CartItem).where(*where, CartItem.quantity <= line["quantity"]))
+                db.session.execute(update(CartItem).where(*where)
+                                   .values(quantity=CartItem.quantity - line["quantity"]))
     return stored(user_id)

@@ -19,6 +19,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,10 +47,53 @@ def conflicts_as_problems(db: SQLAlchemy, conflicts: Mapping[str, Callable[[], E
         raise
 
 
-def commit(db: SQLAlchemy, conflicts: Mapping[str, Callable[[], Exception]] | None = None) -> None:
-    """Commit the session, turning the integrity errors named in `conflicts` into their problems."""
-    with conflicts_as_problems(db, conflicts or {}):
-        db.session.commit()
+_IN_UNIT = "shop_unit_of_work"
+
+
+@contextmanager
+def unit_of_work(db: SQLAlchemy, conflicts: Mapping[str, Callable[[], Exception]] | None = None) -> Iterator[Session]:
+    """The one way a service writes: `with unit_of_work(db): ...` is one transaction of `db`'s session,
+    committed when the block ends normally, rolled back when it raises (the exception goes on). An
+    integrity error on a constraint named in `conflicts`, in the block or at the commit, becomes that
+    constraint's problem (`conflicts_as_problems`).
+
+    The transaction is the session's current one: what was read just before the block (SQLAlchemy begins a
+    transaction at the first query) is part of it, and the block's end ends it either way. A unit of work
+    inside another raises RuntimeError: the inner one's end would not be a commit, and code after it could
+    not tell. Split the work instead, or pass the session down.
+
+    No call to another service may be made inside it: the kit's HTTP client refuses while the session holds
+    a transaction (`shop_common.http`), so call before the block or after it.
+    """
+    session = db.session()
+    if session.info.get(_IN_UNIT):
+        raise RuntimeError("a unit of work inside another: its end would not be a commit")
+    session.info[_IN_UNIT] = True
+    try:
+        with conflicts_as_problems(db, conflicts or {}):
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        session.info.pop(_IN_UNIT, None)
+
+
+def end_read(db: SQLAlchemy) -> None:
+    """End the transaction that reads began on `db`'s session (SQLAlchemy begins one at the first query),
+    so that another service may be called or a wait begin without a transaction held open.
+
+    A rollback, so nothing may be waiting to be written: changed ORM objects raise RuntimeError (a write
+    belongs in `unit_of_work`). What was loaded is expired, as after any transaction.
+    """
+    session = db.session()
+    if session.info.get(_IN_UNIT):
+        raise RuntimeError("end_read inside a unit of work: the unit of work ends its transaction")
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read with unwritten changes: write in a unit of work")
+    session.rollback()
 
 
 def make_db() -> SQLAlchemy:

@@ -8,6 +8,9 @@ has had time to recover. The request id of the current request goes along as `X-
 
 Callers get the `requests.Response` for anything below 500; a service that is down, slow, failing or
 whose breaker is open becomes `ServiceUnavailable`, a 503 problem with the code `<service>_unavailable`.
+
+No call is made while the calling service's database session holds a transaction (`InsideTransaction`):
+the house rule "no call to another service inside a transaction" is enforced here, not only written down.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 import requests
 import urllib3
+from flask import current_app, has_app_context
 from tenacity import (
     Retrying,
     retry_if_exception,
@@ -46,6 +50,32 @@ class ServiceUnavailable(Problem):
                          headers={"Retry-After": "5"})
         self.service = service
         self.reason = reason
+
+
+class InsideTransaction(RuntimeError):
+    """A call to another service began while this service's database transaction was open: a bug of the
+    caller, never retried. End the transaction first (`shop_common.db.unit_of_work`, or `end_read`)."""
+
+
+def refuse_inside_transaction(service: str, method: str, path: str) -> None:
+    """Raise `InsideTransaction` if the current app's database session holds a transaction, even one only
+    reads began (SQLAlchemy begins it at the first query).
+
+    Always on, not only in tests: it costs a dictionary look-up and two attribute reads, no I/O, while the
+    call it stops would hold the transaction's locks and a pooled connection for as long as the other
+    service takes to answer (or to time out), and a saga step would no longer be its own commit. The
+    database is the one Flask-SQLAlchemy registers on the app (`app.extensions["sqlalchemy"]`); outside an
+    app context, or in an app without one, there is nothing to check.
+    """
+    if not has_app_context():
+        return
+    db = current_app.extensions.get("sqlalchemy")
+    if db is None or not db.session.registry.has():  # no session yet: no transaction either
+        return
+    if db.session().in_transaction():
+        raise InsideTransaction(
+            f"{method} {service}{path} inside a database transaction: no call to another service while a "
+            "transaction is open; end it first (unit_of_work, or end_read after reads)")
 
 
 class _ServerError(Exception):
@@ -155,8 +185,10 @@ class ServiceClient:
 
     def request(self, method: str, path: str, *, idempotent: bool | None = None,
                 headers: dict[str, str] | None = None, **kwargs: Any) -> requests.Response:
-        """Send `method path` (kwargs as for `requests`); see the class for timeouts, retries, breaker."""
+        """Send `method path` (kwargs as for `requests`); see the class for timeouts, retries, breaker.
+        Raises `InsideTransaction` (before anything is sent) when called inside a database transaction."""
         method = method.upper()
+        refuse_inside_transaction(self.service, method, path)
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         sent_headers = {**self.headers, **(headers or {})}

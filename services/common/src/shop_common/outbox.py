@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop_common.config import Setting, as_list
+from shop_common.db import unit_of_work
 from shop_common.mailqueue import QUEUE_SETTING, enqueue, queue_connection
 from shop_common.redis import REDIS_DOWN
 
@@ -119,32 +120,31 @@ def relay(db: SQLAlchemy, limit: int = 200) -> int:
     """
     settings = current_app.config["SHOP"]
     outbox = _model(db)
-    rows = db.session.scalars(select(outbox).where(outbox.relayed_at.is_(None)).order_by(outbox.id)
-                              .limit(limit).with_for_update(skip_locked=True)).all()
-    if not rows:
-        db.session.rollback()
-        return 0
-    connection = current_app.extensions.get("shop_queue")
-    if connection is None:
-        connection = current_app.extensions["shop_queue"] = queue_connection(settings["REDIS_URL"],
-                                                                             settings["REDIS_TIMEOUT"])
-    handed: list[int] = []
-    error = None
-    for row in rows:
-        try:
-            enqueue(connection, row.message, settings["MAIL_RETRY_SECONDS"], settings["MAIL_QUEUE"])
-        except REDIS_DOWN as exc:  # the rest wait for the next round
-            error = f"{type(exc).__name__}: {exc}"
-            break
-        handed.append(row.id)
-    if handed:
-        db.session.execute(update(outbox).where(outbox.id.in_(handed)).values(relayed_at=func.now()))
-    if error:
-        waiting = [row.id for row in rows if row.id not in set(handed)]
-        db.session.execute(update(outbox).where(outbox.id.in_(waiting))
-                           .values(attempts=outbox.attempts + 1, last_error=error[:500]))
-        log.warning("mail queue unavailable; %d email(s) wait in the outbox: %s", len(waiting), error)
-    db.session.commit()
+    with unit_of_work(db):
+        rows = db.session.scalars(select(outbox).where(outbox.relayed_at.is_(None)).order_by(outbox.id)
+                                  .limit(limit).with_for_update(skip_locked=True)).all()
+        if not rows:
+            return 0
+        connection = current_app.extensions.get("shop_queue")
+        if connection is None:
+            connection = current_app.extensions["shop_queue"] = queue_connection(settings["REDIS_URL"],
+                                                                                 settings["REDIS_TIMEOUT"])
+        handed: list[int] = []
+        error = None
+        for row in rows:
+            try:
+                enqueue(connection, row.message, settings["MAIL_RETRY_SECONDS"], settings["MAIL_QUEUE"])
+            except REDIS_DOWN as exc:  # the rest wait for the next round
+                error = f"{type(exc).__name__}: {exc}"
+                break
+            handed.append(row.id)
+        if handed:
+            db.session.execute(update(outbox).where(outbox.id.in_(handed)).values(relayed_at=func.now()))
+        if error:
+            waiting = [row.id for row in rows if row.id not in set(handed)]
+            db.session.execute(update(outbox).where(outbox.id.in_(waiting))
+                               .values(attempts=outbox.attempts + 1, last_error=error[:500]))
+            log.warning("mail queue unavailable; %d email(s) wait in the outbox: %s", len(waiting), error)
     return len(handed)
 
 
@@ -152,8 +152,8 @@ def prune(db: SQLAlchemy, batch: int = 5000) -> int:
     """Delete rows relayed more than `KEEP_DAYS` ago, a batch at a time (committed); how many."""
     outbox = _model(db)
     old = select(outbox.id).where(outbox.relayed_at < func.now() - timedelta(days=KEEP_DAYS)).limit(batch)
-    gone = db.session.execute(delete(outbox).where(outbox.id.in_(old.scalar_subquery()))).rowcount
-    db.session.commit()
+    with unit_of_work(db):
+        gone = db.session.execute(delete(outbox).where(outbox.id.in_(old.scalar_subquery()))).rowcount
     return gone
 
 

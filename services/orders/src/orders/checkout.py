@@ -41,6 +41,7 @@ from orders import clients
 from orders.models import Checkout, Order, OrderLine, db
 from orders.service import give_back_stock, order_number, owe_status_email, render
 from shop_common import outbox
+from shop_common.db import end_read, unit_of_work
 from shop_common.errors import Problem, problem
 from shop_common.http import ServiceUnavailable
 
@@ -73,18 +74,18 @@ def _begin(user_id: int, key: str | None, fingerprint: str) -> int | Answer:
     deadline = time.monotonic() + _settings()["IDEMPOTENCY_WAIT_SECONDS"]
     pause = 0.02
     while True:
-        checkout_id = db.session.scalar(
-            insert(Checkout).values(user_id=user_id, idempotency_key=key, fingerprint=fingerprint)
-            .on_conflict_do_nothing()  # this key's checkout, or another checkout of this user running
-            .returning(Checkout.id))
-        db.session.commit()
+        with unit_of_work(db):
+            checkout_id = db.session.scalar(
+                insert(Checkout).values(user_id=user_id, idempotency_key=key, fingerprint=fingerprint)
+                .on_conflict_do_nothing()  # this key's checkout, or another checkout of this user running
+                .returning(Checkout.id))
         if checkout_id is not None:
             return checkout_id
         first = db.session.execute(select(Checkout.fingerprint, Checkout.response_status, Checkout.response_body)
                                    .where(Checkout.user_id == user_id, Checkout.idempotency_key == key)).first()
         running = first is None and db.session.scalar(select(func.count()).where(
             Checkout.user_id == user_id, Checkout.state.in_(("started", "ordered"))))
-        db.session.rollback()
+        end_read(db)
         if running:
             raise Problem(409, "checkout_in_progress", "Another checkout of your cart is running; wait for its "
                                                        "answer.", headers={"Retry-After": "1"})
@@ -105,17 +106,17 @@ def _answer(checkout_id: int, answer: Answer, state: str | None) -> Answer:
     """Keep the answer of a checkout, and its new `state` if any, in one transaction (committed); the first
     answer kept is the one given. One commit: a row left `done` without its answer would be taken by no
     repair, and its key would answer 409 `idempotency_key_in_use` until it is forgotten."""
-    kept_now = db.session.execute(update(Checkout).where(Checkout.id == checkout_id,
-                                                         Checkout.response_status.is_(None))
-                                  .values(response_status=answer.status, response_body=answer.body)).rowcount
-    if state is not None:
-        db.session.execute(update(Checkout).where(Checkout.id == checkout_id).values(state=state))
-    db.session.commit()
+    with unit_of_work(db):
+        kept_now = db.session.execute(update(Checkout).where(Checkout.id == checkout_id,
+                                                             Checkout.response_status.is_(None))
+                                      .values(response_status=answer.status, response_body=answer.body)).rowcount
+        if state is not None:
+            db.session.execute(update(Checkout).where(Checkout.id == checkout_id).values(state=state))
     if kept_now:
         return answer
     kept = db.session.execute(select(Checkout.response_status, Checkout.response_body)
                               .where(Checkout.id == checkout_id)).first()
-    db.session.rollback()
+    end_read(db)
     return Answer(kept.response_status, kept.response_body) if kept and kept.response_status else answer
 
 
@@ -130,25 +131,24 @@ def _abandon(checkout_id: int, reserved: bool) -> None:
     """Undo a checkout that cannot go on: free its key, and give back any stock it may hold.
 
     The row stays `failed` until products confirms the release (the repair retries it)."""
-    if not reserved:
-        db.session.execute(delete(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started"))
-        db.session.commit()
-        return
-    db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started")
-                       .values(state="failed", idempotency_key=None))
-    db.session.commit()
+    with unit_of_work(db):
+        if not reserved:
+            db.session.execute(delete(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started"))
+            return
+        db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started")
+                           .values(state="failed", idempotency_key=None))
     _release_failed(checkout_id)
 
 
 def _release_failed(checkout_id: int) -> None:
-    db.session.rollback()  # no transaction stays open while products is asked (the repair comes from a query)
+    end_read(db)  # no transaction stays open while products is asked (the repair comes from a query)
     try:
         clients.release(checkout_id)
     except ServiceUnavailable as exc:
         log.warning("checkout %s: stock not yet given back (%s); the repair will", checkout_id, exc.reason)
         return
-    db.session.execute(delete(Checkout).where(Checkout.id == checkout_id, Checkout.state == "failed"))
-    db.session.commit()
+    with unit_of_work(db):
+        db.session.execute(delete(Checkout).where(Checkout.id == checkout_id, Checkout.state == "failed"))
 
 
 # -- the saga -----------------------------------------------------------------------------------------------
@@ -201,23 +201,23 @@ def _store(checkout_id: int, user_id: int, data: dict[str, Any], cart: list[dict
            reservation: dict[str, Any]) -> bool:
     """Store the order, its confirmation email and the checkout's new state in one transaction; False if
     the repair had already given this checkout up (then nothing is stored)."""
-    moved = db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started")
-                               .values(state="ordered")).rowcount
-    if not moved:
-        db.session.rollback()
-        return False
-    prices = {line["variant_id"]: Decimal(line["unit_price"]) for line in reservation["lines"]}
-    lines = [OrderLine(position=n, product_id=item["product_id"], variant_id=item["variant_id"], name=item["name"],
-                       label=item["label"], unit_price=prices[item["variant_id"]], quantity=item["quantity"])
-             for n, item in enumerate(cart, 1)]
-    order = Order(id=checkout_id, number=order_number(checkout_id), user_id=user_id, status="pending",
-                  currency=_settings()["CURRENCY"], shipping=data["shipping"], comment=data["comment"],
-                  total_price=sum((line.unit_price * line.quantity for line in lines), Decimal("0.00")), lines=lines)
-    db.session.add(order)
-    db.session.flush()
-    outbox.owe(db, f"order:{order.id}:confirmation", "order_confirmation", {"user_id": user_id},
-               {"order": render(order)})
-    db.session.commit()
+    with unit_of_work(db):
+        moved = db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started")
+                                   .values(state="ordered")).rowcount
+        if not moved:
+            return False  # nothing was written
+        prices = {line["variant_id"]: Decimal(line["unit_price"]) for line in reservation["lines"]}
+        lines = [OrderLine(position=n, product_id=item["product_id"], variant_id=item["variant_id"], name=item["name"],
+                           label=item["label"], unit_price=prices[item["variant_id"]], quantity=item["quantity"])
+                 for n, item in enumerate(cart, 1)]
+        order = Order(id=checkout_id, number=order_number(checkout_id), user_id=user_id, status="pending",
+                      currency=_settings()["CURRENCY"], shipping=data["shipping"], comment=data["comment"],
+                      total_price=sum((line.unit_price * line.quantity for line in lines), Decimal("0.00")),
+                      lines=lines)
+        db.session.add(order)
+        db.session.flush()
+        outbox.owe(db, f"order:{order.id}:confirmation", "order_confirmation", {"user_id": user_id},
+                   {"order": render(order)})
     return True
 
 
@@ -230,7 +230,7 @@ def complete(checkout_id: int, user_id: int | None = None, lines: list[dict[str,
         order = db.session.get(Order, checkout_id)
         lines = [{"variant_id": line.variant_id, "quantity": line.quantity} for line in order.lines]
         user_id = order.user_id
-    db.session.rollback()
+    end_read(db)
     done = True
     try:
         clients.remove_from_cart(user_id, checkout_id, lines)
@@ -245,12 +245,12 @@ def complete(checkout_id: int, user_id: int | None = None, lines: list[dict[str,
         log.warning("order %s: stock not yet confirmed (%s); the repair will", checkout_id, exc.reason)
         done = False
     else:
-        if kept:
-            db.session.execute(update(Order).where(Order.id == checkout_id, Order.status == "pending")
-                               .values(status="confirmed"))
-        else:
-            _lost_stock(checkout_id)
-    db.session.commit()
+        with unit_of_work(db):
+            if kept:
+                db.session.execute(update(Order).where(Order.id == checkout_id, Order.status == "pending")
+                                   .values(status="confirmed"))
+            else:
+                _lost_stock(checkout_id)
     order = db.session.get(Order, checkout_id)
     return _answer(checkout_id, Answer(201, render(order)), "done" if done else None)
 
@@ -279,9 +279,10 @@ def repair(stale_seconds: float | None = None) -> dict[str, int]:
     settings = _settings()
     stale = timedelta(seconds=settings["CHECKOUT_STALE_SECONDS"] if stale_seconds is None else stale_seconds)
     counts = {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}
-    db.session.execute(update(Checkout).where(Checkout.state == "started", Checkout.updated_at <= func.now() - stale)
-                       .values(state="failed", idempotency_key=None))
-    db.session.commit()
+    with unit_of_work(db):
+        db.session.execute(update(Checkout).where(Checkout.state == "started",
+                                                  Checkout.updated_at <= func.now() - stale)
+                           .values(state="failed", idempotency_key=None))
     for checkout_id in db.session.scalars(select(Checkout.id).where(Checkout.state == "failed")
                                           .order_by(Checkout.id).limit(100)).all():
         _release_failed(checkout_id)
@@ -296,9 +297,9 @@ def repair(stale_seconds: float | None = None) -> dict[str, int]:
                                        .order_by(Order.id).limit(100)).all():
         counts["stock_returned"] += give_back_stock(order_id)
     keep = timedelta(hours=settings["IDEMPOTENCY_KEEP_HOURS"])
-    counts["forgotten"] = db.session.execute(delete(Checkout).where(
-        Checkout.state == "done", Checkout.created_at < func.now() - keep)).rowcount
-    db.session.commit()
+    with unit_of_work(db):
+        counts["forgotten"] = db.session.execute(delete(Checkout).where(
+            Checkout.state == "done", Checkout.created_at < func.now() - keep)).rowcount
     if any(counts.values()):
         log.info("checkout repair", extra=counts)
     return counts

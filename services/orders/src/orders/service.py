@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from orders import clients
 from orders.models import CANCELLABLE, MOVES, Order, db
 from shop_common import outbox
+from shop_common.db import end_read, unit_of_work
 from shop_common.errors import Problem
 from shop_common.http import ServiceUnavailable
 from shop_common.pagination import check_page
@@ -87,35 +88,33 @@ def owe_status_email(order: Order) -> None:
 
 def cancel(order_id: int, user_id: int | None) -> dict[str, Any]:
     """Cancel a pending or confirmed order and give its stock back; cancelling again changes nothing."""
-    order = _find(order_id, user_id, lock=True)
-    if order.status != "cancelled":
-        if order.status not in CANCELLABLE:
-            number, now = order.number, order.status
-            db.session.rollback()
-            raise Problem(409, "not_cancellable", f"Order {number} is {now}: it can no longer be cancelled.",
-                          order_status=now)
-        order.status = "cancelled"
-        db.session.flush()
-        owe_status_email(order)
-        db.session.commit()
+    with unit_of_work(db):
+        order = _find(order_id, user_id, lock=True)
+        if order.status != "cancelled":
+            if order.status not in CANCELLABLE:
+                raise Problem(409, "not_cancellable", f"Order {order.number} is {order.status}: it can no longer "
+                                                      "be cancelled.", order_status=order.status)
+            order.status = "cancelled"
+            db.session.flush()
+            owe_status_email(order)
     give_back_stock(order.id)
     return render(_find(order_id, user_id))
 
 
 def give_back_stock(order_id: int) -> bool:
     """Return a cancelled order's stock to products, once; False while products cannot be reached."""
-    if db.session.scalar(select(Order.stock_released_at).where(Order.id == order_id)) is not None:
-        db.session.rollback()
+    released = db.session.scalar(select(Order.stock_released_at).where(Order.id == order_id)) is not None
+    end_read(db)  # no transaction stays open while products is asked
+    if released:
         return True
-    db.session.rollback()  # no transaction stays open while products is asked
     try:
         clients.release(order_id)
     except ServiceUnavailable as exc:
         log.warning("stock of cancelled order %s not yet given back: %s", order_id, exc.reason)
         return False
-    db.session.execute(update(Order).where(Order.id == order_id, Order.stock_released_at.is_(None))
-                       .values(stock_released_at=func.now()))
-    db.session.commit()
+    with unit_of_work(db):
+        db.session.execute(update(Order).where(Order.id == order_id, Order.stock_released_at.is_(None))
+                           .values(stock_released_at=func.now()))
     return True
 
 
@@ -125,16 +124,15 @@ def move(order_id: int, status: str) -> dict[str, Any]:
     is the checkout's own move (once products confirmed the stock), never the staff's."""
     if status == "cancelled":
         return cancel(order_id, None)
-    order = _find(order_id, None, lock=True)
-    if status != order.status:
-        if status not in MOVES[order.status]:
-            number, now = order.number, order.status
-            db.session.rollback()
-            allowed = ", ".join(MOVES[now]) or "none"
-            raise Problem(409, "invalid_status_move", f"Order {number} is {now}: it cannot become {status} "
-                                                      f"(allowed: {allowed}).", order_status=now)
-        order.status = status
-        db.session.flush()
-        owe_status_email(order)
-        db.session.commit()
+    with unit_of_work(db):
+        order = _find(order_id, None, lock=True)
+        if status != order.status:
+            if status not in MOVES[order.status]:
+                number, now = order.number, order.status
+                allowed = ", ".join(MOVES[now]) or "none"
+                raise Problem(409, "invalid_status_move", f"Order {number} is {now}: it cannot become {status} "
+                                                          f"(allowed: {allowed}).", order_status=now)
+            order.status = status
+            db.session.flush()
+            owe_status_email(order)
     return render(order)

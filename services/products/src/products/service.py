@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from products import cache
 from products.models import Category, Product, ProductCount, Variant, db
-from shop_common.db import conflicts_as_problems
+from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
 
 ORDER_BY = {
@@ -88,15 +88,14 @@ def get_product(slug: str, *, lock: bool = False) -> Product:
 # -- staff writes ----------------------------------------------------------------------------------------
 
 def _writes(change):
-    """A staff change: one transaction, committed at the end, constraint violations as 409s; then the
+    """A staff change: one unit of work, committed at the end, constraint violations as 409s; then the
     products it `_touched` are made stale in the cache."""
 
     @wraps(change)
     def run(*args, **kwargs):
         g.touched_products = set()
-        with conflicts_as_problems(db, _CONFLICTS):
+        with unit_of_work(db, _CONFLICTS):
             result = change(*args, **kwargs)
-            db.session.commit()
         cache.changed(g.touched_products, listing=True)
         return result
 

@@ -20,6 +20,7 @@ from products.cache import changed
 from products.models import Product, Reservation, ReservationLine, Variant, db
 from products.schemas import KEY
 from products.service import refresh_figures
+from shop_common.db import unit_of_work
 from shop_common.errors import Problem
 
 
@@ -73,28 +74,34 @@ def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reserv
     lines = _lines(raw_lines)
     fingerprint = _fingerprint(lines)
     expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
-    inserted = db.session.scalar(
-        insert(Reservation).values(key=key, status="held", fingerprint=fingerprint, expires_at=expires_at)
-        .on_conflict_do_nothing(index_elements=["key"]).returning(Reservation.id))
-    if inserted is None:  # the key was used before (a concurrent first use has committed by now)
-        db.session.rollback()
+    with unit_of_work(db):
+        inserted = db.session.scalar(
+            insert(Reservation).values(key=key, status="held", fingerprint=fingerprint, expires_at=expires_at)
+            .on_conflict_do_nothing(index_elements=["key"]).returning(Reservation.id))
+        taken = None if inserted is None else _take(inserted, lines)
+    if taken is None:  # the key was used before (a concurrent first use has committed by now)
         existing = db.session.scalar(select(Reservation).where(Reservation.key == key))
         if existing.fingerprint != fingerprint and existing.lines:
             raise Problem(422, "idempotency_key_reused", "This key reserved other lines before.")
         if existing.status in ("released", "expired"):
             raise Problem(409, "reservation_released", f"Reservation {key!r} was {existing.status}.")
         return existing, False
+    answer_lines, products = taken
+    changed(products)
+    return {"key": key, "status": "held", "expires_at": expires_at, "lines": answer_lines}, True
 
+
+def _take(reservation_id: int, lines: dict[int, int]) -> tuple[list[dict[str, Any]], set[int]]:
+    """Take the stock of every line for a new reservation (not committed), or raise 404 / 409: its lines as
+    `_line` gives them, and the products touched."""
     variants = dict(db.session.execute(select(Variant.id, Variant.product_id).where(Variant.id.in_(lines))).all())
     unknown = sorted(set(lines) - set(variants))
     if unknown:
-        db.session.rollback()
         raise Problem(404, "variant_not_found", f"No variant {', '.join(map(str, unknown))}.", variant_ids=unknown)
     lock_products(variants.values())
     # a variant deleted between the look-up and the lock is as unknown as one that never was
     present = set(db.session.scalars(select(Variant.id).where(Variant.id.in_(lines))))
     if gone := sorted(set(lines) - present):
-        db.session.rollback()
         raise Problem(404, "variant_not_found", f"No variant {', '.join(map(str, gone))}.", variant_ids=gone)
     taken = []
     for variant_id in sorted(lines):
@@ -103,12 +110,11 @@ def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reserv
             .values(stock=Variant.stock - lines[variant_id]).returning(Variant.price)).first()
         if row is None:
             break
-        taken.append(ReservationLine(reservation_id=inserted, variant_id=variant_id,
+        taken.append(ReservationLine(reservation_id=reservation_id, variant_id=variant_id,
                                      product_id=variants[variant_id], quantity=lines[variant_id],
                                      unit_price=row.price))
     if len(taken) < len(lines):
         stock = dict(db.session.execute(select(Variant.id, Variant.stock).where(Variant.id.in_(lines))).all())
-        db.session.rollback()
         short = [{"variant_id": v, "requested": q, "available": stock[v]}
                  for v, q in sorted(lines.items()) if stock[v] < q]
         raise Problem(409, "insufficient_stock", "Not enough stock for " + ", ".join(
@@ -116,10 +122,7 @@ def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reserv
     db.session.add_all(taken)
     refresh_figures(list(set(variants.values())))
     # the answer from what this transaction wrote: read back after the commit, it cost two more queries
-    answer = {"key": key, "status": "held", "expires_at": expires_at, "lines": [_line(line) for line in taken]}
-    db.session.commit()
-    changed(set(variants.values()))
-    return answer, True
+    return [_line(line) for line in taken], set(variants.values())
 
 
 def _line(line: ReservationLine) -> dict[str, Any]:
@@ -160,36 +163,34 @@ def _give_back(reservations: list[Reservation], status: str) -> set[int]:
 
 def confirm(key: str) -> dict[str, Any]:
     """Keep the stock for good (the order exists): held or confirmed answers confirmed."""
-    reservation = _locked(_checked(key))
-    if reservation is None:
-        raise Problem(404, "reservation_not_found", f"No reservation {key!r}.")
-    if reservation.status in ("released", "expired"):
-        db.session.rollback()
-        raise Problem(409, "reservation_released", f"Reservation {key!r} was {reservation.status}.")
-    reservation.status, reservation.expires_at = "confirmed", None
-    answer = {"key": reservation.key, "status": "confirmed", "expires_at": None,
-              "lines": [_line(line) for line in reservation.lines]}  # before the commit expires them
-    db.session.commit()
+    with unit_of_work(db):
+        reservation = _locked(_checked(key))
+        if reservation is None:
+            raise Problem(404, "reservation_not_found", f"No reservation {key!r}.")
+        if reservation.status in ("released", "expired"):
+            raise Problem(409, "reservation_released", f"Reservation {key!r} was {reservation.status}.")
+        reservation.status, reservation.expires_at = "confirmed", None
+        answer = {"key": reservation.key, "status": "confirmed", "expires_at": None,
+                  "lines": [_line(line) for line in reservation.lines]}  # before the commit expires them
     return answer
 
 
 def release(key: str) -> Reservation:
     """Give the stock back (a failed checkout, a cancelled order). Idempotent; an unknown key is recorded
     as released, so that a reserve arriving later under it takes nothing."""
-    reservation = _locked(_checked(key))
-    if reservation is None:
-        remembered = db.session.scalar(insert(Reservation).values(key=key, status="released")
-                                       .on_conflict_do_nothing(index_elements=["key"]).returning(Reservation.id))
-        if remembered is not None:
-            db.session.commit()
-            return db.session.scalar(select(Reservation).where(Reservation.key == key))
-        # A reserve under this key was still running (the caller gave up waiting for it): the insert waited
-        # for it to commit, and what it took must go back now, or it would stay held until it expires.
-        reservation = _locked(key)
-    products: set[int] = set()
-    if reservation.status in ("held", "confirmed"):
-        products = _give_back([reservation], "released")
-    db.session.commit()
+    with unit_of_work(db):
+        reservation = _locked(_checked(key))
+        if reservation is None:
+            remembered = db.session.scalar(insert(Reservation).values(key=key, status="released")
+                                           .on_conflict_do_nothing(index_elements=["key"]).returning(Reservation.id))
+            if remembered is not None:
+                return db.session.scalar(select(Reservation).where(Reservation.key == key))
+            # A reserve under this key was still running (the caller gave up waiting for it): the insert waited
+            # for it to commit, and what it took must go back now, or it would stay held until it expires.
+            reservation = _locked(key)
+        products: set[int] = set()
+        if reservation.status in ("held", "confirmed"):
+            products = _give_back([reservation], "released")
     changed(products)
     return reservation
 
@@ -207,13 +208,13 @@ def expire_due(limit: int = 50) -> int:
     Runs before every reservation and from `shop-products expire-reservations`; SKIP LOCKED lets several
     callers share the work without waiting on each other.
     """
-    due = db.session.scalars(select(Reservation).where(Reservation.status == "held",
-                                                       Reservation.expires_at < func.now())
-                             .order_by(Reservation.expires_at).limit(limit).with_for_update(skip_locked=True)).all()
-    if not due:  # the usual case, before every reservation: no lock to take, no cache to make stale
-        db.session.commit()
-        return 0
-    products = _give_back(list(due), "expired")  # all at once: one fixed lock order (see _give_back)
-    db.session.commit()
+    with unit_of_work(db):
+        due = db.session.scalars(select(Reservation).where(Reservation.status == "held",
+                                                           Reservation.expires_at < func.now())
+                                 .order_by(Reservation.expires_at).limit(limit)
+                                 .with_for_update(skip_locked=True)).all()
+        if not due:  # the usual case, before every reservation: no lock to take, no cache to make stale
+            return 0
+        products = _give_back(list(due), "expired")  # all at once: one fixed lock order (see _give_back)
     changed(products)
     return len(due)

@@ -30,6 +30,7 @@ from products import cache
 from products import synthetic_words as words
 from products.models import Category, db
 from products.seed import ensure_demo_categories
+from shop_common.db import end_read
 
 IMAGE_NAME = "synthetic-{}-{}.svg"  # kind, colour
 IMAGE_URL = "/api/products/images/" + IMAGE_NAME
@@ -126,9 +127,9 @@ def _categories() -> list[tuple[int, str]]:
     """(id, slug) of every category, making the demo ones first if there are none."""
     rows = db.session.execute(select(Category.id, Category.slug).order_by(Category.id)).all()
     if not rows:
-        ensure_demo_categories()
+        ensure_demo_categories()  # each made in a unit of work of its own
         rows = db.session.execute(select(Category.id, Category.slug).order_by(Category.id)).all()
-    db.session.commit()  # end the read transaction: nothing should sit idle in one during the load
+    end_read(db)  # nothing should sit idle in a transaction during the load
     return [(row.id, row.slug) for row in rows]
 
 

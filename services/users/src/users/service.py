@@ -1,4 +1,4 @@
-"""What the users service does. The only module that commits.
+"""What the users service does. The only module that writes, each time in a unit of work.
 
 Tokens: a login starts a *family* (one session). Each refresh rotates the refresh token: the old one is
 marked used and a new one of the same family is issued. Presenting a used refresh token again means it
@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 
 from shop_common import outbox
 from shop_common.auth import check_claims, is_revoked, revoke
-from shop_common.db import commit, conflicts_as_problems
+from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
 from shop_common.redis import REDIS_DOWN
 from users.models import RefreshToken, User, db
@@ -57,13 +57,12 @@ def register(data: dict[str, Any], address: str | None = None, *, is_staff: bool
             raise _taken(field)
     user = User(username=data["username"], email=data["email"], password_hash=hash_password(data["password"]),
                 first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), is_staff=is_staff)
-    db.session.add(user)
-    if address is not None:
-        with conflicts_as_problems(db, _UNIQUE):
+    with unit_of_work(db, _UNIQUE):
+        db.session.add(user)
+        if address is not None:
             db.session.flush()  # the id names the email
-        outbox.owe(db, f"welcome:{user.id}", "welcome", {"email": user.email, "name": user.first_name},
-                   {"username": user.username, "first_name": user.first_name})
-    commit(db, _UNIQUE)
+            outbox.owe(db, f"welcome:{user.id}", "welcome", {"email": user.email, "name": user.first_name},
+                       {"username": user.username, "first_name": user.first_name})
     log.info("user registered", extra={"user_id": user.id})
     return user
 
@@ -83,10 +82,10 @@ def login(username: str, password: str, address: str) -> dict[str, Any]:
         log.info("login failed", extra={"user_id": user.id if user else None})
         raise Problem(401, "invalid_credentials", "Wrong username or password.")
     throttle().login_succeeded(account)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    pair = _issue(user, family=uuid.uuid4())
-    db.session.commit()
+    with unit_of_work(db):
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        pair = _issue(user, family=uuid.uuid4())
     return pair
 
 
@@ -125,26 +124,28 @@ def refresh(token: str) -> dict[str, Any]:
     claims = _refresh_claims(token)
     if is_revoked(claims):
         raise Problem(401, "token_revoked", "This session has ended; log in again.")
-    row = db.session.get(RefreshToken, uuid.UUID(claims["jti"]), with_for_update=True)
-    if row is None or str(row.user_id) != claims["sub"]:
-        raise Problem(401, "invalid_token", "Unknown refresh token.")
-    if row.revoked_at is not None:
-        db.session.rollback()
-        raise Problem(401, "token_revoked", "This session has ended; log in again.")
-    if row.used_at is not None:
-        log.warning("refresh token reused: revoking its family", extra={"user_id": row.user_id})
-        try:
-            _revoke_family(row.family)
-        except REDIS_DOWN:
-            log.error("refresh reuse: family revoked in Postgres only, Redis unreachable")
-        db.session.commit()
+    reused = False
+    with unit_of_work(db):
+        row = db.session.get(RefreshToken, uuid.UUID(claims["jti"]), with_for_update=True)
+        if row is None or str(row.user_id) != claims["sub"]:
+            raise Problem(401, "invalid_token", "Unknown refresh token.")
+        if row.revoked_at is not None:
+            raise Problem(401, "token_revoked", "This session has ended; log in again.")
+        if row.used_at is not None:
+            log.warning("refresh token reused: revoking its family", extra={"user_id": row.user_id})
+            try:
+                _revoke_family(row.family)
+            except REDIS_DOWN:
+                log.error("refresh reuse: family revoked in Postgres only, Redis unreachable")
+            reused = True  # the revocation is committed, then the answer given
+        else:
+            user = db.session.get(User, row.user_id)
+            if user is None or not user.is_active:
+                raise Problem(401, "invalid_token", "This account is disabled.")
+            row.used_at = func.now()
+            pair = _issue(user, family=row.family)
+    if reused:
         raise Problem(401, "token_reused", "This refresh token was already used; the session is revoked.")
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        raise Problem(401, "invalid_token", "This account is disabled.")
-    row.used_at = func.now()
-    pair = _issue(user, family=row.family)
-    db.session.commit()
     return pair
 
 
@@ -156,15 +157,17 @@ def logout(access_claims: dict[str, Any], refresh_token: str) -> None:
     claims = _refresh_claims(refresh_token, allow_expired=True)
     if (claims["sub"], claims["fam"]) != (access_claims["sub"], access_claims["fam"]):
         raise Problem(401, "invalid_token", "The refresh token belongs to another session.")
-    try:
-        _revoke_family(uuid.UUID(claims["fam"]))
-        revoke(jti=access_claims["jti"], until=access_claims["exp"])
-    except REDIS_DOWN:
-        db.session.commit()  # the refresh tokens at least are dead; say the rest could not be done
+    redis_down = False
+    with unit_of_work(db):
+        try:
+            _revoke_family(uuid.UUID(claims["fam"]))
+            revoke(jti=access_claims["jti"], until=access_claims["exp"])
+        except REDIS_DOWN:
+            redis_down = True  # the refresh tokens at least are dead (committed); say the rest could not be done
+    if redis_down:
         raise Problem(503, "revocation_unavailable",
                       "Logged out of this session's refresh token, but the access token could not be "
-                      "revoked; try again.", headers={"Retry-After": "5"}) from None
-    db.session.commit()
+                      "revoked; try again.", headers={"Retry-After": "5"})
 
 
 def get_user(user_id: int) -> User:
@@ -179,9 +182,9 @@ def update_profile(user_id: int, changes: dict[str, Any]) -> User:
     if "email" in changes and changes["email"].lower() != user.email.lower() and _find(
             "email", changes["email"], exclude_id=user_id):
         raise _taken("email")
-    for field, value in changes.items():
-        setattr(user, field, value)
-    commit(db, _UNIQUE)
+    with unit_of_work(db, _UNIQUE):
+        for field, value in changes.items():
+            setattr(user, field, value)
     return user
 
 
@@ -195,7 +198,7 @@ def create_staff(data: dict[str, Any]) -> tuple[User, bool]:
         return register(data, is_staff=True), True
     if existing.email.lower() != data["email"].lower():
         raise Problem(409, "email_mismatch", f"{existing.username!r} exists with another email; nothing changed.")
-    existing.is_staff = True
-    existing.password_hash = hash_password(data["password"])
-    db.session.commit()
+    with unit_of_work(db):
+        existing.is_staff = True
+        existing.password_hash = hash_password(data["password"])
     return existing, False
