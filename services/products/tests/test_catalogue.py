@@ -155,7 +155,7 @@ def test_the_openapi_document_is_valid_and_hides_nothing(client):
                                    "category=shirts", "in_stock=true&ordering=-name", "min_price=20&ordering=price"])
 def test_deep_pages_seeking_from_anchors_equal_plain_offsets(client, uncached, monkeypatch, category,
                                                              product, query):
-    from products import catalogue
+    from products.catalogue import queries as catalogue
 
     category("Shirts")
     category("Shoes")

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from products.cache import changed
+from products.catalogue.cache import changed
 from products.models import Product, Reservation, ReservationLine, Variant, db
 from products.schemas import KEY
-from products.service import refresh_figures
+from products.staff import refresh_figures
 from shop_common.errors import Problem
 
 

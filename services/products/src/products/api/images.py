@@ -19,8 +19,8 @@ from flask import Response, request
 from flask.views import MethodView
 
 from products.artwork import render
-from products.seed import demo_images
-from products.synthetic import synthetic_images
+from products.demo.seed import demo_images
+from products.demo.synthetic import synthetic_images
 from shop_common.api import Blueprint
 from shop_common.errors import Problem
 

@@ -16,7 +16,7 @@ from slugify import slugify
 from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import selectinload
 
-from products import cache
+from products.catalogue import cache
 from products.models import Category, Product, ProductCount, Variant, db
 from shop_common.db import conflicts_as_problems
 from shop_common.errors import Problem, field_problem

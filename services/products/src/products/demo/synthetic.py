@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, text
 
-from products import cache
-from products import synthetic_words as words
+from products.catalogue import cache
+from products.demo import words
+from products.demo.seed import ensure_demo_categories
 from products.models import Category, db
-from products.seed import ensure_demo_categories
 
 IMAGE_NAME = "synthetic-{}-{}.svg"  # kind, colour
 IMAGE_URL = "/api/products/images/" + IMAGE_NAME

@@ -19,10 +19,10 @@ from flask import current_app
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from products import cache
+from products.catalogue import cache
 from products.models import Category, Product, ProductCount, Variant, db
 from products.schemas import SLUG
-from products.service import ORDER_BY, conditions
+from products.staff import ORDER_BY, conditions
 from shop_common.cache import cached, cached_json, encode, get_many, set_many
 from shop_common.errors import Problem
 from shop_common.pagination import check_page, envelope
