@@ -1,8 +1,8 @@
-"""The catalogue: categories, products, variants. Models never commit: `service.py` does.
+"""The catalogue: categories, products, variants. Models never commit: `staff.py` and `stock.py` do.
 
 Stock lives on variants and never goes below zero (a CHECK is the backstop). A product keeps two
 figures derived from its variants, `price` (the lowest variant price) and `stock` (their sum), so that the
-list can filter and sort on indexes instead of aggregating a million variants per page; `service.py`
+list can filter and sort on indexes instead of aggregating a million variants per page; `stock.refresh_figures`
 keeps them right in the same transaction as every variant change.
 """
 

@@ -20,9 +20,9 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from products.catalogue import cache
+from products.catalogue.filters import ORDER_BY, conditions
 from products.models import Category, Product, ProductCount, Variant, db
 from products.schemas import SLUG
-from products.staff import ORDER_BY, conditions
 from shop_common.cache import cached, cached_json, encode, get_many, set_many
 from shop_common.errors import Problem
 from shop_common.pagination import check_page, envelope
