@@ -18,9 +18,9 @@ from typing import Any
 from flask import Response, request
 from flask.views import MethodView
 
-from products.artwork import render
 from products.demo.seed import demo_images
 from products.demo.synthetic import synthetic_images
+from products.pictures.artwork import render
 from shop_common.api import Blueprint
 from shop_common.errors import Problem
 
