@@ -33,12 +33,13 @@ def register_commands(app: Flask) -> None:
         """Add COUNT synthetic products (1 to 4 variants each) with COPY, then VACUUM ANALYZE."""
         from sqlalchemy import func, select
 
-        from products.demo.synthetic import load_synthetic
+        from products.demo.synthetic import load_synthetic, store_pictures
         from products.models import Product, db
 
         if up_to:
             have = db.session.scalar(select(func.count()).select_from(Product))
             if have >= count:
+                store_pictures()  # a catalogue loaded before pictures were stored gets them now
                 click.echo(f"{have:,} products already; nothing to add")
                 return
             count -= have

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from products import staff
 from products.models import Category, Product, Variant, db
+from products.pictures import store
 from products.schemas import CategoryInSchema, ProductInSchema
 
 IMAGE_URL = "/api/products/images/{}"
@@ -173,6 +174,7 @@ def seed_demo() -> SeedReport:
     Each product is added in a transaction of its own through `staff`, so a run that stops half-way
     leaves whole products behind, and running again completes it.
     """
+    store.add(demo_images())  # every one, so a catalogue seeded before pictures were stored gets them too
     report = SeedReport()
     report.categories_added, report.categories_present = ensure_demo_categories()
     products = demo_products()

@@ -30,6 +30,7 @@ from products.catalogue import cache
 from products.demo import words
 from products.demo.seed import ensure_demo_categories
 from products.models import Category, db
+from products.pictures import store
 
 IMAGE_NAME = "synthetic-{}-{}.svg"  # kind, colour
 IMAGE_URL = "/api/products/images/" + IMAGE_NAME
@@ -45,6 +46,11 @@ def synthetic_images() -> dict[str, dict[str, str]]:
     """Every picture a synthetic product can show: file name -> `artwork.render` keyword arguments."""
     return {IMAGE_NAME.format(kind, slug): {"kind": kind, "colour": hex_colour, "caption": colour, "salt": slug}
             for kind in words.KINDS for colour, slug, hex_colour in words.COLOURS}
+
+
+def store_pictures() -> int:
+    """Store every synthetic picture that is not stored yet; how many were added."""
+    return store.add(synthetic_images())
 
 
 def _cents(value: float) -> int:
@@ -176,6 +182,7 @@ def load_synthetic(count: int, *, batch: int = 20_000, jobs: int = 2,
     """
     if count < 1 or batch < 1 or jobs < 1:
         raise ValueError("count, batch and jobs must be positive")
+    store_pictures()
     categories = _categories()
     engine = db.engine  # the workers have no app context; the engine is all they need
     sizes = [min(batch, count - start) for start in range(0, count, batch)]

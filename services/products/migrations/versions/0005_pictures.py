@@ -1,0 +1,34 @@
+"""the pictures the service draws, stored by name
+
+Until now the images endpoint knew its pictures by importing the demo and synthetic data; the data
+commands now store each picture they use here, and the endpoint serves what is stored.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-02
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "pictures",
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("colour", sa.String(length=7), nullable=False),
+        sa.Column("stripes", sa.String(length=7), nullable=True),
+        sa.Column("brand", sa.String(length=100), server_default="", nullable=False),
+        sa.Column("caption", sa.String(length=100), server_default="", nullable=False),
+        sa.Column("salt", sa.String(length=200), server_default="", nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_pictures")),
+    )
+
+
+def downgrade():
+    op.drop_table("pictures")
