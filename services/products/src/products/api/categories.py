@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from products import staff
-from products.catalogue import queries as catalogue
+from products.catalogue import queries
 from products.schemas import CategoryInSchema, CategorySchema
 from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated
@@ -16,7 +16,7 @@ class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True))
     def get(self):
         """Every category with the number of its products, by name."""
-        return json_text(catalogue.categories())
+        return json_text(queries.categories())
 
     @authenticated(blp, staff=True)
     @blp.arguments(CategoryInSchema)

@@ -1,6 +1,6 @@
 """The demo catalogue (`shop-products seed-demo`): a small, believable shop to look at and click through.
 
-The catalogue itself is data, in `demo_catalogue.toml`; this module turns it into what the staff API takes
+The catalogue itself is data, in `catalogue.toml`; this module turns it into what the staff API takes
 and adds it through `staff`, so the demo passes the same validation, slug and SKU checks, derived
 figures and cache handling as anything staff add. Seeding is idempotent: a category or product that is
 there already (by slug, or for a product by any of its SKUs) is left exactly as it is, so staff edits to
@@ -32,7 +32,7 @@ MAX_IMAGES = 3
 
 @functools.cache
 def catalogue() -> dict[str, Any]:
-    """The parsed `demo_catalogue.toml` (read once)."""
+    """The parsed `catalogue.toml` (read once)."""
     return tomllib.loads((files("products.demo") / "catalogue.toml").read_text("utf-8"))
 
 

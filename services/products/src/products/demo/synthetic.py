@@ -80,7 +80,7 @@ def _stock(rng: random.Random, count: int) -> list[int]:
 
 class _Maker:
     """Makes the COPY lines of one product and its variants (text format: the word lists hold no tab,
-    newline, backslash or quote, which `synthetic_words` checks, so nothing needs escaping)."""
+    newline, backslash or quote, which `words` checks, so nothing needs escaping)."""
 
     def __init__(self, categories: list[tuple[int, str]], seed: int):
         self.rng = random.Random(seed)  # noqa: S311 (made-up data, not secrets)
