@@ -15,7 +15,7 @@ import cart
 import orders
 import products
 import users
-from products.seed import seed_demo
+from products.demo.seed import seed_demo
 
 from .support import ASSET, INDEX_HTML, READ_TIMEOUT, Served, free_port, load_gateway
 

@@ -78,3 +78,44 @@ def test_with_redis_down_the_catalogue_still_answers(uncached, shop):
     assert uncached.get("/api/products/").get_json()["count"] == 2
     assert uncached.get("/api/products/boots/").status_code == 200
     assert uncached.get("/readyz").status_code == 503
+
+
+def test_the_scripts_fill_every_key_template_as_python_does(app):
+    """The Lua side of the hottest reads gets its key formats from `keys`: filled on the server, each
+    template gives the very key Python makes."""
+    import json
+    from string import Formatter
+
+    from products.catalogue import cache, keys
+    from shop_common.redis import get_redis
+
+    sample = {"listing": "3", "stock": "-", "digest": "0f" * 16, "product": "42", "version": "7",
+              "slug": "linen-shirt-2", "ordering": "-price"}
+    fill = cache.KEY_LUA + "return key(ARGV[1], ARGV[2], cjson.decode(ARGV[3]))"
+    templates = [value for name, value in vars(keys).items() if name.isupper()]
+    assert {keys.LISTING, keys.STOCK, keys.PRODUCT, keys.LIST, keys.CARD, keys.DETAIL, keys.SLUG} <= set(templates)
+    with app.test_request_context():
+        for template in templates:
+            fields = {name: sample[name] for _, name, _, _ in Formatter().parse(template) if name}
+            on_server = get_redis().eval(fill, 0, cache.namespace(), template, json.dumps(fields))
+            assert on_server == cache.key(template, **fields), template
+
+
+def test_a_warm_page_and_detail_are_read_whole_in_one_round_trip(client, shop, monkeypatch):
+    """Once Python has cached a page and a detail, the scripts find every part of them under the keys Python
+    wrote: answering again needs no other cache read or write."""
+    from products.catalogue import cache, queries
+
+    reads = ["/api/products/", "/api/products/?in_stock=true", "/api/products/linen-shirt/"]
+    warm = {path: client.get(path).get_data() for path in reads}
+    assert {path: client.get(path).get_data() for path in reads} == warm
+
+    def no_other_step(*args, **kwargs):
+        raise AssertionError("a warm read missed in its script")
+
+    for name in ("cached", "cached_json", "get_many", "set_many"):
+        monkeypatch.setattr(queries, name, no_other_step)
+    monkeypatch.setattr(cache, "versions", no_other_step)
+    for path in reads:
+        response = client.get(path)
+        assert response.status_code == 200 and response.get_data() == warm[path], path

@@ -155,14 +155,14 @@ def test_the_openapi_document_is_valid_and_hides_nothing(client):
                                    "category=shirts", "in_stock=true&ordering=-name", "min_price=20&ordering=price"])
 def test_deep_pages_seeking_from_anchors_equal_plain_offsets(client, uncached, monkeypatch, category,
                                                              product, query):
-    from products import catalogue
+    from products.catalogue import queries
 
     category("Shirts")
     category("Shoes")
     for n in range(23):  # ties on price and name too, so the id must break them the same way
         product(f"Item {n % 5}", category="shirts" if n % 3 else "shoes",
                 variants=[{"sku": f"I{n}", "label": "One", "price": str(10 + n % 4 * 5), "stock": n % 2}])
-    monkeypatch.setattr(catalogue, "ANCHOR_EVERY", 3)
+    monkeypatch.setattr(queries, "ANCHOR_EVERY", 3)
     for page in range(1, 12):
         url = f"/api/products/?page_size=2&page={page}&{query}"
         seek, plain = client.get(url), uncached.get(url)

@@ -121,6 +121,21 @@ def test_every_demo_picture_is_an_svg_served_by_the_shop(client, seeded):
     assert again.status_code == 304 and not again.data
 
 
+def test_pictures_are_served_once_stored_and_the_data_commands_store_those_a_database_lacks(app, client):
+    run(app, "load-synthetic", "20")
+    run(app, "seed-demo")
+    images = [card["image"] for card in all_cards(client)]
+    assert all(client.get(image).status_code == 200 for image in images)
+    with app.app_context():  # as a database holds them that was filled before pictures were stored
+        db.session.execute(text("DELETE FROM pictures"))
+        db.session.commit()
+    for image in images:
+        assert_problem(client.get(image), 404, "image_not_found")
+    assert "nothing to add" in run(app, "load-synthetic", "20", "--up-to")
+    assert "nothing to do" in run(app, "seed-demo")
+    assert all(client.get(image).status_code == 200 for image in images)
+
+
 @pytest.mark.parametrize("name", [
     "unknown.svg", "../x", "..%2Fx", "..%2F..%2Fetc%2Fpasswd", "x.svg%00", "%00", "a" * 3000, "a" * 3000 + ".svg",
     "OXFORD-BUTTON-DOWN-SHIRT-1.svg", "oxford-button-down-shirt-1.svg.png", "oxford-button-down-shirt-4.svg",

@@ -17,7 +17,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Add the demo catalogue: 8 categories, 45 products. What is there already is left alone."""
-        from products.seed import seed_demo
+        from products.demo.seed import seed_demo
 
         click.echo(str(seed_demo()))
 
@@ -33,12 +33,13 @@ def register_commands(app: Flask) -> None:
         """Add COUNT synthetic products (1 to 4 variants each) with COPY, then VACUUM ANALYZE."""
         from sqlalchemy import func, select
 
+        from products.demo.synthetic import load_synthetic, store_pictures
         from products.models import Product, db
-        from products.synthetic import load_synthetic
 
         if up_to:
             have = db.session.scalar(select(func.count()).select_from(Product))
             if have >= count:
+                store_pictures()  # a catalogue loaded before pictures were stored gets them now
                 click.echo(f"{have:,} products already; nothing to add")
                 return
             count -= have

@@ -1,8 +1,8 @@
-"""The catalogue: categories, products, variants. Models never commit: `service.py` does.
+"""The catalogue: categories, products, variants. Models never commit: `staff.py` and `stock.py` do.
 
 Stock lives on variants and never goes below zero (a CHECK is the backstop). A product keeps two
 figures derived from its variants, `price` (the lowest variant price) and `stock` (their sum), so that the
-list can filter and sort on indexes instead of aggregating a million variants per page; `service.py`
+list can filter and sort on indexes instead of aggregating a million variants per page; `stock.refresh_figures`
 keeps them right in the same transaction as every variant change.
 """
 
@@ -159,3 +159,19 @@ class ReservationLine(db.Model):
     unit_price: Mapped[Decimal] = mapped_column(MONEY)
 
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+
+class Picture(db.Model):
+    """A product picture the service draws (`pictures.artwork.render` of these fields) and serves at
+    `/api/products/images/<name>`. Stored once by what makes the products that show it (the demo seed, the
+    synthetic loader) and never changed, so the bytes for a name stay the same and can be cached long."""
+
+    __tablename__ = "pictures"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    colour: Mapped[str] = mapped_column(String(7))
+    stripes: Mapped[str | None] = mapped_column(String(7))
+    brand: Mapped[str] = mapped_column(String(100), server_default="")
+    caption: Mapped[str] = mapped_column(String(100), server_default="")
+    salt: Mapped[str] = mapped_column(String(200), server_default="")

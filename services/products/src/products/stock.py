@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from products.cache import changed
+from products.catalogue.cache import changed
 from products.models import Product, Reservation, ReservationLine, Variant, db
 from products.schemas import KEY
-from products.service import refresh_figures
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem
 
@@ -49,6 +48,15 @@ def lock_products(product_ids: Iterable[int]) -> None:
     """Lock these products' rows in id order: the first step of every stock change."""
     db.session.execute(select(Product.id).where(Product.id.in_(sorted(set(product_ids))))
                        .order_by(Product.id).with_for_update())
+
+
+def refresh_figures(product_ids: list[int]) -> None:
+    """Recompute the derived `price` and `stock` of these products from their variants (not committed)."""
+    figures = (select(Variant.product_id, func.min(Variant.price).label("price"),
+                      func.sum(Variant.stock).label("stock"))
+               .where(Variant.product_id.in_(product_ids)).group_by(Variant.product_id).subquery())
+    db.session.execute(update(Product).where(Product.id == figures.c.product_id)
+                       .values(price=figures.c.price, stock=figures.c.stock))
 
 
 def _fingerprint(lines: dict[int, int]) -> str:

@@ -2,7 +2,8 @@
 
 from flask.views import MethodView
 
-from products import catalogue, service
+from products import staff
+from products.catalogue import queries
 from products.schemas import CategoryInSchema, CategorySchema
 from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated
@@ -15,7 +16,7 @@ class Categories(MethodView):
     @blp.response(200, CategorySchema(many=True))
     def get(self):
         """Every category with the number of its products, by name."""
-        return json_text(catalogue.categories())
+        return json_text(queries.categories())
 
     @authenticated(blp, staff=True)
     @blp.arguments(CategoryInSchema)
@@ -23,7 +24,7 @@ class Categories(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def post(self, data):
         """Staff: add a category."""
-        return service.create_category(data)
+        return staff.create_category(data)
 
 
 @blp.route("/<slug>/")
@@ -35,7 +36,7 @@ class Category(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def patch(self, changes, slug):
         """Staff: change a category."""
-        return service.update_category(slug, changes)
+        return staff.update_category(slug, changes)
 
     @authenticated(blp, staff=True)
     @blp.response(204)
@@ -43,4 +44,4 @@ class Category(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="category_not_empty")
     def delete(self, slug):
         """Staff: delete a category that has no products."""
-        service.delete_category(slug)
+        staff.delete_category(slug)

@@ -2,7 +2,8 @@
 
 from flask.views import MethodView
 
-from products import catalogue, service
+from products import staff
+from products.catalogue import queries
 from products.schemas import (
     DetailSchema,
     ListQuerySchema,
@@ -24,7 +25,7 @@ class Products(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="page_not_found: past the last page")
     def get(self, query):
         """A page of products, filtered, searched and ordered; the envelope links the pages around it."""
-        return json_text(catalogue.page(query))
+        return json_text(queries.page(query))
 
     @authenticated(blp, staff=True)
     @blp.arguments(ProductInSchema)
@@ -32,7 +33,7 @@ class Products(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="slug_taken or sku_taken")
     def post(self, data):
         """Staff: add a product with its variants (at least one)."""
-        return catalogue.detail(service.create_product(data))
+        return queries.detail(staff.create_product(data))
 
 
 @blp.route("/<slug>/")
@@ -41,7 +42,7 @@ class Product(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     def get(self, slug):
         """A product with its variants."""
-        return json_text(catalogue.product(slug))
+        return json_text(queries.product(slug))
 
     @authenticated(blp, staff=True)
     @blp.arguments(ProductInSchema(partial=True, exclude=("variants",)))
@@ -50,14 +51,14 @@ class Product(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def patch(self, changes, slug):
         """Staff: change a product (its variants have their own resource)."""
-        return catalogue.detail(service.update_product(slug, changes))
+        return queries.detail(staff.update_product(slug, changes))
 
     @authenticated(blp, staff=True)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     def delete(self, slug):
         """Staff: delete a product and its variants."""
-        service.delete_product(slug)
+        staff.delete_product(slug)
 
 
 @blp.route("/<slug>/variants/")
@@ -69,7 +70,7 @@ class Variants(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def post(self, data, slug):
         """Staff: add a variant to a product."""
-        return catalogue.variant(service.add_variant(slug, data))
+        return queries.variant(staff.add_variant(slug, data))
 
 
 @blp.route("/<slug>/variants/<id:variant_id>/")
@@ -81,7 +82,7 @@ class Variant(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def patch(self, changes, slug, variant_id):
         """Staff: change a variant; `{"stock": n}` sets its stock."""
-        return catalogue.variant(service.update_variant(slug, variant_id, changes))
+        return queries.variant(staff.update_variant(slug, variant_id, changes))
 
     @authenticated(blp, staff=True)
     @blp.response(204)
@@ -89,4 +90,4 @@ class Variant(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="last_variant")
     def delete(self, slug, variant_id):
         """Staff: delete a variant (not the last one)."""
-        service.delete_variant(slug, variant_id)
+        staff.delete_variant(slug, variant_id)

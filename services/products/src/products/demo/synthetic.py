@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, text
 
-from products import cache
-from products import synthetic_words as words
+from products.catalogue import cache
+from products.demo import words
+from products.demo.seed import ensure_demo_categories
 from products.models import Category, db
-from products.seed import ensure_demo_categories
+from products.pictures import store
 from shop_common.db import end_read
 
 IMAGE_NAME = "synthetic-{}-{}.svg"  # kind, colour
@@ -46,6 +47,11 @@ def synthetic_images() -> dict[str, dict[str, str]]:
     """Every picture a synthetic product can show: file name -> `artwork.render` keyword arguments."""
     return {IMAGE_NAME.format(kind, slug): {"kind": kind, "colour": hex_colour, "caption": colour, "salt": slug}
             for kind in words.KINDS for colour, slug, hex_colour in words.COLOURS}
+
+
+def store_pictures() -> int:
+    """Store every synthetic picture that is not stored yet; how many were added."""
+    return store.add(synthetic_images())
 
 
 def _cents(value: float) -> int:
@@ -75,7 +81,7 @@ def _stock(rng: random.Random, count: int) -> list[int]:
 
 class _Maker:
     """Makes the COPY lines of one product and its variants (text format: the word lists hold no tab,
-    newline, backslash or quote, which `synthetic_words` checks, so nothing needs escaping)."""
+    newline, backslash or quote, which `words` checks, so nothing needs escaping)."""
 
     def __init__(self, categories: list[tuple[int, str]], seed: int):
         self.rng = random.Random(seed)  # noqa: S311 (made-up data, not secrets)
@@ -177,6 +183,7 @@ def load_synthetic(count: int, *, batch: int = 20_000, jobs: int = 2,
     """
     if count < 1 or batch < 1 or jobs < 1:
         raise ValueError("count, batch and jobs must be positive")
+    store_pictures()
     categories = _categories()
     engine = db.engine  # the workers have no app context; the engine is all they need
     sizes = [min(batch, count - start) for start in range(0, count, batch)]

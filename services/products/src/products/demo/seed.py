@@ -1,7 +1,7 @@
 """The demo catalogue (`shop-products seed-demo`): a small, believable shop to look at and click through.
 
-The catalogue itself is data, in `demo_catalogue.toml`; this module turns it into what the staff API takes
-and adds it through `service`, so the demo passes the same validation, slug and SKU checks, derived
+The catalogue itself is data, in `catalogue.toml`; this module turns it into what the staff API takes
+and adds it through `staff`, so the demo passes the same validation, slug and SKU checks, derived
 figures and cache handling as anything staff add. Seeding is idempotent: a category or product that is
 there already (by slug, or for a product by any of its SKUs) is left exactly as it is, so staff edits to
 demo products survive a second run, and a run that finds everything in place changes nothing.
@@ -21,8 +21,9 @@ from typing import Any
 from slugify import slugify
 from sqlalchemy import select
 
-from products import service
+from products import staff
 from products.models import Category, Product, Variant, db
+from products.pictures import store
 from products.schemas import CategoryInSchema, ProductInSchema
 
 IMAGE_URL = "/api/products/images/{}"
@@ -31,8 +32,8 @@ MAX_IMAGES = 3
 
 @functools.cache
 def catalogue() -> dict[str, Any]:
-    """The parsed `demo_catalogue.toml` (read once)."""
-    return tomllib.loads((files("products") / "demo_catalogue.toml").read_text("utf-8"))
+    """The parsed `catalogue.toml` (read once)."""
+    return tomllib.loads((files("products.demo") / "catalogue.toml").read_text("utf-8"))
 
 
 def demo_categories() -> list[dict[str, str]]:
@@ -163,16 +164,17 @@ def ensure_demo_categories() -> tuple[int, int]:
     taken = set(db.session.scalars(select(Category.slug).where(Category.slug.in_([c["slug"] for c in categories]))))
     for category in categories:
         if category["slug"] not in taken:
-            service.create_category(CategoryInSchema().load(category))
+            staff.create_category(CategoryInSchema().load(category))
     return len(categories) - len(taken), len(taken)
 
 
 def seed_demo() -> SeedReport:
     """Add whatever part of the demo catalogue is missing; leave what is there (by slug or SKU) alone.
 
-    Each product is added in a transaction of its own through `service`, so a run that stops half-way
+    Each product is added in a transaction of its own through `staff`, so a run that stops half-way
     leaves whole products behind, and running again completes it.
     """
+    store.add(demo_images())  # every one, so a catalogue seeded before pictures were stored gets them too
     report = SeedReport()
     report.categories_added, report.categories_present = ensure_demo_categories()
     products = demo_products()
@@ -183,7 +185,7 @@ def seed_demo() -> SeedReport:
         if product["slug"] in slugs or any(v["sku"] in skus for v in product["variants"]):
             report.products_present += 1
             continue
-        service.create_product(ProductInSchema().load(product))
+        staff.create_product(ProductInSchema().load(product))
         report.products_added += 1
         report.variants_added += len(product["variants"])
     return report

@@ -1,20 +1,19 @@
 """What the catalogue keeps in Redis, and how a change makes it stale.
 
 Keys carry versions instead of being deleted, so a reader that computed from the database just before
-a write can never store its old answer under a key that is read afterwards:
-
-- `list:{L}:-:{q}` and `list:{L}:{S}:{q}` (queries filtering on `in_stock`), where `L` is bumped by
-  every staff change (what lists contain, how they sort, what cards say) and `S` by every stock change;
-- `card:{L}:{id}:{v}` and `detail:{L}:{id}:{v}`, where `v` is the product's own counter, bumped by every
-  change to it, its stock included;
-- `categories:{L}` and `slug:{L}:{slug}` -> id.
+a write can never store its old answer under a key that is read afterwards. Every key (its format is in
+`keys`, and nowhere else) is under the catalogue's counter, bumped by every staff change (what lists
+contain, how they sort, what cards say); lists that filter on `in_stock` are under the stock counter too,
+bumped by every stock change; a product's card and detail are under its own counter, bumped by every change
+to it, its stock included; a slug maps to its product's id.
 
 A stock change therefore costs one counter per product and one for in-stock lists; lists that do not
 filter on stock stay cached through any number of checkouts.
 
 The two hottest reads, a page of a list and a product's detail, read their counters and answers in one
-round trip (`cached_page`, `cached_detail`: a Lua script follows the same keys on the server), instead of
-one command per step; what they miss is computed as everywhere else.
+round trip (`cached_page`, `cached_detail`: a Lua script follows the same keys on the server, given their
+templates from `keys` in ARGV), instead of one command per step; what they miss is computed as everywhere
+else.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 
+from products.catalogue import keys
 from shop_common.cache import forget
 from shop_common.redis import REDIS_DOWN, get_redis
 
@@ -33,54 +33,69 @@ def namespace() -> str:
     return current_app.extensions["shop_cache_namespace"]
 
 
-def key(*parts: object) -> str:
-    """A key of this service's cache, in its namespace."""
-    return namespace() + ":".join(map(str, parts))
+def key(template: str, **fields: object) -> str:
+    """A key of this service's cache, in its namespace: one of the templates of `keys`, filled in."""
+    return namespace() + template.format(**fields)
 
 
 def listing_counter() -> str:
-    return key("v", "listing")
+    return key(keys.LISTING)
 
 
 def stock_counter() -> str:
-    return key("v", "stock")
+    return key(keys.STOCK)
 
 
 def product_version(product_id: int) -> str:
-    return key("v", "product", product_id)
+    return key(keys.PRODUCT, product=product_id)
 
 
 def slug_key(listing: int, slug: str) -> str:
     """Slug -> id, under the catalogue version: every create, rename or delete bumps it, so an answer read
     before one of those (a "no such product" included) is never read after it."""
-    return key("slug", listing, slug)
+    return key(keys.SLUG, listing=listing, slug=slug)
 
 
+# `key(ns, template, fields)`: Python's `key` on the server, for the scripts below. gsub puts each field's
+# text in as it is (a table replacement is never read as a pattern), as str.format does.
+KEY_LUA = """
+local function key(ns, template, fields)
+  return ns .. (string.gsub(template, '{(%a+)}', fields))
+end
+"""
 # A page: the counters, the list's ids and count, and each product's counter and card.
-_PAGE = """
-local ns = ARGV[1]
-local listing = redis.call('GET', ns .. 'v:listing') or '0'
+# ARGV: namespace, digest, "1" if the list filters on stock, then the templates of _PAGE_KEYS.
+_PAGE_KEYS = (keys.LISTING, keys.STOCK, keys.LIST, keys.PRODUCT, keys.CARD)
+_PAGE = KEY_LUA + """
+local ns, digest, by_stock = ARGV[1], ARGV[2], ARGV[3] == '1'
+local LISTING, STOCK, LIST, PRODUCT, CARD = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local listing = redis.call('GET', key(ns, LISTING, {})) or '0'
 local stock = '-'
-if ARGV[3] == '1' then stock = redis.call('GET', ns .. 'v:stock') or '0' end
-local listed = redis.call('GET', ns .. 'list:' .. listing .. ':' .. stock .. ':' .. ARGV[2])
+if by_stock then stock = redis.call('GET', key(ns, STOCK, {})) or '0' end
+local listed = redis.call('GET', key(ns, LIST, {listing = listing, stock = stock, digest = digest}))
 if not listed then return {listing, stock} end
 local reply = {listing, stock, listed}
 for _, id in ipairs(cjson.decode(listed)['ids']) do
   local product = string.format('%d', id)
-  local version = redis.call('GET', ns .. 'v:product:' .. product) or '0'
+  local version = redis.call('GET', key(ns, PRODUCT, {product = product})) or '0'
   table.insert(reply, version)
-  table.insert(reply, redis.call('GET', ns .. 'card:' .. listing .. ':' .. product .. ':' .. version) or '')
+  table.insert(reply, redis.call('GET', key(ns, CARD, {listing = listing, product = product, version = version}))
+               or '')
 end
 return reply
 """
 # A detail: the catalogue's counter, the slug's product, its counter and its detail.
-_DETAIL = """
-local ns = ARGV[1]
-local listing = redis.call('GET', ns .. 'v:listing') or '0'
-local id = redis.call('GET', ns .. 'slug:' .. listing .. ':' .. ARGV[2])
+# ARGV: namespace, slug, then the templates of _DETAIL_KEYS.
+_DETAIL_KEYS = (keys.LISTING, keys.SLUG, keys.PRODUCT, keys.DETAIL)
+_DETAIL = KEY_LUA + """
+local ns, slug = ARGV[1], ARGV[2]
+local LISTING, SLUG, PRODUCT, DETAIL = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local listing = redis.call('GET', key(ns, LISTING, {})) or '0'
+local id = redis.call('GET', key(ns, SLUG, {listing = listing, slug = slug}))
 if not id or id == 'null' then return {listing, id or ''} end
-local version = redis.call('GET', ns .. 'v:product:' .. id) or '0'
-return {listing, id, version, redis.call('GET', ns .. 'detail:' .. listing .. ':' .. id .. ':' .. version) or ''}
+local version = redis.call('GET', key(ns, PRODUCT, {product = id})) or '0'
+return {listing, id, version,
+        redis.call('GET', key(ns, DETAIL, {listing = listing, product = id, version = version})) or ''}
 """
 
 
@@ -96,7 +111,7 @@ def cached_page(digest: str, stock: bool) -> list[str] | None:
     cached, else [listing, stock, the list's JSON, then each product's counter and card JSON ("" when not
     cached)]. None if Redis cannot be used."""
     try:
-        return _script("page", _PAGE)(args=[namespace(), digest, "1" if stock else "0"])
+        return _script("page", _PAGE)(args=[namespace(), digest, "1" if stock else "0", *_PAGE_KEYS])
     except REDIS_DOWN:
         return None
 
@@ -105,7 +120,7 @@ def cached_detail(slug: str) -> list[str] | None:
     """What the cache holds of a detail, in one round trip: [listing, product id JSON ("" when not cached),
     then, for a product, its counter and its detail JSON ("" when not cached)]. None if Redis cannot be used."""
     try:
-        return _script("detail", _DETAIL)(args=[namespace(), slug])
+        return _script("detail", _DETAIL)(args=[namespace(), slug, *_DETAIL_KEYS])
     except REDIS_DOWN:
         return None
 

@@ -19,10 +19,10 @@ from flask import current_app
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from products import cache
+from products.catalogue import cache, keys
+from products.catalogue.filters import ORDER_BY, conditions
 from products.models import Category, Product, ProductCount, Variant, db
 from products.schemas import SLUG
-from products.service import ORDER_BY, conditions
 from shop_common.cache import cached, cached_json, encode, get_many, set_many
 from shop_common.errors import Problem
 from shop_common.pagination import check_page, envelope
@@ -47,19 +47,18 @@ def detail(product: Product) -> dict[str, Any]:
             "images": product.images, "variants": [variant(v) for v in product.variants]}
 
 
-def _filters_key(key: str, query: dict[str, Any]) -> str:
-    """The list's key without paging: what every page of one list shares (its anchors)."""
-    filters = {k: v for k, v in query.items() if k in FILTERS}
-    return key.rsplit(":", 1)[0] + ":" + hashlib.sha256(json.dumps(filters, sort_keys=True, default=str)
-                                                        .encode()).hexdigest()[:32]
-
-
 def _digest(query: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-def _query_key(query: dict[str, Any], listing: int, stock: int | str, digest: str) -> str:
-    return cache.key("list", listing, stock if "in_stock" in query else "-", digest)
+def _list_fields(query: dict[str, Any], listing: int, stock: int | str, digest: str) -> dict[str, Any]:
+    """The fields of a list's key (`keys.LIST`): the stock counter only for lists that filter on it."""
+    return {"listing": listing, "stock": stock if "in_stock" in query else "-", "digest": digest}
+
+
+def _filters_digest(query: dict[str, Any]) -> str:
+    """The digest of the list without paging: what every page of one list shares (its anchors)."""
+    return _digest({k: v for k, v in query.items() if k in FILTERS})
 
 
 FILTERS = {"category", "search", "min_price", "max_price", "in_stock"}
@@ -98,7 +97,7 @@ def _anchors(where: list[Any], ordering: str) -> list[list[Any]]:
     return [[str(value) for value in row] for row in rows]
 
 
-def _ids_and_count(query: dict[str, Any], key: str) -> dict[str, Any]:
+def _ids_and_count(query: dict[str, Any], anchors_fields: dict[str, Any]) -> dict[str, Any]:
     where, rank = conditions(query)
     size, page = query["page_size"], query["page"]
     offset = (page - 1) * size
@@ -121,8 +120,8 @@ def _ids_and_count(query: dict[str, Any], key: str) -> dict[str, Any]:
         order = ORDER_BY[ordering]
         if offset >= ANCHOR_EVERY:  # a deep page: seek from the nearest anchor, skip at most ANCHOR_EVERY rows
             # without Redis no anchors: making them each time would cost more than the offset they save
-            anchors = cached(f"{key}:anchors:{ordering}", cache.ttl(), lambda: _anchors(where, ordering),
-                             unavailable=list)
+            anchors = cached(cache.key(keys.ANCHORS, **anchors_fields, ordering=ordering), cache.ttl(),
+                             lambda: _anchors(where, ordering), unavailable=list)
             if passed := min(offset // ANCHOR_EVERY, len(anchors)):
                 columns, downwards = SEEK[ordering]
                 mark = [_PARSE[c.key](v) for c, v in zip(columns, anchors[passed - 1], strict=True)]
@@ -139,14 +138,15 @@ def card_texts(ids: list[int], listing: int, versions: list[int] | None = None,
     ones from one query. `versions` and `found`: the products' counters and cached cards, already read."""
     ns = cache.namespace()
     if versions is None:
-        versions = cache.versions(*(f"{ns}v:product:{i}" for i in ids))
-    keys = [f"{ns}card:{listing}:{i}:{v}" for i, v in zip(ids, versions, strict=True)]
-    cards = dict(zip(ids, get_many(keys, raw=True) if found is None else found, strict=True))
+        versions = cache.versions(*(ns + keys.PRODUCT.format(product=i) for i in ids))
+    card_keys = [ns + keys.CARD.format(listing=listing, product=i, version=v)
+                 for i, v in zip(ids, versions, strict=True)]
+    cards = dict(zip(ids, get_many(card_keys, raw=True) if found is None else found, strict=True))
     missing = [i for i, hit in cards.items() if not hit]
     if missing:
         made = {p.id: encode(card(p)) for p in db.session.scalars(select(Product).where(Product.id.in_(missing)))}
         cards.update(made)
-        set_many({key: made[i] for i, key in zip(ids, keys, strict=True) if i in made}, cache.ttl(), raw=True)
+        set_many({key: made[i] for i, key in zip(ids, card_keys, strict=True) if i in made}, cache.ttl(), raw=True)
     return [cards[i] for i in ids if cards.get(i)]
 
 
@@ -161,8 +161,9 @@ def page(query: dict[str, Any]) -> str:
         check_page(query, listed["count"])
         cards = card_texts(listed["ids"], listing, [int(v) for v in held[3::2]], held[4::2])
     else:
-        key = _query_key(query, listing, stock, digest)
-        listed = cached(key, cache.ttl(), lambda: _ids_and_count(query, _filters_key(key, query)))
+        key = cache.key(keys.LIST, **_list_fields(query, listing, stock, digest))
+        anchors_fields = _list_fields(query, listing, stock, _filters_digest(query))
+        listed = cached(key, cache.ttl(), lambda: _ids_and_count(query, anchors_fields))
         check_page(query, listed["count"])
         cards = card_texts(listed["ids"], listing)
     around = envelope(query, listed["count"], [])
@@ -195,8 +196,8 @@ def product(slug: str) -> str:
                                   .options(selectinload(Product.variants)))
         return None if found is None else detail(found)
 
-    return _checked(cached_json(cache.key("detail", listing, product_id, version), cache.ttl(), load), product_id,
-                    slug)
+    key = cache.key(keys.DETAIL, listing=listing, product=product_id, version=version)
+    return _checked(cached_json(key, cache.ttl(), load), product_id, slug)
 
 
 def _checked(answer: str, product_id: int, slug: str) -> str:
@@ -219,4 +220,4 @@ def categories() -> str:
         return [{"id": c.id, "name": c.name, "slug": c.slug, "description": c.description,
                  "product_count": int(n)} for c, n in rows]
 
-    return cached_json(cache.key("categories", listing), cache.ttl(), load)
+    return cached_json(cache.key(keys.CATEGORIES, listing=listing), cache.ttl(), load)

@@ -1,34 +1,26 @@
-"""What the catalogue does. The only module that commits.
+"""The staff's changes to the catalogue: categories, products, variants. Each is one transaction,
+committed here, then made stale in the cache.
 
 Every change to a product's variants (price, stock, a variant added or removed) recomputes the product's
-derived `price` (lowest variant price) and `stock` (sum) in the same transaction, so the list, which
-filters and sorts on those two columns, never disagrees with the detail.
+derived `price` (lowest variant price) and `stock` (sum) in the same transaction (`stock.refresh_figures`),
+so the list, which filters and sorts on those two columns, never disagrees with the detail.
 """
 
 from __future__ import annotations
 
-import re
 from functools import wraps
 from typing import Any
 
 from flask import g
 from slugify import slugify
-from sqlalchemy import false, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from products import cache
+from products.catalogue import cache
 from products.models import Category, Product, ProductCount, Variant, db
+from products.stock import refresh_figures
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
-
-ORDER_BY = {
-    "price": (Product.price, Product.id),
-    "-price": (Product.price.desc(), Product.id.desc()),
-    "name": (Product.name, Product.id),
-    "-name": (Product.name.desc(), Product.id.desc()),
-    "-created_at": (Product.created_at.desc(), Product.id.desc()),
-}
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 _CONFLICTS = {
     "uq_products_slug": lambda: field_problem(409, "slug_taken", "slug", "A product has this slug already."),
@@ -37,41 +29,6 @@ _CONFLICTS = {
     "fk_products_category_id_categories": lambda: Problem(
         409, "category_not_empty", "The category still has products; move or delete them first."),
 }
-
-
-# -- reading ---------------------------------------------------------------------------------------------
-
-def prefix_query(text: str) -> str | None:
-    """A `to_tsquery` expression matching every word of `text` as a prefix ("lin shi" finds "linen shirt").
-
-    Only letters and digits reach the query, so no input can make it malformed. None if no word is left.
-    """
-    words = _WORD.findall(text.lower())[:10]
-    return " & ".join(f"{word}:*" for word in words) or None
-
-
-def conditions(query: dict[str, Any]) -> tuple[list[Any], Any]:
-    """The WHERE conditions of a list query, and the search rank (None without a search)."""
-    conditions: list[Any] = []
-    rank = None
-    if slug := query.get("category"):
-        conditions.append(Product.category_id == select(Category.id).where(Category.slug == slug)
-                          .scalar_subquery())
-    if (text := query.get("search")) is not None:
-        tsquery = prefix_query(text)
-        if tsquery is None:
-            conditions.append(false())
-        else:
-            ts = func.to_tsquery("english", tsquery)
-            conditions.append(Product.search.op("@@")(ts))
-            rank = func.ts_rank(Product.search, ts)
-    if "min_price" in query:
-        conditions.append(Product.price >= query["min_price"])
-    if "max_price" in query:
-        conditions.append(Product.price <= query["max_price"])
-    if "in_stock" in query:
-        conditions.append(Product.stock > 0 if query["in_stock"] else Product.stock == 0)
-    return conditions, rank
 
 
 def get_product(slug: str, *, lock: bool = False) -> Product:
@@ -84,8 +41,6 @@ def get_product(slug: str, *, lock: bool = False) -> Product:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
     return product
 
-
-# -- staff writes ----------------------------------------------------------------------------------------
 
 def _writes(change):
     """A staff change: one unit of work, committed at the end, constraint violations as 409s; then the
@@ -122,15 +77,6 @@ def _free_slug(model, name: str, limit: int) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
-
-
-def refresh_figures(product_ids: list[int]) -> None:
-    """Recompute the derived `price` and `stock` of these products from their variants (not committed)."""
-    figures = (select(Variant.product_id, func.min(Variant.price).label("price"),
-                      func.sum(Variant.stock).label("stock"))
-               .where(Variant.product_id.in_(product_ids)).group_by(Variant.product_id).subquery())
-    db.session.execute(update(Product).where(Product.id == figures.c.product_id)
-                       .values(price=figures.c.price, stock=figures.c.stock))
 
 
 @_writes

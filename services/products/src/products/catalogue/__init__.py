@@ -1,0 +1,1 @@
+"""The catalogue's reads: the public queries (`queries`) and what they keep in Redis (`cache`)."""

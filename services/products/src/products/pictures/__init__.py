@@ -1,0 +1,1 @@
+"""Product pictures the service draws itself (`artwork`) and serves from what is stored of them (`store`)."""
