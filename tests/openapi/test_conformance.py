@@ -1,0 +1,148 @@
+"""Every service's public OpenAPI document against the service itself, with schemathesis.
+
+Each service runs for real (its app on its own test database; products and cart also served over HTTP, for
+the services that call them), the products service holding the demo catalogue, so generated requests meet
+real products as well as missing ones. Every operation of each public document gets requests generated from
+its schemas, sent with a shopper's token and with a staff member's, and every check must pass: no 5xx, the
+status, content type, headers and body as documented, valid input accepted and invalid input refused.
+
+Bounded and reproducible: a fixed number of examples per operation and phase, derandomized, no deadline.
+
+The documents are read at collection (one operation, one test); the apps that make them then are never
+served: each test sends its requests to the app of this run, built from the same code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import uuid
+from typing import Any
+
+import jwt
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from shop_common.keys import generate_keypair
+from shop_common.testing import ServiceServer
+
+#: examples generated per operation and generation mode, for each role
+EXAMPLES = 15
+ROLES = ("shopper", "staff")
+
+
+def _document(service: str, **required: Any) -> dict[str, Any]:
+    """The public document of `service`, from an app that is never started (nothing it names is there)."""
+    keys = generate_keypair("ES256")
+    settings_ = {"ENV": "test", "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/unused",
+                 "REDIS_URL": "redis://127.0.0.1:1/0", "JWT_PUBLIC_KEY": keys.public_pem, "LOG_LEVEL": "ERROR",
+                 "BACKGROUND": False, **required}
+    app = importlib.import_module(service).create_app(settings_)
+    return app.test_client().get("/docs/openapi.json").get_json()
+
+
+def _schema(service: str, **required: Any):
+    loaded = schemathesis.openapi.from_dict(_document(service, **required))
+    loaded.config.update(base_url="http://localhost")
+    loaded.config.generation.update(max_examples=EXAMPLES)
+    return loaded
+
+
+users_schema = _schema("users", JWT_PRIVATE_KEY=generate_keypair("ES256").private_pem)
+products_schema = _schema("products")
+cart_schema = _schema("cart", PRODUCTS_URL="http://127.0.0.1:1")
+orders_schema = _schema("orders", PRODUCTS_URL="http://127.0.0.1:1", CART_URL="http://127.0.0.1:1")
+
+
+@pytest.fixture(scope="session")
+def demo_products_app(shop_app):
+    from products import create_app
+    from products.seed import seed_demo
+
+    app = shop_app(create_app)
+    with app.app_context():
+        seed_demo()
+    return app
+
+
+@pytest.fixture(scope="session")
+def demo_products_server(demo_products_app):
+    server = ServiceServer(demo_products_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def conformance_cart_app(shop_app, demo_products_server):
+    import cart
+
+    return shop_app(cart.create_app, PRODUCTS_URL=demo_products_server.url)
+
+
+@pytest.fixture(scope="session")
+def conformance_cart_server(conformance_cart_app):
+    server = ServiceServer(conformance_cart_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def users_app(shop_app, jwt_keys):
+    import users
+
+    return shop_app(users.create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem)
+
+
+@pytest.fixture(scope="session")
+def orders_app(shop_app, demo_products_server, conformance_cart_server):
+    import orders
+
+    return shop_app(orders.create_app, PRODUCTS_URL=demo_products_server.url, CART_URL=conformance_cart_server.url)
+
+
+def _token(app, jwt_keys, role: str) -> str:
+    shop = app.config["SHOP"]
+    now = int(time.time())
+    claims = {"sub": "1" if role == "staff" else "2", "iat": now, "nbf": now, "exp": now + 3600,
+              "jti": str(uuid.uuid4()), "type": "access", "fresh": False, "fam": str(uuid.uuid4()),
+              "staff": role == "staff", "iss": shop["JWT_ISSUER"], "aud": shop["JWT_AUDIENCE"]}
+    return jwt.encode(claims, jwt_keys.private_pem, algorithm="ES256")
+
+
+def _check(case, app, jwt_keys, role: str) -> None:
+    # this run's app, for the request and for the checks that send more of their own (without a token...)
+    case.operation.app = case.operation.schema.app = app
+    case.call_and_validate(headers={"Authorization": f"Bearer {_token(app, jwt_keys, role)}"})
+
+
+BOUNDED = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+                   suppress_health_check=list(HealthCheck))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@users_schema.parametrize()
+@BOUNDED
+def test_users_answers_conform(case, role, users_app, jwt_keys):
+    _check(case, users_app, jwt_keys, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@products_schema.parametrize()
+@BOUNDED
+def test_products_answers_conform(case, role, demo_products_app, jwt_keys):
+    _check(case, demo_products_app, jwt_keys, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@cart_schema.parametrize()
+@BOUNDED
+def test_cart_answers_conform(case, role, conformance_cart_app, jwt_keys):
+    _check(case, conformance_cart_app, jwt_keys, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@orders_schema.parametrize()
+@BOUNDED
+def test_orders_answers_conform(case, role, orders_app, jwt_keys):
+    _check(case, orders_app, jwt_keys, role)
