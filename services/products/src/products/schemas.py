@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import validate
 
 from shop_common.pagination import PageQuerySchema
@@ -18,6 +19,8 @@ class Attributes(ma.fields.Dict):
     """Name -> value, both short strings (`{"material": "linen"}`)."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {"description": "at most 30; names of 1 to 50 characters, values of at most 200",
+                                       "example": {"material": "linen"}})
         super().__init__(keys=Text(min_length=1, max_length=50),
                          values=Text(max_length=200), validate=validate.Length(max=30), **kwargs)
 
@@ -37,33 +40,39 @@ class CategorySchema(Schema):
     product_count = ma.fields.Integer(dump_only=True)
 
 
-# Answers are made as dicts by products.catalogue (cached as they are); these schemas document them.
+# The only presenters of the catalogue: products.catalogue dumps through these, cached answers included.
+
+def _currency(_obj) -> str:
+    return current_app.config["SHOP"]["CURRENCY"]
+
 
 class VariantSchema(Schema):
     id = ma.fields.Integer()
     sku = ma.fields.String()
     label = ma.fields.String()
-    attributes = ma.fields.Dict(metadata={"example": {"size": "M", "color": "navy"}})
-    price = ma.fields.String(metadata={"example": "39.90"})
+    attributes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                                metadata={"example": {"size": "M", "color": "navy"}})
+    price = Money()
     stock = ma.fields.Integer()
-    in_stock = ma.fields.Boolean()
+    in_stock = ma.fields.Function(lambda v: v.stock > 0, metadata={"type": "boolean"})
 
 
 class CardSchema(Schema):
     id = ma.fields.Integer()
     slug = ma.fields.String()
     name = ma.fields.String()
-    price = ma.fields.String(metadata={"description": "the lowest price of its variants", "example": "39.90"})
-    currency = ma.fields.String(metadata={"example": "USD"})
-    image = ma.fields.String(allow_none=True)
+    price = Money(metadata={"description": "the lowest price of its variants"})
+    currency = ma.fields.Function(_currency, metadata={"type": "string", "example": "USD"})
+    image = ma.fields.Function(lambda p: p.images[0] if p.images else None, allow_none=True,
+                               metadata={"type": "string", "nullable": True})
     category = ma.fields.Nested(CategoryRefSchema)
-    in_stock = ma.fields.Boolean()
+    in_stock = ma.fields.Function(lambda p: p.stock > 0, metadata={"type": "boolean"})
     stock = ma.fields.Integer(metadata={"description": "the sum of its variants' stock"})
 
 
 class DetailSchema(CardSchema):
     description = ma.fields.String()
-    attributes = ma.fields.Dict()
+    attributes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     images = ma.fields.List(ma.fields.String())
     variants = ma.fields.List(ma.fields.Nested(VariantSchema))
 
@@ -133,6 +142,7 @@ class StockVariantSchema(VariantSchema):
     slug = ma.fields.String()
     name = ma.fields.String()
     image = ma.fields.String(allow_none=True)
+    in_stock = ma.fields.Boolean()
 
 
 class StockSchema(Schema):
@@ -158,7 +168,7 @@ class ReservationLineSchema(Schema):
     variant_id = ma.fields.Integer()
     product_id = ma.fields.Integer()
     quantity = ma.fields.Integer()
-    unit_price = ma.fields.Decimal(as_string=True)
+    unit_price = Money()
 
 
 class ReservationSchema(Schema):

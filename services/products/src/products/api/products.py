@@ -14,6 +14,17 @@ from products.schemas import (
 from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated
 
+#: Swagger UI's example of a new product: it can be sent as it is to a shop holding the demo catalogue
+NEW_PRODUCT = {
+    "name": "Seersucker Camp Shirt", "category": "shirts-tops",
+    "description": "A short-sleeved camp-collar shirt in puckered cotton seersucker.",
+    "attributes": {"material": "cotton seersucker"},
+    "variants": [{"sku": "SEERSUCKER-M-BLUE", "label": "M / Blue", "attributes": {"size": "M", "color": "Blue"},
+                  "price": "54.00", "stock": 12},
+                 {"sku": "SEERSUCKER-L-BLUE", "label": "L / Blue", "attributes": {"size": "L", "color": "Blue"},
+                  "price": "54.00", "stock": 8}],
+}
+
 blp = Blueprint("products", __name__, url_prefix="/api/products", description="The catalogue.")
 
 
@@ -27,12 +38,12 @@ class Products(MethodView):
         return json_text(catalogue.page(query))
 
     @authenticated(blp, staff=True)
-    @blp.arguments(ProductInSchema)
+    @blp.arguments(ProductInSchema, example=NEW_PRODUCT)
     @blp.response(201, DetailSchema)
     @blp.alt_response(409, response="CONFLICT", description="slug_taken or sku_taken")
     def post(self, data):
         """Staff: add a product with its variants (at least one)."""
-        return catalogue.detail(service.create_product(data))
+        return service.create_product(data)
 
 
 @blp.route("/<slug>/")
@@ -50,7 +61,7 @@ class Product(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def patch(self, changes, slug):
         """Staff: change a product (its variants have their own resource)."""
-        return catalogue.detail(service.update_product(slug, changes))
+        return service.update_product(slug, changes)
 
     @authenticated(blp, staff=True)
     @blp.response(204)
@@ -69,7 +80,7 @@ class Variants(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def post(self, data, slug):
         """Staff: add a variant to a product."""
-        return catalogue.variant(service.add_variant(slug, data))
+        return service.add_variant(slug, data)
 
 
 @blp.route("/<slug>/variants/<id:variant_id>/")
@@ -81,7 +92,7 @@ class Variant(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def patch(self, changes, slug, variant_id):
         """Staff: change a variant; `{"stock": n}` sets its stock."""
-        return catalogue.variant(service.update_variant(slug, variant_id, changes))
+        return service.update_variant(slug, variant_id, changes)
 
     @authenticated(blp, staff=True)
     @blp.response(204)
