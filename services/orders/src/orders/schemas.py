@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from orders.models import STATUSES
 from shop_common.pagination import page_schema
-from shop_common.schemas import Schema, Text
+from shop_common.schemas import Money, Schema, Text
 
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{4,30}$", error="Not a phone number.")
 POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$", error="Not a postal code.")
@@ -51,9 +51,9 @@ class OrderLineSchema(Schema):
     variant_id = ma.fields.Integer()
     name = ma.fields.String()
     label = ma.fields.String()
-    unit_price = ma.fields.String(metadata={"example": "39.90"})
+    unit_price = Money()
     quantity = ma.fields.Integer()
-    line_total = ma.fields.String(metadata={"example": "79.80"})
+    line_total = Money()
 
 
 class ShippingOutSchema(Schema):
@@ -70,7 +70,7 @@ class OrderSchema(Schema):
     number = ma.fields.String(metadata={"example": "204-118-377"})
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     items = ma.fields.List(ma.fields.Nested(OrderLineSchema))
-    total_price = ma.fields.String(metadata={"example": "79.80"})
+    total_price = Money()
     currency = ma.fields.String(metadata={"example": "USD"})
     shipping = ma.fields.Nested(ShippingOutSchema)
     comment = ma.fields.String()
