@@ -38,7 +38,7 @@ def _document(service: str, **required: Any) -> dict[str, Any]:
     """The public document of `service`, from an app that is never started (nothing it names is there)."""
     keys = generate_keypair("ES256")
     settings_ = {"ENV": "test", "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/unused",
-                 "REDIS_URL": "redis://127.0.0.1:1/0", "JWT_PUBLIC_KEY": keys.public_pem, "LOG_LEVEL": "ERROR",
+                 "REDIS_URL": "redis://127.0.0.1:1/0", "JWT_PUBLIC_KEY": keys.public_pem, "LOG_LEVEL": "WARNING",
                  "BACKGROUND": False, **required}
     app = importlib.import_module(service).create_app(settings_)
     return app.test_client().get("/docs/openapi.json").get_json()
@@ -164,6 +164,15 @@ BOUNDED = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, datab
                    suppress_health_check=list(HealthCheck))
 
 
+def test_swagger_uis_product_example_can_be_sent_as_it_is(demo_products_app, jwt_keys):
+    # first in this module: the conformance run below sends the example too (a second time is 409)
+    document = demo_products_app.test_client().get("/docs/openapi.json").get_json()
+    example = document["paths"]["/api/products/"]["post"]["requestBody"]["content"]["application/json"]["example"]
+    response = demo_products_app.test_client().post("/api/products/", json=example, headers={
+        "Authorization": f"Bearer {_token(demo_products_app, jwt_keys, 'staff')}"})
+    assert response.status_code == 201, response.get_json()
+
+
 @pytest.mark.parametrize("role", ROLES)
 @users_schema.parametrize()
 @BOUNDED
@@ -190,3 +199,4 @@ def test_cart_answers_conform(case, role, conformance_cart_app, jwt_keys):
 @BOUNDED
 def test_orders_answers_conform(case, role, orders_app, jwt_keys):
     _check(case, orders_app, jwt_keys, role)
+
