@@ -9,8 +9,10 @@ from orders.models import STATUSES
 from shop_common.pagination import page_schema
 from shop_common.schemas import Money, Schema, Text
 
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{4,30}$", error="Not a phone number.")
-POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$", error="Not a postal code.")
+# the text is stripped before it is matched: the patterns end in what no strip removes, so that the document's
+# pattern (matched against the text as sent) and the check agree
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{3,29}[0-9()\-]$", error="Not a phone number.")
+POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,10}[A-Za-z0-9\-]$", error="Not a postal code.")
 #: Stripe's and the IETF draft's key: any printable ASCII, as a UUID usually is
 IDEMPOTENCY_KEY = validate.Regexp(r"^[\x21-\x7e]{1,255}$", error="Use 1 to 255 printable ASCII characters.")
 
