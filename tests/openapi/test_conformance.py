@@ -8,13 +8,15 @@ status, content type, headers and body as documented, valid input accepted and i
 
 Bounded and reproducible: a fixed number of examples per operation and phase, derandomized, no deadline.
 
-The documents are read at collection (one operation, one test); the apps that make them then are never
-served: each test sends its requests to the app of this run, built from the same code.
+The documents are read at collection (one operation, one test), in a process of their own; the apps that
+make them are never served: each test sends its requests to the app of this run, built from the same code.
 """
 
 from __future__ import annotations
 
-import importlib
+import json
+import subprocess
+import sys
 import time
 import uuid
 from typing import Any
@@ -26,7 +28,6 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from shop_common.keys import generate_keypair
 from shop_common.schemas import BAD_TEXT
 from shop_common.testing import ServiceServer
 
@@ -35,27 +36,46 @@ EXAMPLES = 25
 ROLES = ("shopper", "staff")
 
 
-def _document(service: str, **required: Any) -> dict[str, Any]:
-    """The public document of `service`, from an app that is never started (nothing it names is there)."""
-    keys = generate_keypair("ES256")
-    settings_ = {"ENV": "test", "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/unused",
-                 "REDIS_URL": "redis://127.0.0.1:1/0", "JWT_PUBLIC_KEY": keys.public_pem, "LOG_LEVEL": "WARNING",
-                 "BACKGROUND": False, **required}
-    app = importlib.import_module(service).create_app(settings_)
-    return app.test_client().get("/docs/openapi.json").get_json()
+#: a script printing every service's public document, made by an app that is never started (nothing it names is
+#: there): run in a process of its own, so that building four apps at collection leaves nothing behind in this one
+#: (logging, the app's background machinery) for the tests that run here
+_DOCUMENTS = """
+import importlib, json
+from shop_common.keys import generate_keypair
+
+keys = generate_keypair("ES256")
+base = {"ENV": "test", "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/unused", "REDIS_URL": "redis://127.0.0.1:1/0",
+        "JWT_PUBLIC_KEY": keys.public_pem, "SERVICE_TOKEN": "unused", "BACKGROUND": False, "LOG_LEVEL": "ERROR"}
+nowhere = "http://127.0.0.1:1"
+own = {"users": {"JWT_PRIVATE_KEY": keys.private_pem}, "products": {}, "cart": {"PRODUCTS_URL": nowhere},
+       "orders": {"PRODUCTS_URL": nowhere, "CART_URL": nowhere}}
+documents = {}
+for service, settings in own.items():
+    app = importlib.import_module(service).create_app({**base, **settings})
+    documents[service] = app.test_client().get("/docs/openapi.json").get_json()
+print(json.dumps(documents))
+"""
 
 
-def _schema(service: str, **required: Any):
-    loaded = schemathesis.openapi.from_dict(_document(service, **required))
+def _documents() -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", _DOCUMENTS], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _schema(document: dict[str, Any]):
+    loaded = schemathesis.openapi.from_dict(document)
     loaded.config.update(base_url="http://localhost")
     loaded.config.generation.update(max_examples=EXAMPLES)
     return loaded
 
 
-users_schema = _schema("users", JWT_PRIVATE_KEY=generate_keypair("ES256").private_pem)
-products_schema = _schema("products")
-cart_schema = _schema("cart", PRODUCTS_URL="http://127.0.0.1:1")
-orders_schema = _schema("orders", PRODUCTS_URL="http://127.0.0.1:1", CART_URL="http://127.0.0.1:1")
+DOCUMENTS = _documents()
+users_schema = _schema(DOCUMENTS["users"])
+products_schema = _schema(DOCUMENTS["products"])
+cart_schema = _schema(DOCUMENTS["cart"])
+orders_schema = _schema(DOCUMENTS["orders"])
 
 
 @pytest.fixture(scope="session")
