@@ -32,6 +32,8 @@ class Reservations(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="variant_not_found")
     @blp.alt_response(409, response="CONFLICT", description="insufficient_stock (with `lines`) or "
                                                             "reservation_released")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="a field missing or malformed; "
+                                                                         "idempotency_key_reused: other lines")
     def post(self, data):
         """Reserve every line for `ttl_seconds`, or none; idempotent per key."""
         reservation, created = stock.reserve(data["key"], data["lines"], data["ttl_seconds"])
