@@ -28,8 +28,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from shop_common.internal import HEADER
 from shop_common.schemas import BAD_TEXT
-from shop_common.testing import ServiceServer
+from shop_common.testing import SERVICE_TOKEN, ServiceServer
 
 #: examples generated per operation and generation mode, for each role
 EXAMPLES = 25
@@ -52,7 +53,11 @@ own = {"users": {"JWT_PRIVATE_KEY": keys.private_pem}, "products": {}, "cart": {
 documents = {}
 for service, settings in own.items():
     app = importlib.import_module(service).create_app({**base, **settings})
+    full = app.test_client().get("/openapi.json").get_json()
+    internal = {path: item for path, item in full["paths"].items() if path.startswith("/internal/")}
     documents[service] = app.test_client().get("/docs/openapi.json").get_json()
+    if internal:
+        documents[f"{service}-internal"] = {**full, "paths": internal}
 print(json.dumps(documents))
 """
 
@@ -76,6 +81,10 @@ users_schema = _schema(DOCUMENTS["users"])
 products_schema = _schema(DOCUMENTS["products"])
 cart_schema = _schema(DOCUMENTS["cart"])
 orders_schema = _schema(DOCUMENTS["orders"])
+#: the /internal/ API of the services that have one (their whole documents less the public paths and probes)
+users_internal_schema = _schema(DOCUMENTS["users-internal"])
+products_internal_schema = _schema(DOCUMENTS["products-internal"])
+cart_internal_schema = _schema(DOCUMENTS["cart-internal"])
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +151,8 @@ RULES = {
     "PATCH /api/products/{slug}/": {"fields": {("json", "category")}},
     "POST /api/cart/add/": {"code": "variant_required"},  # the product has several variants
     "POST /api/order/create/": {"code": "idempotency_key_reused"},  # the key came with another body
+    "POST /internal/reservations/": {"code": "idempotency_key_reused"},  # the key came with other lines
+    "POST /internal/carts/{user_id}/remove/": {"code": "idempotency_key_reused"},
 }
 #: refused anywhere, and said so in every document: text that holds NUL (no database takes it) or a lone
 #: surrogate, and an attribute's name outside 1..50 characters (OpenAPI 3.0 cannot constrain a map's keys)
@@ -174,20 +185,24 @@ def valid_input_accepted(ctx, response, case):
     return positive_data_acceptance(ctx, response, case)
 
 
-def _leaves_the_token_out(case) -> bool:
-    """Whether this case is negative by having no token: then it is sent without one, as generated."""
+def _left_out(case) -> set[str]:
+    """The headers this case is negative by not having (a token, the service credential): sent without them."""
     data = case.meta.phase.data if case.meta else None
     mutations = getattr(data, "mutations", None) or ()
-    return getattr(data, "parameter", None) == "Authorization" or any(
-        m.parameter_location == ParameterLocation.HEADER and m.parameter == "Authorization" for m in mutations)
+    return {getattr(data, "parameter", None), *(m.parameter for m in mutations
+                                                if m.parameter_location == ParameterLocation.HEADER)} - {None}
+
+
+def _send(case, app, headers: dict[str, str]) -> None:
+    # this run's app, for the request and for the checks that send more of their own (without a token...)
+    case.operation.app = case.operation.schema.app = app
+    left_out = _left_out(case)
+    case.call_and_validate(headers={k: v for k, v in headers.items() if k not in left_out},
+                           excluded_checks=[positive_data_acceptance], additional_checks=[valid_input_accepted])
 
 
 def _check(case, app, jwt_keys, role: str) -> None:
-    # this run's app, for the request and for the checks that send more of their own (without a token...)
-    case.operation.app = case.operation.schema.app = app
-    token = None if _leaves_the_token_out(case) else {"Authorization": f"Bearer {_token(app, jwt_keys, role)}"}
-    case.call_and_validate(headers=token, excluded_checks=[positive_data_acceptance],
-                           additional_checks=[valid_input_accepted])
+    _send(case, app, {"Authorization": f"Bearer {_token(app, jwt_keys, role)}"})
 
 
 BOUNDED = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -230,3 +245,21 @@ def test_cart_answers_conform(case, role, conformance_cart_app, jwt_keys):
 def test_orders_answers_conform(case, role, orders_app, jwt_keys):
     _check(case, orders_app, jwt_keys, role)
 
+
+
+@users_internal_schema.parametrize()
+@BOUNDED
+def test_users_internal_answers_conform(case, users_app):
+    _send(case, users_app, {HEADER: SERVICE_TOKEN})
+
+
+@products_internal_schema.parametrize()
+@BOUNDED
+def test_products_internal_answers_conform(case, demo_products_app):
+    _send(case, demo_products_app, {HEADER: SERVICE_TOKEN})
+
+
+@cart_internal_schema.parametrize()
+@BOUNDED
+def test_cart_internal_answers_conform(case, conformance_cart_app):
+    _send(case, conformance_cart_app, {HEADER: SERVICE_TOKEN})
