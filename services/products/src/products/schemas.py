@@ -19,8 +19,8 @@ class Attributes(ma.fields.Dict):
     """Name -> value, both short strings (`{"material": "linen"}`)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {"description": "at most 30; names of 1 to 50 characters, values of at most 200",
-                                       "example": {"material": "linen"}})
+        kwargs["metadata"] = {"description": "at most 30; names of 1 to 50 characters, values of at most 200",
+                              "example": {"material": "linen"}, **kwargs.get("metadata", {})}
         super().__init__(keys=Text(min_length=1, max_length=50),
                          values=Text(max_length=200), validate=validate.Length(max=30), **kwargs)
 
@@ -105,29 +105,32 @@ class ListQuerySchema(PageQuerySchema):
 
 class VariantInSchema(Schema):
     sku = Text(min_length=1, max_length=64, required=True,
-               validate=[validate.Regexp(r"^[A-Za-z0-9._\-/]+$", error="Use letters, digits and . _ - /.")])
-    label = Text(min_length=1, max_length=100, required=True)
-    attributes = Attributes(load_default=dict)
-    price = Money(required=True)
-    stock = ma.fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_STOCK))
+               validate=[validate.Regexp(r"^[A-Za-z0-9._\-/]+$", error="Use letters, digits and . _ - /.")],
+               metadata={"example": "SEERSUCKER-S-BLUE"})
+    label = Text(min_length=1, max_length=100, required=True, metadata={"example": "S / Blue"})
+    attributes = Attributes(load_default=dict, metadata={"example": {"size": "S", "color": "Blue"}})
+    price = Money(required=True, metadata={"example": "54.00"})
+    stock = ma.fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_STOCK),
+                              metadata={"example": 10})
 
 
+# examples (Swagger UI's) that a shop holding the demo catalogue takes as they are
 class ProductInSchema(Schema):
-    name = Text(min_length=1, max_length=200, required=True)
-    slug = Text(min_length=1, max_length=220, validate=[SLUG])
-    description = Text(max_length=20000, load_default="")
+    name = Text(min_length=1, max_length=200, required=True, metadata={"example": "Seersucker Camp Shirt"})
+    slug = Text(min_length=1, max_length=220, validate=[SLUG], metadata={"example": "seersucker-camp-shirt"})
+    description = Text(max_length=20000, load_default="", metadata={"example": "Puckered cotton, camp collar."})
     attributes = Attributes(load_default=dict)
     images = ma.fields.List(Text(min_length=1, max_length=500), validate=validate.Length(max=20),
-                            load_default=list)
-    category = Text(max_length=120, required=True, validate=[SLUG])
+                            load_default=list, metadata={"example": []})
+    category = Text(max_length=120, required=True, validate=[SLUG], metadata={"example": "shirts-tops"})
     variants = ma.fields.List(ma.fields.Nested(VariantInSchema), required=True,
                               validate=validate.Length(min=1, max=100))
 
 
 class CategoryInSchema(Schema):
-    name = Text(min_length=1, max_length=100, required=True)
-    slug = Text(min_length=1, max_length=120, validate=[SLUG])
-    description = Text(max_length=2000, load_default="")
+    name = Text(min_length=1, max_length=100, required=True, metadata={"example": "Swimwear"})
+    slug = Text(min_length=1, max_length=120, validate=[SLUG], metadata={"example": "swimwear"})
+    description = Text(max_length=2000, load_default="", metadata={"example": "Trunks, suits and towels."})
 
 
 # -- internal (other services) ---------------------------------------------------------------------------
