@@ -9,6 +9,7 @@ from shop_common.api import Blueprint, json_text
 from shop_common.cache import encode
 from shop_common.internal import service_only
 
+_STOCK = StockSchema()
 blp = Blueprint("internal", __name__, url_prefix="/internal", description="Stock, for other services only.")
 
 
@@ -20,7 +21,8 @@ class Stock(MethodView):
     def post(self, query):
         """The named variants and every variant of the named products, with their stock (unknown ids are
         left out). A read: safe to retry."""
-        return json_text(encode({"variants": stock.availability(query["variant_ids"], query["product_ids"])}))
+        variants = stock.availability(query["variant_ids"], query["product_ids"])
+        return json_text(encode(_STOCK.dump({"variants": variants})))
 
 
 @blp.route("/reservations/")
