@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from cart.models import MAX_QUANTITY
-from shop_common.schemas import Int64, Schema
+from shop_common.schemas import Int64, Money, Schema
 
 QUANTITY = validate.Range(min=1, max=MAX_QUANTITY, error=f"Must be from 1 to {MAX_QUANTITY}.")
 KEY = validate.Regexp(r"^[A-Za-z0-9._:\-]{1,100}$", error="Use 1 to 100 letters, digits and . _ : -.")
@@ -30,16 +30,16 @@ class LineSchema(Schema):
     name = ma.fields.String()
     label = ma.fields.String()
     image = ma.fields.String(allow_none=True)
-    unit_price = ma.fields.String(metadata={"example": "39.90"})
+    unit_price = Money()
     quantity = ma.fields.Integer()
-    line_total = ma.fields.String(metadata={"example": "79.80"})
+    line_total = Money()
     stock = ma.fields.Integer()
 
 
 class CartSchema(Schema):
     items = ma.fields.List(ma.fields.Nested(LineSchema))
     total_quantity = ma.fields.Integer()
-    total_price = ma.fields.String(metadata={"example": "79.80"})
+    total_price = Money()
     currency = ma.fields.String(metadata={"example": "USD"})
     stale = ma.fields.Boolean(metadata={"description": "true when products could not be asked: names, prices "
                                                        "and stock are as they were when each line was saved"})
@@ -62,7 +62,7 @@ class StoredLineSchema(Schema):
     quantity = ma.fields.Integer()
     name = ma.fields.String()
     label = ma.fields.String()
-    unit_price = ma.fields.String()
+    unit_price = Money()
 
 
 class StoredCartSchema(Schema):

@@ -9,16 +9,16 @@ Swagger UI's files come from the `swagger-ui-bundle` wheel; no CDN is involved.
 
 from __future__ import annotations
 
+import functools
 import http
 import json
-from decimal import Decimal
 from importlib.resources import files
 
 import flask_smorest
 import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint as FlaskBlueprint
-from flask import Flask, Response, current_app, jsonify, redirect, send_from_directory
+from flask import Flask, Response, current_app, jsonify, redirect, request, send_from_directory
 from flask_smorest.utils import prepare_response
 from swagger_ui_bundle import swagger_ui_path
 from webargs.core import missing
@@ -26,6 +26,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.multidictproxy import MultiDictProxy
 
 from shop_common.errors import PROBLEM_JSON, Problem, ProblemSchema
+from shop_common.schemas import MONEY_PATTERN, Money
 
 _SWAGGER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js",
                   "favicon-32x32.png", "favicon-16x16.png"}
@@ -96,9 +97,12 @@ class Blueprint(flask_smorest.Blueprint):
         parse = super().arguments(schema, location=location, **kwargs)
         if location != "json":
             return parse
+        required = kwargs.get("required", True)
 
         def decorator(view):
             view = parse(view)
+            if required:
+                view = _body_required(view)
             view = self.alt_response(400, response=http.HTTPStatus(400).name,
                                      description="malformed_json: the body is not JSON")(view)
             view = self.alt_response(415, response=http.HTTPStatus(415).name,
@@ -107,6 +111,19 @@ class Blueprint(flask_smorest.Blueprint):
                                      description="payload_too_large: the body is over the limit")(view)
 
         return decorator
+
+
+def _body_required(view):
+    # smorest documents the body as required, webargs reads a missing one as {}: a PATCH without a body would
+    # change nothing and answer 200; it is 422, as the document says
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not request.get_data(cache=True) and not request.headers.get("Transfer-Encoding"):
+            raise Problem(422, "validation_error", "The request needs a JSON body.",
+                          errors={"json": {"_schema": ["A JSON body is required."]}})
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def json_text(text: str, status: int = 200) -> Response:
@@ -130,12 +147,23 @@ def schema_name(schema) -> str:
     return name
 
 
-def _numeric_bounds(_converter, field, ret: dict, **_: object) -> dict:
-    # apispec writes bounds the way the field writes values: a money field's as strings; OpenAPI wants numbers
-    if not isinstance(field, ma.fields.Decimal):
-        return {}
-    bounds = {k: Decimal(v) for k, v in ret.items() if k in ("minimum", "maximum")}
-    return {k: int(v) if v == int(v) else float(v) for k, v in bounds.items()}
+def _money_and_maps(_converter, field, ret: dict, **_: object) -> dict:
+    # apispec takes a Decimal for a number, and a Length on a dict for a string's length
+    if isinstance(field, Money):
+        for bound in ("minimum", "maximum", "format"):
+            ret.pop(bound, None)
+        return {"type": "string", "pattern": MONEY_PATTERN}
+    if isinstance(field, ma.fields.Dict):
+        for length, count in (("minLength", "minProperties"), ("maxLength", "maxProperties")):
+            if length in ret:
+                ret[count] = ret.pop(length)
+    return {}
+
+
+#: what every document says of every operation, beyond what its schemas can
+RULES = ("Every error is application/problem+json (RFC 9457) with a stable `code`. Money is a string of digits "
+         "with at most two decimal places (`\"39.90\"`), never a JSON number. No text may hold a NUL character "
+         "or a lone surrogate (422 `validation_error`).")
 
 
 def init_api(app: Flask, title: str, description: str) -> Api:
@@ -146,7 +174,7 @@ def init_api(app: Flask, title: str, description: str) -> Api:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         API_SPEC_OPTIONS={
-            "info": {"description": description},
+            "info": {"description": f"{description}\n\n{RULES}"},
             "components": {"securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "serviceToken": {"type": "apiKey", "in": "header", "name": "X-Service-Token",
@@ -154,7 +182,7 @@ def init_api(app: Flask, title: str, description: str) -> Api:
         },
     )
     api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
-    api.ma_plugin.converter.add_attribute_function(_numeric_bounds)
+    api.ma_plugin.converter.add_attribute_function(_money_and_maps)
     app.register_blueprint(_docs_blueprint(api))
     return api
 

@@ -136,8 +136,20 @@ def init_errors(app: Flask) -> None:
     app.register_error_handler(Exception, _unhandled)
 
 
+class ShortLineSchema(ma.Schema):
+    """A line there is not enough stock for (`insufficient_stock`)."""
+
+    variant_id = ma.fields.Integer()
+    requested = ma.fields.Integer()
+    available = ma.fields.Integer()
+    product_id = ma.fields.Integer()
+    name = ma.fields.String()
+    label = ma.fields.String()
+
+
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details as this shop sends them (documentation only)."""
+    """RFC 9457 problem details as this shop sends them (documentation only): the members every problem has,
+    then the extension members some carry, each named by the problems that do."""
 
     type = ma.fields.String(metadata={"description": "Always `about:blank`", "example": "about:blank"})
     title = ma.fields.String(metadata={"description": "The HTTP status phrase", "example": "Conflict"})
@@ -148,3 +160,14 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.Dict(metadata={
         "description": "Validation failures (422): location (`json`, `query`, ...) -> field -> messages"})
     request_id = ma.fields.String(metadata={"description": "The request id to quote when reporting it"})
+    available = ma.fields.Integer(metadata={"description": "insufficient_stock (cart): units left"})
+    requested = ma.fields.Integer(metadata={"description": "insufficient_stock (cart): units the line would hold"})
+    in_cart = ma.fields.Integer(metadata={"description": "insufficient_stock (cart): units in the cart already"})
+    lines = ma.fields.List(ma.fields.Nested(ShortLineSchema), metadata={
+        "description": "insufficient_stock (checkout, reservations): every line there is not enough stock for"})
+    order_status = ma.fields.String(metadata={
+        "description": "not_cancellable, invalid_status_move: the order's status now", "example": "shipped"})
+    variant_ids = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "variant_not_found (reservations): the unknown variants"})
+    checks = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), metadata={
+        "description": "not_ready (/readyz): each dependency and its state"})

@@ -7,6 +7,7 @@ so a body that tries to set `id` or a staff flag fails loudly.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +17,8 @@ from marshmallow import validate
 INT64_MAX = 2**63 - 1
 BAD_TEXT = "Must be text without NUL characters or lone surrogates."
 CENT = Decimal("0.01")
+#: what text that is not blank holds: a character `str.strip()` keeps
+NOT_BLANK = "[^\\s\\u001c-\\u001f\\u0085]"
 
 
 def _bad_text(value: Any) -> bool:
@@ -70,6 +73,9 @@ class Text(ma.fields.String):
     def __init__(self, *, min_length: int = 0, max_length: int, strip: bool = True, **kwargs: Any):
         self.strip = strip
         validators = _validators(kwargs.pop("validate", None))
+        if strip and min_length and not any(isinstance(v, validate.Regexp) for v in validators):
+            # blank text is refused once stripped: the document says so (Python's whitespace, in JSON Schema's terms)
+            kwargs["metadata"] = {"pattern": NOT_BLANK, **kwargs.get("metadata", {})}
         validators.insert(0, validate.Length(min=min_length, max=max_length))
         super().__init__(validate=validators, **kwargs)
 
@@ -91,26 +97,32 @@ class Int64(ma.fields.Integer):
         super().__init__(strict=strict, validate=validators, **kwargs)
 
 
-class Money(ma.fields.Decimal):
-    """An amount of money: at most two decimal places, never negative, never a float.
+#: what an amount of money looks like in JSON, in every document: digits, then at most two decimal places
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN)
 
-    Accepted as a string (`"12.50"`) or a whole number; answered as a string. A JSON float (`12.5`) is
-    refused, since it may already have lost the amount it meant.
+
+class Money(ma.fields.Decimal):
+    """An amount of money: a string of digits with at most two decimal places (`"12.50"`), never negative,
+    never a JSON number. Answered as a string; documented as `type: string` with `MONEY_PATTERN`.
+
+    A JSON number is refused, since a float may already have lost the amount it meant; so is any text the
+    pattern does not describe (`1e3`, `-1`, `12.345`), so what the document allows is exactly what is taken.
     """
 
     def __init__(self, *, maximum: int = 9_999_999_999, **kwargs: Any):
         validators = _validators(kwargs.pop("validate", None))
-        # whole numbers as bounds, so the OpenAPI document shows numbers (a Decimal would be a string there)
-        validators.insert(0, validate.Range(min=0, max=maximum))
-        super().__init__(as_string=True, allow_nan=False, validate=validators, **kwargs)
+        # the largest amount the pattern allows (10 digits, 2 decimals) is within range
+        validators.insert(0, validate.Range(min=0, max=Decimal(maximum) + Decimal("0.99")))
+        metadata = {"example": "39.90", **kwargs.pop("metadata", {})}
+        super().__init__(as_string=True, allow_nan=False, validate=validators, metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
-        if isinstance(value, bool | float):
+        if not isinstance(value, str):
             raise ma.ValidationError("Send money as a string, such as \"12.50\".")
-        amount = super()._deserialize(value, attr, data, **kwargs)
-        if amount.is_finite() and amount.as_tuple().exponent < -2:
-            raise ma.ValidationError("At most two decimal places.")
+        if not _MONEY.fullmatch(value):
+            raise ma.ValidationError("Use digits with at most two decimal places, such as \"12.50\".")
         try:
-            return amount.quantize(CENT) if amount.is_finite() else amount
-        except InvalidOperation:  # more digits than any price has: the range check would refuse it too
+            return super()._deserialize(value, attr, data, **kwargs).quantize(CENT)
+        except InvalidOperation:  # not reachable through the pattern; kept as a refusal, never a 500
             raise ma.ValidationError("Too large.") from None

@@ -7,10 +7,12 @@ from marshmallow import validate
 
 from orders.models import STATUSES
 from shop_common.pagination import page_schema
-from shop_common.schemas import Schema, Text
+from shop_common.schemas import MONEY_PATTERN, Money, Schema, Text
 
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{4,30}$", error="Not a phone number.")
-POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$", error="Not a postal code.")
+# the text is stripped before it is matched: the patterns end in what no strip removes, so that the document's
+# pattern (matched against the text as sent) and the check agree
+PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{3,29}[0-9()\-]$", error="Not a phone number.")
+POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,10}[A-Za-z0-9\-]$", error="Not a postal code.")
 #: Stripe's and the IETF draft's key: any printable ASCII, as a UUID usually is
 IDEMPOTENCY_KEY = validate.Regexp(r"^[\x21-\x7e]{1,255}$", error="Use 1 to 255 printable ASCII characters.")
 
@@ -46,14 +48,21 @@ class StatusSchema(Schema):
     status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
 
 
+# The presenter of an order (`orders.service.render`): its API answers, the answer a checkout keeps for its
+# Idempotency-Key, and what its emails show are all this schema's output.
+
 class OrderLineSchema(Schema):
     product_id = ma.fields.Integer()
     variant_id = ma.fields.Integer()
     name = ma.fields.String()
     label = ma.fields.String()
-    unit_price = ma.fields.String(metadata={"example": "39.90"})
+    unit_price = Money()
     quantity = ma.fields.Integer()
-    line_total = ma.fields.String(metadata={"example": "79.80"})
+    line_total = ma.fields.Method("_line_total", metadata={"type": "string", "pattern": MONEY_PATTERN,
+                                                           "example": "79.80"})
+
+    def _line_total(self, line) -> str:
+        return format(line.unit_price * line.quantity, "f")
 
 
 class ShippingOutSchema(Schema):
@@ -69,13 +78,13 @@ class OrderSchema(Schema):
     id = ma.fields.Integer()
     number = ma.fields.String(metadata={"example": "204-118-377"})
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
-    items = ma.fields.List(ma.fields.Nested(OrderLineSchema))
-    total_price = ma.fields.String(metadata={"example": "79.80"})
+    items = ma.fields.List(ma.fields.Nested(OrderLineSchema), attribute="lines")
+    total_price = Money()
     currency = ma.fields.String(metadata={"example": "USD"})
     shipping = ma.fields.Nested(ShippingOutSchema)
     comment = ma.fields.String()
-    created_at = ma.fields.String(metadata={"format": "date-time"})
-    updated_at = ma.fields.String(metadata={"format": "date-time"})
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
 
 
 OrderPageSchema = page_schema(OrderSchema, "OrderPage")

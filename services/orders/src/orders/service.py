@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from orders import clients
 from orders.models import CANCELLABLE, MOVES, Order, db
+from orders.schemas import OrderSchema
 from shop_common import outbox
 from shop_common.db import end_read, unit_of_work
 from shop_common.errors import Problem
@@ -21,6 +22,7 @@ from shop_common.http import ServiceUnavailable
 from shop_common.pagination import check_page
 
 log = logging.getLogger(__name__)
+_ORDER = OrderSchema()
 
 #: multiplies order ids into order numbers: coprime with 10**9, so ids below 10**9 never share a number
 _SCRAMBLE, _SHIFT, _SPAN = 387_420_489, 104_729, 10**9
@@ -35,21 +37,9 @@ def order_number(order_id: int) -> str:
 
 
 def render(order: Order) -> dict[str, Any]:
-    """The order as the API answers it (CONTRACT.md), ready for JSON: the same shape goes into emails."""
-    return {
-        "id": order.id,
-        "number": order.number,
-        "status": order.status,
-        "items": [{"product_id": line.product_id, "variant_id": line.variant_id, "name": line.name,
-                   "label": line.label, "unit_price": str(line.unit_price), "quantity": line.quantity,
-                   "line_total": str(line.unit_price * line.quantity)} for line in order.lines],
-        "total_price": str(order.total_price),
-        "currency": order.currency,
-        "shipping": dict(order.shipping),
-        "comment": order.comment,
-        "created_at": order.created_at.isoformat(),
-        "updated_at": order.updated_at.isoformat(),
-    }
+    """The order as the API answers it (CONTRACT.md), ready for JSON: what OrderSchema dumps, the same in
+    emails and in the answer a checkout keeps."""
+    return _ORDER.dump(order)
 
 
 def _find(order_id: int, user_id: int | None, *, lock: bool = False) -> Order:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import validate
 
 from shop_common.pagination import PageQuerySchema
@@ -18,6 +19,8 @@ class Attributes(ma.fields.Dict):
     """Name -> value, both short strings (`{"material": "linen"}`)."""
 
     def __init__(self, **kwargs):
+        kwargs["metadata"] = {"description": "at most 30; names of 1 to 50 characters, values of at most 200",
+                              "example": {"material": "linen"}, **kwargs.get("metadata", {})}
         super().__init__(keys=Text(min_length=1, max_length=50),
                          values=Text(max_length=200), validate=validate.Length(max=30), **kwargs)
 
@@ -37,33 +40,39 @@ class CategorySchema(Schema):
     product_count = ma.fields.Integer(dump_only=True)
 
 
-# Answers are made as dicts by products.catalogue (cached as they are); these schemas document them.
+# The only presenters of the catalogue: products.catalogue dumps through these, cached answers included.
+
+def _currency(_obj) -> str:
+    return current_app.config["SHOP"]["CURRENCY"]
+
 
 class VariantSchema(Schema):
     id = ma.fields.Integer()
     sku = ma.fields.String()
     label = ma.fields.String()
-    attributes = ma.fields.Dict(metadata={"example": {"size": "M", "color": "navy"}})
-    price = ma.fields.String(metadata={"example": "39.90"})
+    attributes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                                metadata={"example": {"size": "M", "color": "navy"}})
+    price = Money()
     stock = ma.fields.Integer()
-    in_stock = ma.fields.Boolean()
+    in_stock = ma.fields.Function(lambda v: v.stock > 0, metadata={"type": "boolean"})
 
 
 class CardSchema(Schema):
     id = ma.fields.Integer()
     slug = ma.fields.String()
     name = ma.fields.String()
-    price = ma.fields.String(metadata={"description": "the lowest price of its variants", "example": "39.90"})
-    currency = ma.fields.String(metadata={"example": "USD"})
-    image = ma.fields.String(allow_none=True)
+    price = Money(metadata={"description": "the lowest price of its variants"})
+    currency = ma.fields.Function(_currency, metadata={"type": "string", "example": "USD"})
+    image = ma.fields.Function(lambda p: p.images[0] if p.images else None, allow_none=True,
+                               metadata={"type": "string", "nullable": True})
     category = ma.fields.Nested(CategoryRefSchema)
-    in_stock = ma.fields.Boolean()
+    in_stock = ma.fields.Function(lambda p: p.stock > 0, metadata={"type": "boolean"})
     stock = ma.fields.Integer(metadata={"description": "the sum of its variants' stock"})
 
 
 class DetailSchema(CardSchema):
     description = ma.fields.String()
-    attributes = ma.fields.Dict()
+    attributes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     images = ma.fields.List(ma.fields.String())
     variants = ma.fields.List(ma.fields.Nested(VariantSchema))
 
@@ -96,29 +105,32 @@ class ListQuerySchema(PageQuerySchema):
 
 class VariantInSchema(Schema):
     sku = Text(min_length=1, max_length=64, required=True,
-               validate=[validate.Regexp(r"^[A-Za-z0-9._\-/]+$", error="Use letters, digits and . _ - /.")])
-    label = Text(min_length=1, max_length=100, required=True)
-    attributes = Attributes(load_default=dict)
-    price = Money(required=True)
-    stock = ma.fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_STOCK))
+               validate=[validate.Regexp(r"^[A-Za-z0-9._\-/]+$", error="Use letters, digits and . _ - /.")],
+               metadata={"example": "SEERSUCKER-S-BLUE"})
+    label = Text(min_length=1, max_length=100, required=True, metadata={"example": "S / Blue"})
+    attributes = Attributes(load_default=dict, metadata={"example": {"size": "S", "color": "Blue"}})
+    price = Money(required=True, metadata={"example": "54.00"})
+    stock = ma.fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_STOCK),
+                              metadata={"example": 10})
 
 
+# examples (Swagger UI's) that a shop holding the demo catalogue takes as they are
 class ProductInSchema(Schema):
-    name = Text(min_length=1, max_length=200, required=True)
-    slug = Text(min_length=1, max_length=220, validate=[SLUG])
-    description = Text(max_length=20000, load_default="")
+    name = Text(min_length=1, max_length=200, required=True, metadata={"example": "Seersucker Camp Shirt"})
+    slug = Text(min_length=1, max_length=220, validate=[SLUG], metadata={"example": "seersucker-camp-shirt"})
+    description = Text(max_length=20000, load_default="", metadata={"example": "Puckered cotton, camp collar."})
     attributes = Attributes(load_default=dict)
     images = ma.fields.List(Text(min_length=1, max_length=500), validate=validate.Length(max=20),
-                            load_default=list)
-    category = Text(max_length=120, required=True, validate=[SLUG])
+                            load_default=list, metadata={"example": []})
+    category = Text(max_length=120, required=True, validate=[SLUG], metadata={"example": "shirts-tops"})
     variants = ma.fields.List(ma.fields.Nested(VariantInSchema), required=True,
                               validate=validate.Length(min=1, max=100))
 
 
 class CategoryInSchema(Schema):
-    name = Text(min_length=1, max_length=100, required=True)
-    slug = Text(min_length=1, max_length=120, validate=[SLUG])
-    description = Text(max_length=2000, load_default="")
+    name = Text(min_length=1, max_length=100, required=True, metadata={"example": "Swimwear"})
+    slug = Text(min_length=1, max_length=120, validate=[SLUG], metadata={"example": "swimwear"})
+    description = Text(max_length=2000, load_default="", metadata={"example": "Trunks, suits and towels."})
 
 
 # -- internal (other services) ---------------------------------------------------------------------------
@@ -133,6 +145,7 @@ class StockVariantSchema(VariantSchema):
     slug = ma.fields.String()
     name = ma.fields.String()
     image = ma.fields.String(allow_none=True)
+    in_stock = ma.fields.Boolean()
 
 
 class StockSchema(Schema):
@@ -158,7 +171,7 @@ class ReservationLineSchema(Schema):
     variant_id = ma.fields.Integer()
     product_id = ma.fields.Integer()
     quantity = ma.fields.Integer()
-    unit_price = ma.fields.Decimal(as_string=True)
+    unit_price = Money()
 
 
 class ReservationSchema(Schema):

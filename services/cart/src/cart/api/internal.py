@@ -25,6 +25,8 @@ class RemoveOrdered(MethodView):
     @service_only(blp)
     @blp.arguments(RemoveSchema)
     @blp.response(200, StoredCartSchema)
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="a field missing or malformed; "
+                                                                         "idempotency_key_reused: other lines")
     def post(self, data, user_id):
         """Take an order's lines out (the quantities ordered, not lines added since), once per key."""
         return {"items": service.remove_ordered(user_id, data["key"], data["lines"])}

@@ -1,12 +1,16 @@
-"""`/api/order/`: the caller's orders (CONTRACT.md), and the staff's status moves."""
+"""`/api/order/`: the caller's orders (CONTRACT.md), and the staff's status moves.
+
+Orders are what OrderSchema dumps (`service.render`), once: the views send that output as it is, as the
+checkout sends the answer it kept."""
 
 from flask import Response, json
 from flask.views import MethodView
 
 from orders import checkout, service
 from orders.schemas import CreateSchema, IdempotencyHeaderSchema, OrderPageSchema, OrderSchema, StatusSchema
-from shop_common.api import Blueprint
+from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated, current_user_id, is_staff
+from shop_common.cache import encode
 from shop_common.errors import PROBLEM_JSON
 from shop_common.pagination import PageQuerySchema, envelope
 
@@ -49,7 +53,7 @@ class History(MethodView):
     def get(self, query):
         """The caller's orders, newest first."""
         count, orders = service.history(current_user_id(), query)
-        return envelope(query, count, orders)
+        return json_text(encode(envelope(query, count, orders)))
 
 
 @blp.route("/<id:order_id>/")
@@ -59,7 +63,7 @@ class Detail(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="order_not_found (also another user's order)")
     def get(self, order_id):
         """One of the caller's orders."""
-        return service.get(order_id, _owner())
+        return json_text(encode(service.get(order_id, _owner())))
 
 
 @blp.route("/<id:order_id>/cancel/")
@@ -70,7 +74,7 @@ class Cancel(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="not_cancellable: shipped or delivered")
     def post(self, order_id):
         """Cancel a pending or confirmed order; its stock goes back on sale. Cancelling again changes nothing."""
-        return service.cancel(order_id, _owner())
+        return json_text(encode(service.cancel(order_id, _owner())))
 
 
 @blp.route("/<id:order_id>/status/")
@@ -83,4 +87,4 @@ class Status(MethodView):
     def post(self, data, order_id):
         """Staff: move an order along (pending -> confirmed -> shipped -> delivered, or cancelled); the
         customer gets an email for each move."""
-        return service.move(order_id, data["status"])
+        return json_text(encode(service.move(order_id, data["status"])))

@@ -9,6 +9,7 @@ from shop_common.api import Blueprint, json_text
 from shop_common.cache import encode
 from shop_common.internal import service_only
 
+_STOCK = StockSchema()
 blp = Blueprint("internal", __name__, url_prefix="/internal", description="Stock, for other services only.")
 
 
@@ -20,7 +21,8 @@ class Stock(MethodView):
     def post(self, query):
         """The named variants and every variant of the named products, with their stock (unknown ids are
         left out). A read: safe to retry."""
-        return json_text(encode({"variants": stock.availability(query["variant_ids"], query["product_ids"])}))
+        variants = stock.availability(query["variant_ids"], query["product_ids"])
+        return json_text(encode(_STOCK.dump({"variants": variants})))
 
 
 @blp.route("/reservations/")
@@ -32,6 +34,8 @@ class Reservations(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="variant_not_found")
     @blp.alt_response(409, response="CONFLICT", description="insufficient_stock (with `lines`) or "
                                                             "reservation_released")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="a field missing or malformed; "
+                                                                         "idempotency_key_reused: other lines")
     def post(self, data):
         """Reserve every line for `ttl_seconds`, or none; idempotent per key."""
         reservation, created = stock.reserve(data["key"], data["lines"], data["ttl_seconds"])

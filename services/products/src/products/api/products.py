@@ -15,6 +15,17 @@ from products.schemas import (
 from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated
 
+#: Swagger UI's example of a new product: it can be sent as it is to a shop holding the demo catalogue
+NEW_PRODUCT = {
+    "name": "Seersucker Camp Shirt", "category": "shirts-tops",
+    "description": "A short-sleeved camp-collar shirt in puckered cotton seersucker.",
+    "attributes": {"material": "cotton seersucker"},
+    "variants": [{"sku": "SEERSUCKER-M-BLUE", "label": "M / Blue", "attributes": {"size": "M", "color": "Blue"},
+                  "price": "54.00", "stock": 12},
+                 {"sku": "SEERSUCKER-L-BLUE", "label": "L / Blue", "attributes": {"size": "L", "color": "Blue"},
+                  "price": "54.00", "stock": 8}],
+}
+
 blp = Blueprint("products", __name__, url_prefix="/api/products", description="The catalogue.")
 
 
@@ -28,12 +39,12 @@ class Products(MethodView):
         return json_text(queries.page(query))
 
     @authenticated(blp, staff=True)
-    @blp.arguments(ProductInSchema)
+    @blp.arguments(ProductInSchema, example=NEW_PRODUCT)
     @blp.response(201, DetailSchema)
     @blp.alt_response(409, response="CONFLICT", description="slug_taken or sku_taken")
     def post(self, data):
         """Staff: add a product with its variants (at least one)."""
-        return queries.detail(staff.create_product(data))
+        return staff.create_product(data)
 
 
 @blp.route("/<slug>/")
@@ -51,7 +62,7 @@ class Product(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def patch(self, changes, slug):
         """Staff: change a product (its variants have their own resource)."""
-        return queries.detail(staff.update_product(slug, changes))
+        return staff.update_product(slug, changes)
 
     @authenticated(blp, staff=True)
     @blp.response(204)
@@ -70,7 +81,7 @@ class Variants(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def post(self, data, slug):
         """Staff: add a variant to a product."""
-        return queries.variant(staff.add_variant(slug, data))
+        return staff.add_variant(slug, data)
 
 
 @blp.route("/<slug>/variants/<id:variant_id>/")
@@ -82,7 +93,7 @@ class Variant(MethodView):
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def patch(self, changes, slug, variant_id):
         """Staff: change a variant; `{"stock": n}` sets its stock."""
-        return queries.variant(staff.update_variant(slug, variant_id, changes))
+        return staff.update_variant(slug, variant_id, changes)
 
     @authenticated(blp, staff=True)
     @blp.response(204)

@@ -1,7 +1,8 @@
 """Reading the catalogue, through the cache: a page, a product, the categories.
 
-Answers are plain dicts in the shapes of CONTRACT.md, made here once (`card`, `detail`) whether they
-come from Postgres or from Redis, so the answer with and without the cache is the same. What the public
+Answers are what the response schemas of `products.schemas` dump (`card`, `detail`), made once whether
+they come from Postgres or from Redis, so the answer with and without the cache is the same, and is the
+one its OpenAPI document declares. What the public
 reads answer is their JSON text, as Redis keeps it: a page is its cards' texts joined inside the envelope,
 so the hottest answers of the shop are never parsed, checked against a schema and encoded again on their
 way out (that was two thirds of a cached page's cost).
@@ -15,36 +16,32 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from products.catalogue import cache, keys
 from products.catalogue.filters import ORDER_BY, conditions
 from products.models import Category, Product, ProductCount, Variant, db
-from products.schemas import SLUG
+from products.schemas import SLUG, CardSchema, CategorySchema, DetailSchema, VariantSchema
 from shop_common.cache import cached, cached_json, encode, get_many, set_many
 from shop_common.errors import Problem
 from shop_common.pagination import check_page, envelope
 from shop_common.schemas import INT64_MAX
 
+_CARD, _VARIANT, _DETAIL = CardSchema(), VariantSchema(), DetailSchema()
+_CATEGORIES = CategorySchema(many=True)
+
 
 def card(product: Product) -> dict[str, Any]:
-    return {"id": product.id, "slug": product.slug, "name": product.name, "price": str(product.price),
-            "currency": current_app.config["SHOP"]["CURRENCY"],
-            "image": product.images[0] if product.images else None,
-            "category": {"slug": product.category.slug, "name": product.category.name},
-            "in_stock": product.stock > 0, "stock": product.stock}
+    return _CARD.dump(product)
 
 
 def variant(v: Variant) -> dict[str, Any]:
-    return {"id": v.id, "sku": v.sku, "label": v.label, "attributes": v.attributes, "price": str(v.price),
-            "stock": v.stock, "in_stock": v.stock > 0}
+    return _VARIANT.dump(v)
 
 
 def detail(product: Product) -> dict[str, Any]:
-    return {**card(product), "description": product.description, "attributes": product.attributes,
-            "images": product.images, "variants": [variant(v) for v in product.variants]}
+    return _DETAIL.dump(product)
 
 
 def _digest(query: dict[str, Any]) -> str:
@@ -215,9 +212,9 @@ def categories() -> str:
     def load() -> list[dict[str, Any]]:
         counts = (select(ProductCount.category_id, func.sum(ProductCount.n).label("n"))
                   .group_by(ProductCount.category_id).subquery())
-        rows = db.session.execute(select(Category, func.coalesce(counts.c.n, 0))
+        rows = db.session.execute(select(Category.id, Category.name, Category.slug, Category.description,
+                                         func.coalesce(counts.c.n, 0).label("product_count"))
                                   .outerjoin(counts, counts.c.category_id == Category.id).order_by(Category.name))
-        return [{"id": c.id, "name": c.name, "slug": c.slug, "description": c.description,
-                 "product_count": int(n)} for c, n in rows]
+        return _CATEGORIES.dump(rows)
 
     return cached_json(cache.key(keys.CATEGORIES, listing=listing), cache.ttl(), load)
