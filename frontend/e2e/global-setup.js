@@ -16,14 +16,15 @@ export default async function globalSetup() {
   const varDir = newVarDir()
   const env = stackEnv({ varDir, prefix, offset: PORT_OFFSET, postgresUrl: servers.postgres_url,
     redisUrl: servers.redis_url })
-  process.env.SHOP_PW_STACK = JSON.stringify({ env, prefix, redisUrl: servers.redis_url }) // for the teardown
+  // for the teardown
+  process.env.SHOP_PW_STACK = JSON.stringify({ env, prefix, postgresUrl: servers.postgres_url, redisUrl: servers.redis_url })
   try {
     stack('up', env)
   } catch (error) {
     try {
       stack('down', env)
     } finally {
-      releaseServers(prefix, servers.redis_url)
+      releaseServers(prefix, servers.postgres_url, servers.redis_url)
       rmSync(varDir, { recursive: true, force: true })
     }
     throw error

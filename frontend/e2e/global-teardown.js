@@ -11,6 +11,6 @@ export default async function globalTeardown() {
     stack('down', state.env)
     rmSync(state.env.SHOP_STACK_VAR, { recursive: true, force: true })
   } finally {
-    releaseServers(state.prefix, state.redisUrl)
+    releaseServers(state.prefix, state.postgresUrl, state.redisUrl)
   }
 }

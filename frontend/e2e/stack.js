@@ -26,8 +26,8 @@ export function claimServers() {
   return JSON.parse(run(['python', 'frontend/e2e/servers.py', 'claim']))
 }
 
-export function releaseServers(prefix, redisUrl) {
-  process.stdout.write(run(['python', 'frontend/e2e/servers.py', 'release', prefix, redisUrl ?? '']))
+export function releaseServers(prefix, postgresUrl, redisUrl) {
+  process.stdout.write(run(['python', 'frontend/e2e/servers.py', 'release', prefix, postgresUrl ?? '', redisUrl ?? '']))
 }
 
 export function stackEnv({ varDir, prefix, offset, postgresUrl, redisUrl }) {
@@ -38,8 +38,9 @@ export function stackEnv({ varDir, prefix, offset, postgresUrl, redisUrl }) {
     SHOP_STACK_VAR: varDir,
     SHOP_STACK_DATABASE_PREFIX: prefix,
     SHOP_STACK_PORT_OFFSET: String(offset),
-    SHOP_POSTGRES_URL: postgresUrl,
-    SHOP_REDIS_URL: redisUrl,
+    // the tests' servers; none given (they would be embedded), the stack starts its own in its folder
+    ...(postgresUrl ? { SHOP_POSTGRES_URL: postgresUrl } : {}),
+    ...(redisUrl ? { SHOP_REDIS_URL: redisUrl } : {}),
     // every journey registers an account from 127.0.0.1
     SHOP_REGISTER_LIMIT_PER_ADDRESS: '1000 per hour',
   }
