@@ -142,13 +142,11 @@ class RouteTable:
     throttled: tuple[str, ...]
     rate_per_minute: int
     burst: int
+    shop: Any  # the shop_common.manifest.Manifest it comes from
 
     def service_of(self, path: str) -> str:
         """The service whose route is the longest prefix of `path` (KeyError when none is)."""
-        matches = [(len(r), s.name) for s in self.services.values() for r in s.routes if path.startswith(r)]
-        if not matches:
-            raise KeyError(path)
-        return max(matches)[1]
+        return self.shop.service_of(path)
 
 
 _ADDRESS = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
@@ -159,7 +157,7 @@ def load_routes(path: Path = MANIFEST) -> RouteTable:
     service, none under /api/docs/ or /api/internal/, the gateway's own)."""
     shop = manifest.parse(Path(path))
     throttle = shop.gateway.throttle or manifest.Throttle()
-    return RouteTable({s.name: s for s in shop.routed()}, throttle.paths, throttle.per_minute, throttle.burst)
+    return RouteTable({s.name: s for s in shop.routed()}, throttle.paths, throttle.per_minute, throttle.burst, shop)
 
 
 # -- finding nginx -------------------------------------------------------------------------------------------
