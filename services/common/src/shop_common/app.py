@@ -104,7 +104,7 @@ def service_app(
         CORS(app, origins=list(s["CORS_ORIGINS"]), expose_headers=["X-Request-ID", "Retry-After"],
              max_age=600)
 
-    api = init_api(app, title=f"Shop {name}", description=description)
+    api = app.extensions["shop_api"] = init_api(app, title=f"Shop {name}", description=description)
     api.register_converter(IdConverter, lambda _: {"type": "integer", "format": "int64", "minimum": 1})
     api.register_blueprint(health_blueprint({"database": database_check(db), "redis": redis_check(get_redis)}))
     for blp in blueprints:

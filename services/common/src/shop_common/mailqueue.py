@@ -29,6 +29,17 @@ def job_id(message_id: str) -> str:
     return "mail-" + hashlib.sha256(message_id.encode()).hexdigest()[:40]
 
 
+def jobs_exist(connection: Redis, message_ids: list[str]) -> list[bool]:
+    """Whether Redis still holds the RQ job of each message (queued, running, scheduled for a retry, failed or
+    finished): one pipeline of EXISTS on the jobs' keys."""
+    from rq.job import Job
+
+    with connection.pipeline(transaction=False) as pipe:
+        for message_id in message_ids:
+            pipe.exists(Job.key_for(job_id(message_id)))
+        return [bool(found) for found in pipe.execute()]
+
+
 def queue_connection(url: str, timeout: float) -> Redis:
     """A Redis client for RQ (which needs bytes, not the decoded strings of the services' own client)."""
     from redis import Redis
