@@ -1,5 +1,6 @@
 """The mailer's tests run everything for real: RQ workers as subprocesses (`shop-mailer worker`) on this run's
-Redis database, the SMTP sink (`mailer.sink`) on a port of 25000-25999, and the users service over HTTP.
+Redis database, the SMTP sink (`mailer.sink`) on a port of 25000-25999, and the users and orders services over
+HTTP (the mailer asks users for addresses, and both whether they still owe a message and what became of it).
 
 Every test that uses Redis starts from an empty database; every worker a test starts is stopped at its end
 (SIGTERM, so it leaves no lock behind; SIGKILL after 10 s), every sink too.
@@ -47,6 +48,49 @@ def users_server(users_app):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def orders_app(shop_app):
+    import orders
+
+    # the mailer only reads and reports its outbox: nothing here calls products or cart
+    return shop_app(orders.create_app, PRODUCTS_URL="http://127.0.0.1:9", CART_URL="http://127.0.0.1:9")
+
+
+@pytest.fixture(scope="session")
+def orders_server(orders_app):
+    server = ServiceServer(orders_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def owners(users_app, orders_app) -> dict:
+    """The apps that owe email, by the first part of a message id."""
+    return {"users": users_app, "orders": orders_app}
+
+
+def owe(app, message: dict) -> None:
+    """Record `message` in `app`'s outbox as owed and handed to the queue, as the relay leaves it."""
+    from sqlalchemy import func
+    from sqlalchemy.dialects.postgresql import insert
+
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        db.session.execute(insert(db.shop_outbox).values(key=message["id"].partition(":")[2], message=message,
+                                                         relayed_at=func.now()).on_conflict_do_nothing())
+        db.session.commit()
+        db.session.remove()
+
+
+def outcome(app, key: str) -> str | None:
+    """What `app`'s outbox says became of message `key` (None: owed)."""
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        row = db.session.query(db.shop_outbox).filter_by(key=key).one()
+        db.session.remove()
+        return row.outcome
+
+
 @pytest.fixture
 def register(users_app):
     """`register(username, **fields)`: an account made through the users API (201); its public fields."""
@@ -73,13 +117,25 @@ def redis(redis_url) -> Redis:
 
 
 @pytest.fixture
-def queue(redis):
-    """`queue.put(message, retry_seconds=(1, 1))` enqueues as the producers' outbox relay does; returns the job id."""
+def queue(redis, owners):
+    """`queue.put(message, retry_seconds=(1, 1))` owes the message in its service's outbox and enqueues it as
+    the outbox relay does; returns the job id. `queue.owe(message)` only owes it; `queue.outcome(mail_id)` is
+    what the owing outbox says became of it. The outboxes start empty."""
+    for app in owners.values():
+        empty(app)
 
     class Queue:
+        def owe(self, message) -> None:
+            owe(owners[message["id"].partition(":")[0]], message)
+
         def put(self, message, retry_seconds=(1, 1)) -> str:
+            self.owe(message)
             mailqueue.enqueue(redis, message, retry_seconds)
             return mailqueue.job_id(message["id"])
+
+        def outcome(self, mail_id: str) -> str | None:
+            service, _, key = mail_id.partition(":")
+            return outcome(owners[service], key)
 
     return Queue()
 
@@ -106,7 +162,7 @@ def sink(sinks):
 
 
 @pytest.fixture
-def mailer(redis_url, users_server, sink, tmp_path):
+def mailer(redis_url, users_server, orders_server, sink, tmp_path):
     """`mailer.start(*args, **settings)` (a worker, stopped after the test), `mailer.burst(**settings)` (a
     worker that sends what is queued, then exits) and `mailer.cli(*args, **settings)`. Settings are keyword
     arguments without `SHOP_`; by default the sink above takes the mail. `env` adds other variables."""
@@ -115,6 +171,7 @@ def mailer(redis_url, users_server, sink, tmp_path):
     class Mailer:
         def env(self, env=None, **settings) -> dict[str, str]:
             values = {"ENV": "test", "REDIS_URL": redis_url, "USERS_URL": users_server.url,
+                      "ORDERS_URL": orders_server.url,
                       "SERVICE_TOKEN": SERVICE_TOKEN, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": sink.port,
                       "SMTP_SECURITY": "none", "SMTP_TIMEOUT": 2, "SHOP_URL": "https://shop.example",
                       "MAIL_FROM": "Example Shop <orders@shop.example>", "WORKER_MAINTENANCE_SECONDS": 1,

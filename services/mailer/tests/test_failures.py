@@ -25,6 +25,7 @@ def test_smtp_down_is_retried_with_backoff_then_waits_for_an_operator(mailer, qu
     worker = mailer.start(SMTP_PORT=free_port)  # nothing listens there
     wait_until(lambda: failed.get_job_ids() == [job_id], timeout=15)
     assert time.monotonic() - enqueued >= 2  # it waited out both intervals
+    assert queue.outcome(MESSAGE["id"]) is None  # still owed: an operator may retry it
     assert [e["outcome"] for e in worker.events(MESSAGE["id"])] == ["error"] * 3  # the first try and 2 retries
     assert not redis.exists(CLAIM_PREFIX + MESSAGE["id"])
 
@@ -41,6 +42,7 @@ def test_smtp_down_is_retried_with_backoff_then_waits_for_an_operator(mailer, qu
     assert mail["To"] == "Ann <ann@example.com>"
     wait_until(lambda: Job.fetch(job_id, connection=redis).get_status() == JobStatus.FINISHED)
     assert len(sink.received()) == 1 and failed.get_job_ids() == []
+    assert queue.outcome(MESSAGE["id"]) == "sent"
     assert mailer.cli("failed").stdout.strip() == "no failed emails"
     again = mailer.cli("retry-failed", job_id)
     assert again.returncode == 1 and f"not in the failed registry: {job_id}" in again.stderr
@@ -79,3 +81,27 @@ def test_a_worker_killed_mid_send_sends_nothing_and_its_retry_sends_once(mailer,
     # while the dead worker's claim stood, the retry sent nothing; once it lapsed, the retry sent the email
     assert outcomes[0] == "busy" and outcomes[-1] == "sent" and set(outcomes) == {"busy", "sent"}
     assert redis.get(CLAIM_PREFIX + MESSAGE["id"]) == b"sent"
+
+
+def test_a_report_the_owing_service_refuses_is_retried_without_a_second_email(mailer, queue, sinks, users_server,
+                                                                              redis, wait_for_mail):
+    gate = threading.Event()
+    sink = sinks.start(gate=gate)
+    job_id = queue.put(MESSAGE, retry_seconds=(1,) * 10)
+    worker = mailer.start(SMTP_PORT=sink.port)
+    try:
+        assert sink.held.wait(15)  # asked whether it is owed, and in the SMTP conversation
+        users_server.switch.mode = "failing"  # now users answers 500: the report of the send fails
+        gate.set()
+        wait_for_mail(sink)
+        wait_until(lambda: len(worker.events(MESSAGE["id"])) >= 1 and Job.fetch(job_id, connection=redis)
+                   .get_status() == JobStatus.SCHEDULED, timeout=15)  # RQ retries the job
+        assert queue.outcome(MESSAGE["id"]) is None
+    finally:
+        users_server.switch.mode = "normal"
+        gate.set()
+    wait_until(lambda: queue.outcome(MESSAGE["id"]) == "sent", timeout=30)  # a retry reported it
+    wait_until(lambda: Job.fetch(job_id, connection=redis).get_status() == JobStatus.FINISHED, timeout=15)
+    outcomes = [e["outcome"] for e in worker.events(MESSAGE["id"])]
+    assert outcomes[0] == "sent" and outcomes[-1] == "duplicate" and outcomes.count("sent") == 1
+    assert len(sink.received()) == 1

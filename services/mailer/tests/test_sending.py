@@ -31,6 +31,7 @@ def test_an_email_arrives_with_both_parts_and_the_right_headers(mailer, queue, s
     assert html.get_content_type() == "text/html" and 'href="https://shop.example"' in html.get_content()
     assert Job.fetch(job_id, connection=redis).get_status() == JobStatus.FINISHED
     assert redis.get(CLAIM_PREFIX + "users:welcome:7") == b"sent"
+    assert queue.outcome("users:welcome:7") == "sent"  # the users service's outbox owes it no more
 
 
 def test_a_message_enqueued_twice_is_sent_once(mailer, queue, sink, wait_for_mail):
@@ -66,6 +67,7 @@ def test_a_message_to_an_account_that_is_gone_is_dropped(mailer, queue, sink, re
     assert job.get_status() == JobStatus.FINISHED and job.return_value() == "no recipient"
     assert sink.received() == []
     assert redis.get(CLAIM_PREFIX + "orders:order:9:shipped") == b"dropped"
+    assert queue.outcome("orders:order:9:shipped") == "dropped"
     assert [e["outcome"] for e in worker.events("orders:order:9:shipped")] == ["no recipient"]
 
 
@@ -76,3 +78,4 @@ def test_an_unknown_template_fails_at_once_without_retrying(mailer, queue, sink,
     assert Job.fetch(job_id, connection=redis).get_status() == JobStatus.FAILED
     assert sink.received() == []
     assert not redis.exists(CLAIM_PREFIX + "users:welcome:7")  # given back: a fixed deploy may send it
+    assert queue.outcome("users:welcome:7") == "failed"  # not owed for ever: failed for good, until retried

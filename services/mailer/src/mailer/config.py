@@ -39,8 +39,12 @@ HEARTBEAT_FILE = Setting("WORKER_HEARTBEAT_FILE", "file a worker touches at each
 SETTINGS: tuple[Setting, ...] = (
     SERVICE_TOKEN,
     QUEUE_SETTING,
-    Setting("USERS_URL", "base URL of the users service (addresses of emails sent to a user id)", required=True,
-            dev_default=lambda s: manifest.load().services["users"].local_url),
+    # every service that owes email (an outbox) is called: the mailer asks it whether a message is still owed, and
+    # reports what became of it (`/internal/outbox/<key>/`); the users service also gives each user's address
+    Setting("USERS_URL", "base URL of the users service (addresses of emails sent to a user id; it owes the welcome "
+            "emails)", required=True, dev_default=lambda s: manifest.load().services["users"].local_url),
+    Setting("ORDERS_URL", "base URL of the orders service (it owes the order emails)", required=True,
+            dev_default=lambda s: manifest.load().services["orders"].local_url),
     Setting("SMTP_HOST", "SMTP server that sends the shop's email", "localhost"),
     Setting("SMTP_PORT", "its port", "587", cast=port),
     Setting("SMTP_SECURITY", "none, starttls (required) or tls (implicit, usually port 465); the server's certificate "

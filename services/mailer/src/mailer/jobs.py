@@ -1,17 +1,40 @@
 """The mail job, `mailer.jobs.send`, run by RQ workers off the `mail` queue (`shop_common.outbox` enqueues it).
 
-Each message is sent once, however often it is enqueued or retried, thanks to a claim in Redis under
-`shop:mail:sent:<message id>`: a send first takes the claim (`SET NX` of `sending:<random token>`, with a
-lease of MAIL_CLAIM_SECONDS), and marks the message `sent` once the SMTP server has accepted it (`dropped`
-when its recipient's account is gone). A copy that finds it done sends nothing; one that finds it claimed
-raises `MessageBusy`, and RQ retries it later; a send that fails gives its claim back (only its own, by
-token), so its retry may send. A worker killed mid-send, before the server accepted the message, leaves its
-claim behind until the lease lapses: RQ's retry of the job (once it notices the dead worker) meets
-`MessageBusy` until then, and sends after.
+A message `<service>:<key>` is owed by `<service>`: a row of its outbox, the record of the debt, which stays
+owed until this job reports what became of it (`PUT /internal/outbox/<key>/` on that service, one of the
+mailer's `calls`). Redis holds only the way there (the queue) and a claim per message, under
+`shop:<queue>:sent:<message id>`, that stops two copies of a job from both sending:
 
-The one window left: the SMTP server accepted the message, and the worker died (or Redis failed) before
-it recorded it as sent. The retry then sends the message a second time, with the same Message-ID. No
-design closes that gap without the SMTP server's help; everything else is exactly once.
+1. Take the claim (`SET NX` of `sending:<random token>`, with a lease of MAIL_CLAIM_SECONDS). A copy that
+   finds it `sent` or `dropped` sends nothing: it reports that outcome to the owing service again (the
+   report of the copy that sent may have failed) and returns `duplicate`. A copy that finds it `sending:`
+   raises `MessageBusy`, and RQ retries it later.
+2. Holding a claim it found missing, the job asks the owing service whether the message is still owed
+   (`GET /internal/outbox/<key>/`): the claim is in Redis, which may have lost it, the row is not. Reported
+   `sent` or `dropped`: the claim is put back and nothing is sent (`duplicate`). No such row (pruned long after
+   it was reported, or never owed): `not owed`, nothing sent. Owed (or `failed`, and an operator retries it):
+   go on. The owing service unreachable: the claim is given back, and RQ retries.
+3. Send (render, address, SMTP). The SMTP server accepted it: the claim becomes `sent` (`dropped` when the
+   recipient's account is gone). A send that fails gives its claim back (only its own, by token), so its
+   retry may send; one that can never succeed (a bad template or message) is reported `failed` and goes to
+   RQ's failed registry at once (`shop-mailer retry-failed` may send it after a fix: `failed` turns `sent`).
+4. Report the outcome to the owing service. If that fails (the service down), the job raises and RQ retries
+   it: the retry finds the claim `sent` (step 1) and only reports. Only a report makes the row done; until
+   then the outbox's recheck hands the message over again whenever Redis loses its job.
+
+The windows, one by one:
+
+- Killed before the SMTP server accepted the message: nothing was sent; the claim stays until its lease
+  lapses, RQ's retry of the job (once it notices the dead worker) meets `MessageBusy` until then, then sends.
+- Redis lost its data at any point: the job and the claim are gone with it. The owing service's recheck
+  waits MAIL_REHAND_SECONDS (longer than any send runs) before handing the message over again, so a send in
+  progress reports first; the copy then finds the row reported (step 2) and sends nothing.
+- Sent, and the report failed: retried as a report only (step 4), as long as the claim `sent` lives
+  (30 days, as long as RQ keeps a failed job).
+- The one window left: the SMTP server accepted the message, and the worker died before the claim became
+  `sent` and before the report (or Redis lost the claim and the report failed, both). A later copy finds the
+  row still owed and sends the message a second time, with the same Message-ID. No design closes that gap
+  without the SMTP server's help; everything else is exactly once.
 """
 
 from __future__ import annotations
@@ -27,6 +50,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
+from urllib.parse import quote
 
 from redis import Redis
 from rq import get_current_job
@@ -42,7 +66,7 @@ log = logging.getLogger(__name__)
 CLAIM_PREFIX = "shop:mail:sent:"  # with the default queue, `mail`
 #: how long a message stays known as done: as long as RQ keeps a failed job, which may be retried
 DONE_SECONDS = 30 * 86_400
-SENT, DROPPED = "sent", "dropped"
+SENT, DROPPED, FAILED = "sent", "dropped", "failed"  # as the outbox has them (shop_common.outbox)
 
 
 class MessageBusy(Exception):
@@ -51,6 +75,10 @@ class MessageBusy(Exception):
 
 class BadMessage(ValueError):
     """The message does not have the shape `shop_common.outbox` gives it."""
+
+
+class NotRecorded(RuntimeError):
+    """The owing service did not take the report (or the question): RQ retries the job."""
 
 
 # retrying these cannot help: the job goes straight to the failed registry (`shop-mailer retry-failed`
@@ -71,19 +99,19 @@ def _redis() -> Redis:
 
 
 @functools.cache
-def _users() -> ServiceClient:
+def _client(service: str) -> ServiceClient:
     s = settings()
-    return ServiceClient("users", s["USERS_URL"], headers=service_headers(s))
+    return ServiceClient(service, s[f"{service.upper()}_URL"], headers=service_headers(s))
 
 
 def reset() -> None:
     """Forget the settings and clients (tests change the environment between sends)."""
-    for cached in (settings, _redis, _users):
+    for cached in (settings, _redis, _client):
         cached.cache_clear()
 
 
 def send(message: dict[str, Any]) -> str:
-    """Send one message (see the module docstring); returns `sent`, `duplicate` or `no recipient`.
+    """Send one message (see the module docstring); returns `sent`, `no recipient`, `duplicate` or `not owed`.
 
     Raises `MessageBusy` while another copy is being sent, anything that failed otherwise (RQ retries).
     """
@@ -92,33 +120,106 @@ def send(message: dict[str, Any]) -> str:
     except (TypeError, KeyError):
         _fail_now()
         raise BadMessage("a message needs an id") from None
+    owner = _owner(mail_id)
     # per queue: shops sharing a Redis (a queue each) may use the same message ids
     key, token = f"shop:{settings()['MAIL_QUEUE']}:sent:{mail_id}", f"sending:{uuid.uuid4().hex}"
     redis = _redis()
     if not redis.set(key, token, nx=True, ex=settings()["MAIL_CLAIM_SECONDS"]):
-        if redis.get(key) in (SENT, DROPPED):
-            log.info("email %s: duplicate, already sent", mail_id, extra={"mail_id": mail_id, "outcome": "duplicate"})
+        done = redis.get(key)
+        if done in (SENT, DROPPED):
+            _report(owner, done)  # again: the copy that sent may not have got its report through
+            _log(mail_id, "duplicate", "already sent")
             return "duplicate"
-        log.info("email %s: busy, another worker is sending it", mail_id,
-                 extra={"mail_id": mail_id, "outcome": "busy"})
+        _log(mail_id, "busy", "another worker is sending it")
         raise MessageBusy(mail_id)
+    try:
+        recorded = _recorded(owner)
+    except BaseException:
+        _release(redis, key, token)
+        raise
+    if recorded in (SENT, DROPPED):  # Redis forgot the claim; the owing service did not
+        _mark(redis, key, recorded, mail_id)
+        _log(mail_id, "duplicate", f"{recorded} already, by the owing service's record")
+        return "duplicate"
+    if recorded is NOT_OWED:
+        _release(redis, key, token)
+        log.warning("email %s: not owed by its service (no such outbox row): not sent", mail_id,
+                    extra={"mail_id": mail_id, "outcome": "not owed"})
+        return "not owed"
     try:
         outcome = _deliver(mail_id, message)
     except BaseException as exc:
         _release(redis, key, token)
         if isinstance(exc, PERMANENT):
             _fail_now()
+            _report_failure(owner, exc)
         log.warning("email %s: not sent (%s)", mail_id, type(exc).__name__,
                     extra={"mail_id": mail_id, "outcome": "error"})
         raise
-    try:
-        redis.set(key, SENT if outcome == "sent" else DROPPED, ex=DONE_SECONDS)
-    except REDIS_DOWN:
-        # the message is gone; raising would only make RQ send it again once the claim lapses
-        log.exception("email %s: %s, but not recorded", mail_id, outcome, extra={"mail_id": mail_id})
+    done = SENT if outcome == "sent" else DROPPED
+    _mark(redis, key, done, mail_id)
     log.info("email %s: %s", mail_id, outcome, extra={"mail_id": mail_id, "template": message["template"],
                                                       "outcome": outcome})
+    _report(owner, done)
     return outcome
+
+
+def _log(mail_id: str, outcome: str, why: str) -> None:
+    log.info("email %s: %s, %s", mail_id, outcome, why, extra={"mail_id": mail_id, "outcome": outcome})
+
+
+def _owner(mail_id: str) -> tuple[str, str]:
+    """(owing service, outbox key) of a message id; a service the mailer does not call is a bad message."""
+    service, _, key = mail_id.partition(":")
+    if not key or f"{service.upper()}_URL" not in settings():
+        _fail_now()
+        raise BadMessage(f"message {mail_id!r} is not `<service>:<key>` of a service the mailer calls")
+    return service, key
+
+
+def _mark(redis: Redis, key: str, done: str, mail_id: str) -> None:
+    try:
+        redis.set(key, done, ex=DONE_SECONDS)
+    except REDIS_DOWN:
+        # the message is gone; the report below is its record (raising would only make RQ send it again)
+        log.exception("email %s: %s, but the claim could not say so", mail_id, done, extra={"mail_id": mail_id})
+
+
+#: `_recorded` when the owing service has no such row
+NOT_OWED = object()
+
+
+def _path(owner: tuple[str, str]) -> str:
+    return f"/internal/outbox/{quote(owner[1], safe='')}/"
+
+
+def _recorded(owner: tuple[str, str]) -> str | object | None:
+    """What the owing service has recorded of the message: None (owed), an outcome, or NOT_OWED."""
+    response = _client(owner[0]).get(_path(owner))
+    if response.status_code == 404 and _code(response) == "message_not_found":
+        return NOT_OWED
+    if response.status_code != 200:  # see _recipient: a wrong URL or credential fails loudly, and is retried
+        raise NotRecorded(f"{owner[0]} answered {response.status_code} for its outbox row {owner[1]}")
+    return response.json()["outcome"]
+
+
+def _report(owner: tuple[str, str], outcome: str, error: str | None = None) -> None:
+    """Tell the owing service what became of its message (an idempotent PUT); raises NotRecorded if it did not
+    take it (a message it has no row of, pruned meanwhile, needs no report)."""
+    response = _client(owner[0]).request("PUT", _path(owner), json={"outcome": outcome, "error": error})
+    if response.status_code == 404 and _code(response) == "message_not_found":
+        return
+    if response.status_code != 200:
+        raise NotRecorded(f"{owner[0]} answered {response.status_code} to the report on {owner[1]}")
+
+
+def _report_failure(owner: tuple[str, str], exc: BaseException) -> None:
+    """Report a message that can never be sent as it is; if that fails too, the row stays owed (and its job
+    stays in RQ's failed registry, where the outbox's recheck finds it)."""
+    try:
+        _report(owner, FAILED, f"{type(exc).__name__}: {exc}")
+    except Exception as failure:
+        log.warning("could not report %s:%s as failed: %s", *owner, failure)
 
 
 # deletes the claim only if it is still this send's (its lease may have lapsed and another worker hold it)
@@ -176,7 +277,7 @@ def _recipient(to: Any) -> tuple[str, str] | None:
     if isinstance(to, dict) and to.get("email"):
         return to.get("name") or "", to["email"]
     if isinstance(to, dict) and isinstance(to.get("user_id"), int):
-        response = _users().get(f"/internal/users/{to['user_id']}/")
+        response = _client("users").get(f"/internal/users/{to['user_id']}/")
         if response.status_code == 404 and _code(response) == "user_not_found":
             return None
         # a wrong service credential, or a USERS_URL that is not the users service (the gateway answers
