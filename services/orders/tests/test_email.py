@@ -1,5 +1,7 @@
-"""Emails end to end: the outboxes of users and orders, the relay, a real RQ worker (`shop-mailer worker`), a
-real SMTP sink, and the users service the worker asks for each customer's address."""
+"""Emails end to end: the outboxes of users and orders, the relay and its recheck, a real RQ worker
+(`shop-mailer worker`), a real SMTP sink, and the users and orders services over HTTP (the worker asks users for
+each customer's address, and both whether they still owe a message, and reports to them what it sent). Redis is
+the orders tests' own server, which a test may stop, or restart empty."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ import os
 import threading
 
 import pytest
+from redis import Redis
+from rq import Queue
 
 from orders.models import db
-from shop_common import outbox
+from shop_common import mailqueue, outbox
 from shop_common.testing import SERVICE_TOKEN, ServiceServer, empty, wait_until
 
 pytest.importorskip("mailer")
@@ -21,12 +25,20 @@ def users_app(shop_app, jwt_keys, queue_redis):
     import users
 
     # on the orders' Redis: one mail queue for both producers, as in the shop
-    return shop_app(users.create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem, REDIS_URL=queue_redis.url)
+    return shop_app(users.create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem, REDIS_URL=queue_redis.url,
+                    MAIL_REHAND_SECONDS=1.0)
 
 
 @pytest.fixture(scope="session")
 def users_server(users_app):
     server = ServiceServer(users_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def orders_server(app):
+    server = ServiceServer(app)
     yield server
     server.stop()
 
@@ -39,17 +51,29 @@ def sink(tmp_path):
 
 
 @pytest.fixture
-def worker(queue_redis, users_server, sink, tmp_path):
+def start_worker(queue_redis, users_server, orders_server, sink, tmp_path):
+    """`start_worker()`: a `shop-mailer worker` sending to the sink; every one is stopped after the test."""
+    started: list[Worker] = []
+
+    def start() -> Worker:
+        settings = {"ENV": "test", "REDIS_URL": queue_redis.url, "USERS_URL": users_server.url,
+                    "ORDERS_URL": orders_server.url, "SERVICE_TOKEN": SERVICE_TOKEN, "SMTP_HOST": "127.0.0.1",
+                    "SMTP_PORT": sink.port, "SMTP_SECURITY": "none", "SHOP_URL": "https://shop.example",
+                    "LOG_FORMAT": "json", "VAR_DIR": str(tmp_path / "var")}
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("SHOP_")}
+        started.append(Worker(["worker"], {**environ, **{f"SHOP_{k}": str(v) for k, v in settings.items()}},
+                              tmp_path / f"worker-{len(started)}.log"))
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def worker(start_worker):
     """A `shop-mailer worker` sending to the sink, stopped after the test."""
-    settings = {"ENV": "test", "REDIS_URL": queue_redis.url, "USERS_URL": users_server.url,
-                "SERVICE_TOKEN": SERVICE_TOKEN, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": sink.port,
-                "SMTP_SECURITY": "none", "SHOP_URL": "https://shop.example", "LOG_FORMAT": "json",
-                "VAR_DIR": str(tmp_path / "var")}
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SHOP_")}
-    started = Worker(["worker"], {**environ, **{f"SHOP_{k}": str(v) for k, v in settings.items()}},
-                     tmp_path / "worker.log")
-    yield started
-    started.stop()
+    return start_worker()
 
 
 @pytest.fixture
@@ -73,6 +97,21 @@ def relay(app) -> int:
         handed = outbox.relay(app.extensions["sqlalchemy"])
         db.session.remove()
         return handed
+
+
+def recheck(app) -> int:
+    """One round of the outbox recheck, as the background thread runs it."""
+    with app.app_context():
+        given_back = outbox.recheck(app.extensions["sqlalchemy"])
+        db.session.remove()
+        return given_back
+
+
+def unsent(app) -> int:
+    with app.app_context():
+        owed = outbox.unsent(app.extensions["sqlalchemy"])
+        db.session.remove()
+        return owed
 
 
 def mail(sink, count: int, timeout: float = 20) -> list:
@@ -137,4 +176,49 @@ def test_redis_stopped_during_a_checkout_still_sends_exactly_one_confirmation(ap
     finally:
         stop.set()
         thread.join(10)
+    assert len(sink.received()) == 1
+
+
+def test_redis_restarted_empty_after_the_relay_still_sends_each_email_once(app, users_app, shop, catalogue, customer,
+                                                                           start_worker, sink, queue_redis):
+    product_id, (variant,) = catalogue.product("Silk tie", ("One size", "45.00", 10))
+    for name in ("ada", "bob", "cyd"):
+        user = shop.user(customer(name))
+        shop.add(user, product_id, variant, 1)
+        assert shop.order(user, key=f"{name}-1").status_code == 201
+    assert relay(users_app) == 3 and relay(app) == 3  # three welcomes, three confirmations on the queue
+    queue_redis.stop()
+    queue_redis.start()  # without persistence: the six jobs are gone
+    worker = start_worker()
+    given_back = []
+    # each recheck notes the jobs gone; a second, a second later, hands the emails over again
+    wait_until(lambda: given_back.append(recheck(app) + recheck(users_app)) or sum(given_back) == 6, timeout=20)
+    assert relay(users_app) == 3 and relay(app) == 3
+    messages = mail(sink, 6, timeout=30)
+    assert len({m["Message-ID"] for m in messages}) == 6  # one of each
+    wait_until(lambda: unsent(app) == 0 and unsent(users_app) == 0, timeout=20)  # all reported sent
+    # nothing owed, nothing in flight, nothing on the queue: no other email can come
+    assert recheck(app) == recheck(users_app) == relay(app) == relay(users_app) == 0
+    wait_until(lambda: Queue(mailqueue.QUEUE, connection=Redis.from_url(queue_redis.url)).count == 0)
+    assert len(sink.received()) == 6 and worker.process.poll() is None
+
+
+def test_redis_restarted_empty_after_an_email_was_sent_sends_nothing_again(app, users_app, customer, worker, sink,
+                                                                           queue_redis):
+    customer("ada")
+    assert relay(users_app) == 1
+    mail(sink, 1)
+    wait_until(lambda: unsent(users_app) == 0, timeout=20)  # reported sent
+    queue_redis.stop()
+    queue_redis.start()  # the job and the claim are gone; the users outbox knows it was sent
+    assert recheck(users_app) == 0 and relay(users_app) == 0
+    users_db = users_app.extensions["sqlalchemy"]
+    with users_app.app_context():
+        row = users_db.session.query(users_db.shop_outbox).one()
+        assert row.outcome == "sent" and row.lost_at is None  # never counted lost: it is done
+        message = row.message
+        users_db.session.remove()
+    # a stale copy of the job still runs (a replica that had it, say): it asks users, and sends nothing
+    mailqueue.enqueue(Redis.from_url(queue_redis.url), message, (1, 1))
+    wait_until(lambda: [e["outcome"] for e in worker.events(message["id"])][-1:] == ["duplicate"], timeout=30)
     assert len(sink.received()) == 1
