@@ -180,6 +180,7 @@ def run(burst: bool = False) -> None:
     stop = _Stop()
     try:
         while _wait_for_redis(redis := connection(), stop, heartbeat_file.touch, beat):
+            worker = None
             try:
                 # An idle worker heartbeats, then waits on the queue for worker_ttl - 15 s, and cleans up only
                 # between two waits: a ttl of 15 s more than the shorter interval keeps both as frequent as the
@@ -193,6 +194,9 @@ def run(burst: bool = False) -> None:
                 return
             except REDIS_DOWN as exc:  # gone again while the worker registered itself
                 log.warning("mailer: Redis unavailable while the worker started (%s: %s)", type(exc).__name__, exc)
+                if worker is not None:  # its channel's thread would retry for ever
+                    with contextlib.suppress(REDIS_DOWN):
+                        worker.unsubscribe()
     finally:
         # whatever its last beat's age, a stopped worker is not alive (RQ's work horse and scheduler are
         # forked children that leave by os._exit: only the worker itself gets here)
