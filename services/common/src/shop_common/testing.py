@@ -12,7 +12,10 @@ builds the schema by running the service's migrations, and claims a Redis databa
         return shop_app(create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem)
 
 Before each test that uses `app`, its tables are emptied and its Redis database flushed. The databases
-are dropped at the end of the run.
+are dropped at the end of the run. A Redis database handed out or flushed here holds the marker of loaded
+token revocations (`shop_common.auth.LOADED`), as the users service writes it when it starts: a test of a
+service that verifies tokens is a shop whose users service has started; tests of a Redis wipe flush it
+themselves (`wipe_redis`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from shop_common import localservers
+from shop_common.auth import LOADED
 from shop_common.keys import KeyPair, generate_keypair
 
 CLAIM_KEY = "shop:test:claimed"
@@ -86,6 +90,7 @@ def claim_redis_db() -> str:
         url = _with_redis_db(base, index)
         client = redis_lib.Redis.from_url(url)
         if client.set(CLAIM_KEY, os.getpid(), nx=True, ex=6 * 3600):
+            client.set(LOADED, int(time.time()))
             client.close()
             return url
         client.close()
@@ -108,11 +113,20 @@ def redis_url() -> Iterator[str]:
     client.close()
 
 
-def _flush(url: str) -> None:
+def wipe_redis(url: str, *, loaded: bool = False) -> None:
+    """Flush the Redis database at `url` as a restart without persistence would, keeping only this run's
+    claim on it (and, when `loaded`, the marker of loaded revocations: a shop whose users has started)."""
     client = redis_lib.Redis.from_url(url)
     with client.pipeline() as pipe:
-        pipe.flushdb().set(CLAIM_KEY, os.getpid(), ex=6 * 3600).execute()
+        pipe.flushdb().set(CLAIM_KEY, os.getpid(), ex=6 * 3600)
+        if loaded:
+            pipe.set(LOADED, int(time.time()))
+        pipe.execute()
     client.close()
+
+
+def _flush(url: str) -> None:
+    wipe_redis(url, loaded=True)
 
 
 @pytest.fixture(scope="session")
