@@ -6,14 +6,16 @@ refresh-token family) a token belongs to. A token is refused when its `jti` or i
 Redis. Every failure is a 401 problem+json, never flask-jwt-extended's default 422 or `{"msg": ...}`.
 
 Revocations are kept by the users service in its Postgres and mirrored here in Redis, where every service
-looks them up. `LOADED` is the marker users writes once Redis holds all of them: while it is missing (Redis
-restarted empty, or was flushed) no token is trusted, 503 `revocations_unavailable` with `Retry-After`,
-until users has restored them (its housekeeping looks every second). A fresh Redis has no marker either,
-but no token exists before users has started, and users writes the marker first thing.
+looks them up. The marker `loaded_key()` (`shop:revoked:loaded:<fingerprint of the JWT public key>`, so
+shops sharing one Redis have one each) is what users writes once Redis holds all of them: while it is
+missing (Redis restarted empty, or was flushed) no token is trusted, 503 `revocations_unavailable` with
+`Retry-After`, until users has restored them (its housekeeping looks every second). A fresh Redis has no
+marker either, but no token exists before users has started, and users writes the marker first thing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -37,8 +39,9 @@ log = logging.getLogger(__name__)
 
 REVOKED_JTI = "shop:revoked:jti:{}"
 REVOKED_FAMILY = "shop:revoked:fam:{}"
-#: present while Redis holds every revocation; its value is when they were loaded (epoch seconds)
-LOADED = "shop:revoked:loaded"
+#: present while Redis holds every revocation of the shop whose key fingerprint ends it; its value is when
+#: they were loaded (epoch seconds)
+LOADED = "shop:revoked:loaded:{}"
 #: set when a restore begins; the marker is written only if it survived the restore (no wipe meanwhile)
 RESTORING = "shop:revoked:restoring:{}"
 #: seconds a client is told to wait while the revocations are restored
@@ -103,7 +106,7 @@ def check_claims(claims: dict, token_type: str = "access") -> None:
 def is_revoked(claims: dict) -> bool:
     """Whether this token's `jti` or family was revoked, in one Redis round trip.
 
-    Raises 503 `revocations_unavailable` (with `Retry-After`) while the marker `LOADED` is missing: Redis
+    Raises 503 `revocations_unavailable` (with `Retry-After`) while the marker `loaded_key()` is missing: Redis
     has lost the revocations and users has not restored them yet. Redis down: not revoked, and it is
     logged. Failing open is deliberate: a shop whose every request fails while Redis is away is worse
     than a logged-out token living out the rest of its 15 minutes; when Redis comes back empty, the
@@ -112,7 +115,7 @@ def is_revoked(claims: dict) -> bool:
     if not _well_formed({}, claims):
         return False  # refused right after by the claims check, with the right message
     try:
-        loaded, *revoked = get_redis().mget(LOADED, REVOKED_JTI.format(claims["jti"]),
+        loaded, *revoked = get_redis().mget(_marker(), REVOKED_JTI.format(claims["jti"]),
                                             REVOKED_FAMILY.format(claims["fam"]))
     except REDIS_DOWN:
         log.warning("revocation check skipped: Redis unreachable")
@@ -126,7 +129,18 @@ def is_revoked(claims: dict) -> bool:
 
 def revocations_loaded() -> bool:
     """Whether Redis holds the marker of loaded revocations (raises a Redis error if Redis is down)."""
-    return bool(get_redis().exists(LOADED))
+    return bool(get_redis().exists(_marker()))
+
+
+def loaded_key(public_key_pem: str) -> str:
+    """The marker of loaded revocations of the shop whose tokens `public_key_pem` verifies."""
+    der = serialization.load_pem_public_key(public_key_pem.encode()).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return LOADED.format(hashlib.sha256(der).hexdigest()[:16])
+
+
+def _marker() -> str:
+    return current_app.extensions["shop_revocations_marker"]
 
 
 def revoke(*, jti: str | None = None, family: str | None = None, until: float) -> None:
@@ -147,7 +161,7 @@ def _set_revoked(pipe, key: str, until: float) -> None:
 
 
 def restore(revocations: Iterable[tuple[str, str, float]]) -> bool:
-    """Write every `(kind, value, until)` (kind `"jti"` or `"family"`) to Redis, then the marker `LOADED`.
+    """Write every `(kind, value, until)` (kind `"jti"` or `"family"`) to Redis, then the marker.
 
     Safe to run in several processes at once. Returns False, the marker unwritten, when Redis lost its data
     again while this ran (the caller tries again); raises a Redis error if Redis is down.
@@ -162,7 +176,7 @@ def restore(revocations: Iterable[tuple[str, str, float]]) -> bool:
         if n % _CHUNK == 0:
             pipe.execute()
     pipe.execute()
-    return bool(redis.eval(_FINISH_RESTORE, 2, restoring, LOADED, str(int(time.time()))))
+    return bool(redis.eval(_FINISH_RESTORE, 2, restoring, _marker(), str(int(time.time()))))
 
 
 def init_auth(app: Flask, *, private_key: str | None = None) -> JWTManager:
@@ -193,6 +207,7 @@ def init_auth(app: Flask, *, private_key: str | None = None) -> JWTManager:
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=7),
     )
     app.extensions["shop_jwt_public_key"] = serialization.load_pem_public_key(public_key.encode())
+    app.extensions["shop_revocations_marker"] = loaded_key(public_key)
     jwt = JWTManager(app)
     jwt.decode_key_loader(_verification_key)
     jwt.token_verification_loader(_well_formed)
