@@ -13,9 +13,10 @@ import uuid
 
 import jwt
 import pytest
+import redis as redis_lib
 
 from shop_common.keys import generate_keypair
-from shop_common.testing import assert_problem
+from shop_common.testing import assert_problem, concurrently, wait_until
 
 
 def add(stack, shopper, goods, quantity=1):
@@ -228,15 +229,17 @@ def test_an_order_with_fields_of_the_shops_own_is_refused_and_makes_nothing(stac
 # from 127.0.0.1 neither count here nor get held back.
 
 
-def test_repeated_wrong_passwords_for_an_account_are_throttled_the_right_one_too(stack):
+def test_wrong_passwords_from_a_stranger_hold_back_that_address_not_the_owner(stack):
     shopper = stack.register("guessed")
     answers = [stack.login_from("127.0.0.2", shopper.username, f"wrong guess {n}") for n in range(5)]
     assert [a.status_code for a in answers] == [401] * 5
 
-    right = stack.login_from("127.0.0.2", shopper.username, shopper.password)
+    stranger = stack.login_from("127.0.0.2", shopper.username, shopper.password)
+    owner = stack.login_from("127.0.0.5", shopper.username, shopper.password)
 
-    assert_problem(right, 429, "login_throttled")
-    assert int(right.headers["Retry-After"]) > 0
+    assert_problem(stranger, 429, "login_throttled")
+    assert 0 < int(stranger.headers["Retry-After"]) <= 60
+    assert owner.status_code == 200, owner.text  # at once, from the owner's own address
     # the next attempt does not even reach the users service: the gateway's own limit (a burst of 5)
     gateway = stack.login_from("127.0.0.2", shopper.username, shopper.password)
     assert_problem(gateway, 429, "too_many_requests")
@@ -254,3 +257,47 @@ def test_many_logins_from_one_address_are_throttled_by_the_gateway(stack):
     assert int(answers[-1].headers["Retry-After"]) > 0
     # per address: another client is not held back
     assert stack.login_from("127.0.0.4", "nobody-else", "wrong password").status_code == 401
+
+
+# -- revocations and Redis ---------------------------------------------------------------------------------
+
+
+def test_a_token_logged_out_before_redis_lost_the_revocations_is_401_after_it_on_every_service(stack):
+    shopper = stack.logged_in(stack.register("wiped"))
+    other = stack.shopper("unwiped")  # a session nobody ended
+    out = stack.post("/api/auth/logout/", json={"refresh": shopper.refresh}, headers=shopper.headers)
+    assert out.status_code == 204, out.text
+    # what a Redis restarted empty loses for the token checks: every revocation and the marker (only these
+    # keys: the other tests' queues and counts on this stack's Redis stay)
+    redis = redis_lib.Redis.from_url(stack.redis_url)
+    redis.delete(*redis.keys("shop:revoked:*"))
+    redis.close()
+
+    paths = ["/api/users/profile/", "/api/cart/", "/api/order/list/"]
+    seen: dict[str, list[int]] = {path: [] for path in paths}
+
+    def settled() -> bool:
+        for path in paths:
+            answer = stack.get(path, headers=shopper.headers)
+            if answer.status_code == 503:
+                assert_problem(answer, 503, "revocations_unavailable")
+                assert int(answer.headers["Retry-After"]) > 0
+            seen[path].append(answer.status_code)
+        return all(statuses[-1] != 503 for statuses in seen.values())
+
+    wait_until(settled, timeout=60, interval=0.1)
+    for path, statuses in seen.items():
+        assert set(statuses) <= {503, 401} and statuses[-1] == 401, (path, statuses)  # never 200
+        assert_problem(stack.get(path, headers=shopper.headers), 401, "token_revoked")
+        assert stack.get(path, headers=other.headers).status_code == 200
+
+
+def test_ten_concurrent_refreshes_of_one_token_leave_the_shopper_signed_in(stack):
+    shopper = stack.logged_in(stack.register("two-tabs"))
+
+    answers = concurrently(10, lambda _: stack.post("/api/auth/refresh/", json={"refresh": shopper.refresh}))
+
+    assert [a.status_code for a in answers] == [200] * 10, [a.text for a in answers]
+    [pair] = {(a.json()["access"], a.json()["refresh"]) for a in answers}
+    assert stack.get("/api/cart/", headers={"Authorization": f"Bearer {pair[0]}"}).status_code == 200
+    assert stack.post("/api/auth/refresh/", json={"refresh": pair[1]}).status_code == 200

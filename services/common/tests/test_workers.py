@@ -35,14 +35,17 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 def users_service(database_url, redis_url, start, uv_run, clean_env, free_port, wait_until, tmp_path):
-    """The users service under gunicorn with 3 workers, ready to answer: (process, base URL).
+    """The users service under gunicorn with 3 workers, migrated and ready to answer: (process, base URL).
 
-    Its database needs no tables: nothing here reads one, and /readyz only connects."""
+    Ready means its background work has restored the token revocations (none) to Redis, which reads them
+    from its database."""
     port = free_port()
     env = {**clean_env, "SHOP_ENV": "development", "SHOP_VAR_DIR": str(tmp_path / "var"),
            "SHOP_DATABASE_URL": database_url, "SHOP_REDIS_URL": redis_url, "SHOP_HOST": "127.0.0.1",
            "SHOP_PORT": str(port), "SHOP_WORKERS": "3", "SHOP_THREADS": "2",
            "SHOP_GRACEFUL_TIMEOUT": str(GRACEFUL_TIMEOUT), "SHOP_LOG_LEVEL": "WARNING"}
+    migrated = start([*uv_run, "shop-users", "migrate"], env, name="migrate")
+    assert migrated.proc.wait(120) == 0, migrated.stderr()
     process = start([*uv_run, *GUNICORN], env, name="gunicorn")
     url = f"http://127.0.0.1:{port}"
 

@@ -42,7 +42,7 @@ def test_a_chunked_body_under_the_limit_is_read_whole(client, register, password
     assert response.status_code == 200
 
 
-def test_parallel_wrong_passwords_cannot_outrun_the_account_limit(app, register):
+def test_parallel_wrong_passwords_cannot_outrun_the_limit_of_an_account_from_one_address(app, register):
     register("victim")
     statuses = concurrently(20, lambda n: app.test_client().post(
         "/api/auth/login/", json={"username": "victim", "password": f"guess number {n}"}).status_code)

@@ -132,3 +132,13 @@ def test_a_user_promoted_to_staff_gets_the_claim_at_the_next_refresh(app, client
     assert "updated" in result.output
     refreshed = client.post("/api/auth/refresh/", json={"refresh": tokens["refresh"]}).get_json()
     assert jwt.decode(refreshed["access"], options={"verify_signature": False})["staff"] is True
+
+
+def test_taking_another_users_email_folded_otherwise_is_409(client, auth, register, stored):
+    register("bob", email="straße@example.com")
+    assert_problem(client.patch("/api/users/profile/", headers=auth, json={"email": "STRASSE@example.com"}),
+                   409, "email_taken")
+    assert (stored("alice").email, stored("alice").email_key) == ("alice@example.com", "alice@example.com")
+    changed = client.patch("/api/users/profile/", headers=auth, json={"email": "Alice.Straße@example.com"})
+    assert changed.status_code == 200
+    assert stored("alice").email_key == "alice.strasse@example.com"

@@ -105,3 +105,34 @@ def test_a_body_over_one_mebibyte_is_413(client, app):
     response = client.post("/api/auth/register/", json={**GOOD, "first_name": "x" * (1024 * 1024)})
     assert_problem(response, 413, "payload_too_large")
     assert count_users(app) == 0
+
+
+@pytest.mark.parametrize("first, second", [
+    ("straße@example.com", "STRASSE@example.com"),
+    ("STRASSE@example.com", "strasse@EXAMPLE.com"),
+    ("ǅemal@example.com", "džemal@example.com"),  # a titlecase digraph, folded with its letters
+])
+def test_emails_that_fold_alike_are_one_account(client, register, app, first, second):
+    register("first", email=first)
+    response = client.post("/api/auth/register/", json={**GOOD, "email": second})
+    assert_problem(response, 409, "email_taken")
+    assert count_users(app) == 1
+    login = client.post("/api/auth/login/", json={"username": second, "password": GOOD["password"]})
+    assert login.status_code == 200
+
+
+def test_two_registrations_racing_for_one_folded_email_make_one_account(app):
+    from shop_common.testing import concurrently
+
+    emails = ["straße@example.com", "STRASSE@example.com"]
+    answers = concurrently(2, lambda n: app.test_client().post("/api/auth/register/", json={
+        **GOOD, "username": f"racer{n}", "email": emails[n]}))
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert_problem(next(a for a in answers if a.status_code == 409), 409, "email_taken")
+    assert count_users(app) == 1
+
+
+def test_the_email_is_kept_as_typed_and_compared_by_its_key(client, stored):
+    assert client.post("/api/auth/register/", json={**GOOD, "email": "Straße@Example.com"}).status_code == 201
+    user = stored("dave")
+    assert (user.email, user.email_key) == ("Straße@Example.com", "strasse@example.com")

@@ -88,7 +88,8 @@ def test_unhandled_errors_are_500_problems_without_a_traceback(shop_app, jwt_key
 
 def test_health_endpoints(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
+    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {"database": "ok", "redis": "ok",
+                                                                             "revocations": "ok"}}
 
 
 def test_metrics_count_requests_by_route_and_status(client):

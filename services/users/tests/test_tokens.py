@@ -1,9 +1,13 @@
-"""Refresh rotation with reuse detection, logout, and the claims of the tokens issued."""
+"""Refresh rotation with reuse detection and its grace, logout, and the claims of the tokens issued."""
+
+import uuid
+from datetime import timedelta
 
 import jwt
 import pytest
+from sqlalchemy import update
 
-from shop_common.testing import assert_problem
+from shop_common.testing import assert_problem, concurrently, wait_until
 
 
 def bearer(tokens):
@@ -41,10 +45,25 @@ def test_refresh_rotates_the_refresh_token(client, register, login):
     assert client.get("/api/users/profile/", headers=bearer(third)).status_code == 200
 
 
-def test_reusing_a_refresh_token_revokes_the_whole_family(client, register, login):
+def jti(token):
+    return uuid.UUID(jwt.decode(token, options={"verify_signature": False})["jti"])
+
+
+def exchanged_long_ago(app, token, seconds=3600):
+    """Move the exchange of refresh `token` `seconds` into the past: its grace is over."""
+    from users.models import RefreshToken, db
+
+    with app.app_context():
+        db.session.execute(update(RefreshToken).where(RefreshToken.jti == jti(token))
+                           .values(used_at=RefreshToken.used_at - timedelta(seconds=seconds)))
+        db.session.commit()
+
+
+def test_reusing_a_refresh_token_after_the_grace_revokes_the_whole_family(app, client, register, login):
     register("alice")
     first = login("alice")
     second = refresh(client, first["refresh"]).get_json()
+    exchanged_long_ago(app, first["refresh"])
     # the stolen first refresh token comes back: 401, and everything of that login dies
     assert_problem(refresh(client, first["refresh"]), 401, "token_reused")
     assert_problem(refresh(client, second["refresh"]), 401, "token_revoked")
@@ -53,6 +72,88 @@ def test_reusing_a_refresh_token_revokes_the_whole_family(client, register, logi
     # another login of the same user is another family, untouched
     other = login("alice")
     assert client.get("/api/users/profile/", headers=bearer(other)).status_code == 200
+
+
+def test_a_repeat_within_the_grace_gets_the_same_pair_and_the_session_goes_on(client, register, login):
+    register("alice")
+    first = login("alice")
+    second = refresh(client, first["refresh"])
+    again = refresh(client, first["refresh"])
+    assert second.status_code == again.status_code == 200
+    assert again.get_json() == second.get_json()
+    assert client.get("/api/users/profile/", headers=bearer(again.get_json())).status_code == 200
+    third = refresh(client, again.get_json()["refresh"])
+    assert third.status_code == 200 and third.get_json()["refresh"] != second.get_json()["refresh"]
+
+
+def test_ten_concurrent_refreshes_of_one_token_all_get_the_same_pair(app, register, login):
+    register("alice")
+    first = login("alice")
+    answers = concurrently(10, lambda _: refresh(app.test_client(), first["refresh"]))
+    assert [a.status_code for a in answers] == [200] * 10, [a.get_json() for a in answers]
+    pairs = {(a.get_json()["access"], a.get_json()["refresh"]) for a in answers}
+    assert len(pairs) == 1
+    [(access, refresh_token)] = pairs
+    client = app.test_client()
+    assert client.get("/api/users/profile/", headers={"Authorization": f"Bearer {access}"}).status_code == 200
+    assert refresh(client, refresh_token).status_code == 200  # the session survives
+
+
+def test_a_repeat_once_the_new_refresh_token_was_used_is_reuse(client, register, login):
+    register("alice")
+    first = login("alice")
+    second = refresh(client, first["refresh"]).get_json()
+    third = refresh(client, second["refresh"]).get_json()
+    # within the grace of its exchange, but a generation old: someone else holds it
+    assert_problem(refresh(client, first["refresh"]), 401, "token_reused")
+    assert_problem(refresh(client, third["refresh"]), 401, "token_revoked")
+    assert_problem(client.get("/api/users/profile/", headers=bearer(third)), 401, "token_revoked")
+
+
+def test_a_spent_refresh_token_is_reuse_once_the_grace_has_passed_by_the_clock(app, client, register, login):
+    register("alice")
+    first = login("alice")
+    second = refresh(client, first["refresh"]).get_json()
+    grace = app.config["SHOP"]["REFRESH_REUSE_GRACE"]
+    # until the grace is over the repeat gets the same pair; then it is reuse (a wait on the clock, no bet)
+    answers = []
+    wait_until(lambda: answers.append(refresh(client, first["refresh"])) or answers[-1].status_code != 200,
+               timeout=grace + 60, interval=0.5)
+    assert all(a.get_json() == second for a in answers[:-1])
+    assert_problem(answers[-1], 401, "token_reused")
+    assert_problem(client.get("/api/users/profile/", headers=bearer(second)), 401, "token_revoked")
+
+
+def test_the_pair_kept_for_the_grace_is_encrypted_and_forgotten_after_it(app, client, register, login):
+    from users import grace
+    from users.models import RefreshToken, db
+
+    register("alice")
+    first = login("alice")
+    second = refresh(client, first["refresh"]).get_json()
+    with app.app_context():
+        kept = db.session.get(RefreshToken, jti(first["refresh"])).grace_answer
+        assert kept and second["access"] not in kept and second["refresh"] not in kept
+        assert second["refresh"].split(".")[2] not in kept
+        assert grace.prune() == 0  # within the grace: kept
+    exchanged_long_ago(app, first["refresh"])
+    with app.app_context():
+        assert grace.prune() == 1
+        assert db.session.get(RefreshToken, jti(first["refresh"])).grace_answer is None
+
+
+def test_a_refresh_token_that_escaped_its_familys_revocation_is_refused(app, client, register, login):
+    from users.models import RefreshToken, db
+
+    register("alice")
+    tokens = login("alice")
+    assert client.post("/api/auth/logout/", json={"refresh": tokens["refresh"]},
+                       headers=bearer(tokens)).status_code == 204
+    # as a refresh committing while the logout ran leaves its new token's row: the family's record decides
+    with app.app_context():
+        db.session.execute(update(RefreshToken).values(revoked_at=None))
+        db.session.commit()
+    assert_problem(refresh(client, tokens["refresh"]), 401, "token_revoked")
 
 
 def test_logout_kills_both_tokens_at_once(client, register, login):

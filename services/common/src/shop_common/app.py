@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +72,15 @@ def service_app(
     migrations: Path,
     blueprints: Iterable = (),
     description: str = "",
+    checks: Mapping[str, Callable[[], None]] | None = None,
 ) -> Flask:
     """Build a service's Flask app around the kit.
 
     Reads the kit's and the service's settings (`overrides` win over the environment; a missing required
     setting stops start-up naming it), then wires JSON logs, request ids, problem+json errors, the
     database and its migrations, Redis, JWT verification, CORS, health and metrics endpoints, OpenAPI with
-    Swagger UI, and finally the service's `blueprints`.
+    Swagger UI, and finally the service's `blueprints`. `checks` are readiness checks of the service's own,
+    beside its database and Redis (each raises when not ready).
     """
     app = Flask(name)
     app.config["SHOP"] = s = load_settings(name, [*COMMON, *settings], overrides=overrides)
@@ -106,7 +108,8 @@ def service_app(
 
     api = app.extensions["shop_api"] = init_api(app, title=f"Shop {name}", description=description)
     api.register_converter(IdConverter, lambda _: {"type": "integer", "format": "int64", "minimum": 1})
-    api.register_blueprint(health_blueprint({"database": database_check(db), "redis": redis_check(get_redis)}))
+    api.register_blueprint(health_blueprint({"database": database_check(db), "redis": redis_check(get_redis),
+                                             **(checks or {})}))
     for blp in blueprints:
         api.register_blueprint(blp)
     return app

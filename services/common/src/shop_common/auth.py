@@ -4,14 +4,22 @@ One algorithm is accepted (ES256 or RS256, `SHOP_JWT_ALGORITHM`); issuer and aud
 leeway; `sub` is the user id as a string; `staff` is a boolean claim; `fam` names the login session (the
 refresh-token family) a token belongs to. A token is refused when its `jti` or its family was revoked in
 Redis. Every failure is a 401 problem+json, never flask-jwt-extended's default 422 or `{"msg": ...}`.
+
+Revocations are kept by the users service in its Postgres and mirrored here in Redis, where every service
+looks them up. The marker `loaded_key()` (`shop:revoked:loaded:<fingerprint of the JWT public key>`, so
+shops sharing one Redis have one each) is what users writes once Redis holds all of them: while it is
+missing (Redis restarted empty, or was flushed) no token is trusted, 503 `revocations_unavailable` with
+`Retry-After`, until users has restored them (its housekeeping looks every second). A fresh Redis has no
+marker either, but no token exists before users has started, and users writes the marker first thing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -31,6 +39,22 @@ log = logging.getLogger(__name__)
 
 REVOKED_JTI = "shop:revoked:jti:{}"
 REVOKED_FAMILY = "shop:revoked:fam:{}"
+#: present while Redis holds every revocation of the shop whose key fingerprint ends it; its value is when
+#: they were loaded (epoch seconds)
+LOADED = "shop:revoked:loaded:{}"
+#: set when a restore begins; the marker is written only if it survived the restore (no wipe meanwhile)
+RESTORING = "shop:revoked:restoring:{}"
+#: seconds a client is told to wait while the revocations are restored
+RESTORE_RETRY_AFTER = 2
+_CHUNK = 1000
+# atomic: a wipe between the restore's writes and the marker leaves the marker unwritten
+_FINISH_RESTORE = """
+if redis.call('del', KEYS[1]) == 1 then
+  redis.call('set', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
 #: claims every token we issue carries; a token without them is refused even if the signature holds
 REQUIRED_CLAIMS = ("sub", "iat", "nbf", "exp", "jti", "type", "fam", "iss", "aud")
 #: OpenAPI security requirement of the views that need a token
@@ -80,19 +104,43 @@ def check_claims(claims: dict, token_type: str = "access") -> None:
 
 
 def is_revoked(claims: dict) -> bool:
-    """Whether this token's `jti` or family was revoked. Redis down: not revoked, and it is logged.
+    """Whether this token's `jti` or family was revoked, in one Redis round trip.
 
-    Failing open is deliberate: a shop whose every request fails while Redis restarts is worse than a
-    logged-out token living out the rest of its 15 minutes.
+    Raises 503 `revocations_unavailable` (with `Retry-After`) while the marker `loaded_key()` is missing: Redis
+    has lost the revocations and users has not restored them yet. Redis down: not revoked, and it is
+    logged. Failing open is deliberate: a shop whose every request fails while Redis is away is worse
+    than a logged-out token living out the rest of its 15 minutes; when Redis comes back empty, the
+    marker is gone and tokens wait for the restore.
     """
     if not _well_formed({}, claims):
         return False  # refused right after by the claims check, with the right message
     try:
-        return bool(get_redis().exists(REVOKED_JTI.format(claims["jti"]),
-                                       REVOKED_FAMILY.format(claims["fam"])))
+        loaded, *revoked = get_redis().mget(_marker(), REVOKED_JTI.format(claims["jti"]),
+                                            REVOKED_FAMILY.format(claims["fam"]))
     except REDIS_DOWN:
         log.warning("revocation check skipped: Redis unreachable")
         return False
+    if loaded is None:
+        raise Problem(503, "revocations_unavailable",
+                      "Token revocations are being restored; try again in a moment.",
+                      headers={"Retry-After": str(RESTORE_RETRY_AFTER)})
+    return any(value is not None for value in revoked)
+
+
+def revocations_loaded() -> bool:
+    """Whether Redis holds the marker of loaded revocations (raises a Redis error if Redis is down)."""
+    return bool(get_redis().exists(_marker()))
+
+
+def loaded_key(public_key_pem: str) -> str:
+    """The marker of loaded revocations of the shop whose tokens `public_key_pem` verifies."""
+    der = serialization.load_pem_public_key(public_key_pem.encode()).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return LOADED.format(hashlib.sha256(der).hexdigest()[:16])
+
+
+def _marker() -> str:
+    return current_app.extensions["shop_revocations_marker"]
 
 
 def revoke(*, jti: str | None = None, family: str | None = None, until: float) -> None:
@@ -100,13 +148,35 @@ def revoke(*, jti: str | None = None, family: str | None = None, until: float) -
 
     Raises a Redis error if Redis is down; callers decide whether that is fatal.
     """
-    ttl = max(1, int(until - time.time()) + 1)
     pipe = get_redis().pipeline(transaction=False)
     if jti:
-        pipe.set(REVOKED_JTI.format(jti), 1, ex=ttl)
+        _set_revoked(pipe, REVOKED_JTI.format(jti), until)
     if family:
-        pipe.set(REVOKED_FAMILY.format(family), 1, ex=ttl)
+        _set_revoked(pipe, REVOKED_FAMILY.format(family), until)
     pipe.execute()
+
+
+def _set_revoked(pipe, key: str, until: float) -> None:
+    pipe.set(key, 1, ex=max(1, int(until - time.time()) + 1))
+
+
+def restore(revocations: Iterable[tuple[str, str, float]]) -> bool:
+    """Write every `(kind, value, until)` (kind `"jti"` or `"family"`) to Redis, then the marker.
+
+    Safe to run in several processes at once. Returns False, the marker unwritten, when Redis lost its data
+    again while this ran (the caller tries again); raises a Redis error if Redis is down.
+    """
+    redis = get_redis()
+    restoring = RESTORING.format(uuid.uuid4().hex)
+    redis.set(restoring, 1, ex=300)
+    keys = {"jti": REVOKED_JTI, "family": REVOKED_FAMILY}
+    pipe = redis.pipeline(transaction=False)
+    for n, (kind, value, until) in enumerate(revocations, 1):
+        _set_revoked(pipe, keys[kind].format(value), until)
+        if n % _CHUNK == 0:
+            pipe.execute()
+    pipe.execute()
+    return bool(redis.eval(_FINISH_RESTORE, 2, restoring, _marker(), str(int(time.time()))))
 
 
 def init_auth(app: Flask, *, private_key: str | None = None) -> JWTManager:
@@ -137,6 +207,7 @@ def init_auth(app: Flask, *, private_key: str | None = None) -> JWTManager:
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=7),
     )
     app.extensions["shop_jwt_public_key"] = serialization.load_pem_public_key(public_key.encode())
+    app.extensions["shop_revocations_marker"] = loaded_key(public_key)
     jwt = JWTManager(app)
     jwt.decode_key_loader(_verification_key)
     jwt.token_verification_loader(_well_formed)
@@ -172,6 +243,8 @@ def authenticated(blp, *, staff: bool = False) -> Callable:
     def decorator(view: Callable) -> Callable:
         view = blp.doc(security=BEARER)(view)
         view = blp.alt_response(401, response="UNAUTHORIZED")(view)
+        view = blp.alt_response(503, response="SERVICE_UNAVAILABLE",
+                                description="revocations_unavailable, with Retry-After")(view)
         if staff:
             view = blp.alt_response(403, response="FORBIDDEN")(view)
 

@@ -12,7 +12,10 @@ builds the schema by running the service's migrations, and claims a Redis databa
         return shop_app(create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem)
 
 Before each test that uses `app`, its tables are emptied and its Redis database flushed. The databases
-are dropped at the end of the run.
+are dropped at the end of the run. An app's Redis holds the marker of its loaded token revocations
+(`shop_common.auth.loaded_key`) once the app is built and after each flush, as the users service writes it
+when it starts: a test of a service that verifies tokens is a shop whose users service has started; tests
+of a Redis wipe flush it themselves (`wipe_redis`).
 """
 
 from __future__ import annotations
@@ -108,11 +111,28 @@ def redis_url() -> Iterator[str]:
     client.close()
 
 
-def _flush(url: str) -> None:
+def wipe_redis(url: str, *, loaded: str | None = None) -> None:
+    """Flush the Redis database at `url` as a restart without persistence would, keeping only this run's
+    claim on it (and the marker `loaded`, if given: a shop whose users service has started)."""
     client = redis_lib.Redis.from_url(url)
     with client.pipeline() as pipe:
-        pipe.flushdb().set(CLAIM_KEY, os.getpid(), ex=6 * 3600).execute()
+        pipe.flushdb().set(CLAIM_KEY, os.getpid(), ex=6 * 3600)
+        if loaded:
+            pipe.set(loaded, int(time.time()))
+        pipe.execute()
     client.close()
+
+
+def mark_loaded(app: Flask) -> None:
+    """Set the marker of `app`'s loaded revocations in its Redis, as its shop's users service would (nothing
+    when that Redis is away: an app built to meet Redis down)."""
+    client = redis_lib.Redis.from_url(app.config["SHOP"]["REDIS_URL"], socket_connect_timeout=2)
+    try:
+        client.set(app.extensions["shop_revocations_marker"], int(time.time()))
+    except redis_lib.ConnectionError:
+        pass
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -134,6 +154,7 @@ def shop_app(jwt_keys, redis_url) -> Iterator[Callable[..., Flask]]:
 
         with app.app_context():
             upgrade()
+        mark_loaded(app)
         return app
 
     yield build
@@ -151,7 +172,7 @@ def empty(app: Flask) -> None:
         if tables:
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    _flush(app.config["SHOP"]["REDIS_URL"])
+    wipe_redis(app.config["SHOP"]["REDIS_URL"], loaded=app.extensions["shop_revocations_marker"])
 
 
 @pytest.fixture(autouse=True)

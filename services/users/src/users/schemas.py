@@ -23,6 +23,13 @@ COMMON_PASSWORDS = frozenset([
 ])
 
 
+def email_key(email: str) -> str:
+    """What an email is compared by: compatibility form (NFKC), then Unicode case folding, which lower()
+    is not ("STRASSE" and "straße" fold alike; Postgres' lower() leaves "ß"), then NFKC again (folding
+    can undo the normal form)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).casefold())
+
+
 class PasswordField(Text):
     """8 to 128 characters, kept exactly as typed (never stripped, never truncated)."""
 

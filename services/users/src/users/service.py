@@ -1,9 +1,10 @@
 """What the users service does. The only module that writes, each time in a unit of work.
 
 Tokens: a login starts a *family* (one session). Each refresh rotates the refresh token: the old one is
-marked used and a new one of the same family is issued. Presenting a used refresh token again means it
-was stolen or replayed, so the whole family is revoked, in Postgres for refresh tokens and in Redis for
-the access tokens every service verifies.
+marked used and a new one of the same family is issued. The same old token again within the grace
+(`users.grace`) gets the same new pair; later, or once the new token was used, it was stolen or replayed,
+so the whole family is revoked: its refresh tokens in Postgres, and the session recorded as revoked
+(`users.revocations`: Postgres, mirrored to the Redis every service checks access tokens against).
 """
 
 from __future__ import annotations
@@ -19,15 +20,19 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from sqlalchemy import func, select, update
 
 from shop_common import outbox
-from shop_common.auth import check_claims, is_revoked, revoke
+from shop_common.auth import check_claims
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
-from shop_common.redis import REDIS_DOWN
+from users import grace, revocations
 from users.models import RefreshToken, User, db
 from users.passwords import hash_password, needs_rehash, verify_password
+from users.schemas import email_key
 from users.throttle import throttle
 
 log = logging.getLogger(__name__)
+
+Revoked = tuple[str, uuid.UUID | str, float]  # what `revocations.Mirror.push` takes
+
 
 def _taken(field: str) -> Problem:
     return field_problem(409, f"{field}_taken", field, f"This {field} is already registered.")
@@ -35,12 +40,19 @@ def _taken(field: str) -> Problem:
 
 # a unique index that lost a race becomes the same 409 as the check before it
 _UNIQUE = {"uq_users_username_lower": lambda: _taken("username"),
-           "uq_users_email_lower": lambda: _taken("email")}
+           "uq_users_email_key": lambda: _taken("email")}
+
+
+def _matches(field: str, value: str):
+    # usernames are ASCII, which lower() folds alike in Python and Postgres; emails are compared by their
+    # key, folded in Python (Postgres' lower() leaves "ß" as it is)
+    if field == "email":
+        return User.email_key == email_key(value)
+    return func.lower(User.username) == func.lower(value)
 
 
 def _find(field: str, value: str, exclude_id: int | None = None) -> bool:
-    # lower() on both sides in SQL: Python's and Postgres' case folding differ for some letters
-    query = select(User.id).where(func.lower(getattr(User, field)) == func.lower(value))
+    query = select(User.id).where(_matches(field, value))
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
     return db.session.execute(query).first() is not None
@@ -68,29 +80,30 @@ def register(data: dict[str, Any], address: str | None = None, *, is_staff: bool
 
 
 def find_by_login(login: str) -> User | None:
-    column = User.email if "@" in login else User.username
-    return db.session.execute(select(User).where(func.lower(column) == func.lower(login))).scalar_one_or_none()
+    field = "email" if "@" in login else "username"
+    return db.session.execute(select(User).where(_matches(field, login))).scalar_one_or_none()
 
 
 def login(username: str, password: str, address: str) -> dict[str, Any]:
     """Check the credentials (username or email) and start a session; 401 or 429 otherwise."""
     user = find_by_login(username)
     # an unknown name is throttled too (by a digest: what was typed may be a password, never logged)
-    account = f"user:{user.id}" if user else "name:" + hashlib.sha256(username.lower().encode()).hexdigest()
+    account = f"user:{user.id}" if user else "name:" + hashlib.sha256(email_key(username).encode()).hexdigest()
     throttle().login_attempt(account, address)
     if not (verify_password(user.password_hash if user else None, password) and user.is_active):
         log.info("login failed", extra={"user_id": user.id if user else None})
         raise Problem(401, "invalid_credentials", "Wrong username or password.")
-    throttle().login_succeeded(account)
+    throttle().login_succeeded(account, address)
     with unit_of_work(db):
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        pair = _issue(user, family=uuid.uuid4())
+        pair, _ = _issue(user, family=uuid.uuid4())
     return pair
 
 
-def _issue(user: User, family: uuid.UUID) -> dict[str, Any]:
-    """A new access and refresh token of `family`; the refresh token is recorded (not committed)."""
+def _issue(user: User, family: uuid.UUID) -> tuple[dict[str, Any], uuid.UUID]:
+    """A new access and refresh token of `family`, and the refresh token's jti; the refresh token is
+    recorded (not committed)."""
     s = current_app.config["SHOP"]
     claims = {"staff": user.is_staff, "fam": str(family)}
     refresh_jti = uuid.uuid4()
@@ -100,7 +113,8 @@ def _issue(user: User, family: uuid.UUID) -> dict[str, Any]:
                                    expires_delta=timedelta(seconds=s["REFRESH_TOKEN_TTL"]))
     db.session.add(RefreshToken(jti=refresh_jti, family=family, user_id=user.id,
                                 expires_at=datetime.now(UTC) + timedelta(seconds=s["REFRESH_TOKEN_TTL"])))
-    return {"access": access, "refresh": refresh, "token_type": "Bearer", "expires_in": s["ACCESS_TOKEN_TTL"]}
+    pair = {"access": access, "refresh": refresh, "token_type": "Bearer", "expires_in": s["ACCESS_TOKEN_TTL"]}
+    return pair, refresh_jti
 
 
 def _refresh_claims(token: str, *, allow_expired: bool = False) -> dict[str, Any]:
@@ -110,64 +124,82 @@ def _refresh_claims(token: str, *, allow_expired: bool = False) -> dict[str, Any
     return claims
 
 
-def _revoke_family(family: uuid.UUID) -> None:
-    """Revoke every refresh token of `family` (committed by the caller) and its access tokens in Redis."""
+def _revoke_family(family: uuid.UUID) -> Revoked:
+    """Revoke every refresh token of `family` and record the session revoked (committed by the caller);
+    what to mirror to Redis once committed."""
     db.session.execute(update(RefreshToken).where(RefreshToken.family == family,
                                                   RefreshToken.revoked_at.is_(None))
                        .values(revoked_at=func.now()))
+    # as long as a refresh token of it may live: one issued by a refresh racing this revocation is caught
+    # by `revocations.is_family_revoked`, the UPDATE above not seeing its row
     until = datetime.now(UTC).timestamp() + current_app.config["SHOP"]["REFRESH_TOKEN_TTL"]
-    revoke(family=str(family), until=until)
+    revocations.record(revocations.FAMILY, family, until)
+    return revocations.FAMILY, family, until
+
+
+def _mirror(*revoked: Revoked) -> bool:
+    return current_app.extensions["users_revocations"].push(revoked)
 
 
 def refresh(token: str) -> dict[str, Any]:
-    """Exchange a refresh token for a new pair; reuse of an old one revokes its family (401)."""
+    """Exchange a refresh token for a new pair; the same token again within the grace gets the same pair;
+    any other reuse revokes its family (401). Needs Postgres only: Redis down, refreshing still works."""
     claims = _refresh_claims(token)
-    if is_revoked(claims):
-        raise Problem(401, "token_revoked", "This session has ended; log in again.")
-    reused = False
     with unit_of_work(db):
+        # the lock makes concurrent refreshes of one token take turns: the first exchanges it, the others
+        # find it used and get the answer it committed
         row = db.session.get(RefreshToken, uuid.UUID(claims["jti"]), with_for_update=True)
         if row is None or str(row.user_id) != claims["sub"]:
             raise Problem(401, "invalid_token", "Unknown refresh token.")
-        if row.revoked_at is not None:
+        if row.revoked_at is not None or revocations.is_family_revoked(row.family):
             raise Problem(401, "token_revoked", "This session has ended; log in again.")
-        if row.used_at is not None:
-            log.warning("refresh token reused: revoking its family", extra={"user_id": row.user_id})
-            try:
-                _revoke_family(row.family)
-            except REDIS_DOWN:
-                log.error("refresh reuse: family revoked in Postgres only, Redis unreachable")
-            reused = True  # the revocation is committed, then the answer given
-        else:
-            user = db.session.get(User, row.user_id)
-            if user is None or not user.is_active:
-                raise Problem(401, "invalid_token", "This account is disabled.")
-            row.used_at = func.now()
-            pair = _issue(user, family=row.family)
-    if reused:
-        raise Problem(401, "token_reused", "This refresh token was already used; the session is revoked.")
+        if row.used_at is None:
+            return _exchange(row, token)
+        if (pair := _repeat(row, token)) is not None:
+            return pair
+        log.warning("refresh token reused: revoking its family", extra={"user_id": row.user_id})
+        revoked = _revoke_family(row.family)  # committed, then the answer given
+    _mirror(revoked)
+    raise Problem(401, "token_reused", "This refresh token was already used; the session is revoked.")
+
+
+def _exchange(row: RefreshToken, token: str) -> dict[str, Any]:
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Problem(401, "invalid_token", "This account is disabled.")
+    pair, successor = _issue(user, family=row.family)
+    row.used_at, row.replaced_by, row.grace_answer = func.now(), successor, grace.seal(pair, token)
     return pair
+
+
+def _repeat(row: RefreshToken, token: str) -> dict[str, Any] | None:
+    """The pair `row` was exchanged for, if this is a repeat within the grace and that pair's refresh token
+    is unused (an older generation never is: django-oauth-toolkit#1617); else None."""
+    if row.grace_answer is None or row.replaced_by is None or not grace.within(row):
+        return None
+    successor = db.session.get(RefreshToken, row.replaced_by)
+    if successor is None or successor.used_at is not None or successor.revoked_at is not None:
+        return None
+    return grace.unseal(row.grace_answer, token)
 
 
 def logout(access_claims: dict[str, Any], refresh_token: str) -> None:
     """End the session: the refresh token's family and the access token are revoked at once.
 
     Both tokens must be of the same session (an expired refresh token still counts: it identifies it).
+    Recorded in Postgres first; if Redis cannot be told, 503: the access token keeps working until Redis is
+    back (the housekeeping then mirrors it), and a retry is harmless.
     """
     claims = _refresh_claims(refresh_token, allow_expired=True)
     if (claims["sub"], claims["fam"]) != (access_claims["sub"], access_claims["fam"]):
         raise Problem(401, "invalid_token", "The refresh token belongs to another session.")
-    redis_down = False
     with unit_of_work(db):
-        try:
-            _revoke_family(uuid.UUID(claims["fam"]))
-            revoke(jti=access_claims["jti"], until=access_claims["exp"])
-        except REDIS_DOWN:
-            redis_down = True  # the refresh tokens at least are dead (committed); say the rest could not be done
-    if redis_down:
+        family = _revoke_family(uuid.UUID(claims["fam"]))
+        revocations.record(revocations.JTI, access_claims["jti"], access_claims["exp"])
+    if not _mirror(family, (revocations.JTI, access_claims["jti"], access_claims["exp"])):
         raise Problem(503, "revocation_unavailable",
                       "Logged out of this session's refresh token, but the access token could not be "
-                      "revoked; try again.", headers={"Retry-After": "5"})
+                      "revoked yet; try again.", headers={"Retry-After": "5"})
 
 
 def get_user(user_id: int) -> User:
@@ -179,7 +211,7 @@ def get_user(user_id: int) -> User:
 
 def update_profile(user_id: int, changes: dict[str, Any]) -> User:
     user = get_user(user_id)
-    if "email" in changes and changes["email"].lower() != user.email.lower() and _find(
+    if "email" in changes and email_key(changes["email"]) != user.email_key and _find(
             "email", changes["email"], exclude_id=user_id):
         raise _taken("email")
     with unit_of_work(db, _UNIQUE):
@@ -196,7 +228,7 @@ def create_staff(data: dict[str, Any]) -> tuple[User, bool]:
     existing = find_by_login(data["username"])
     if existing is None:
         return register(data, is_staff=True), True
-    if existing.email.lower() != data["email"].lower():
+    if existing.email_key != email_key(data["email"]):
         raise Problem(409, "email_mismatch", f"{existing.username!r} exists with another email; nothing changed.")
     with unit_of_work(db):
         existing.is_staff = True
