@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from shop_common import auth
-from shop_common.db import unit_of_work
+from shop_common.db import end_read, unit_of_work
 from shop_common.redis import REDIS_DOWN
 from users.models import Revocation, db
 
@@ -69,7 +69,7 @@ class Mirror:
             self.behind = True
             rows = db.session.execute(select(Revocation.kind, Revocation.value, Revocation.until)
                                       .where(Revocation.until > func.now())).all()
-            db.session.rollback()  # nothing held open while Redis is written
+            end_read(db)  # nothing held open while Redis is written
             if auth.restore((kind, str(value), until.timestamp()) for kind, value, until in rows):
                 self.behind = False
                 log.info("token revocations restored to Redis", extra={"count": len(rows)})
