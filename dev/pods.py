@@ -159,7 +159,7 @@ def environment(pod: Pod, container: dict[str, Any], place: Place) -> dict[str, 
     if "SHOP_PORT" in env and component in place.ports:
         env["SHOP_PORT"] = str(place.ports[component])
         env["SHOP_HOST"] = "127.0.0.1"
-    if "SHOP_SHOP_URL" in env:  # the public URL in emails: the chart's default is http://localhost:8000
+    if "SHOP_SHOP_URL" in env:  # the public URL of links and emails: the chart's default is http://localhost:8000
         env["SHOP_SHOP_URL"] = f"http://localhost:{place.ports['gateway']}"
     if "SHOP_SMTP_HOST" in env:  # the chart's default SMTP server is a placeholder; the sink stands in
         env.update(SHOP_SMTP_HOST="127.0.0.1", SHOP_SMTP_PORT=str(place.smtp_port), SHOP_SMTP_SECURITY="none")

@@ -80,6 +80,7 @@ def _common_env(redis: localservers.Server) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("SHOP_STACK_")},
         "SHOP_ENV": "development",
+        "SHOP_SHOP_URL": f"http://localhost:{GATEWAY_PORT}",  # the shop as shoppers reach it: every link made
         "SHOP_VAR_DIR": str(VAR),
         "SHOP_REDIS_URL": redis.url,
         "SHOP_MAIL_QUEUE": MAIL_QUEUE,  # its own, should another stack share the Redis
@@ -111,9 +112,8 @@ def service_env(service: str, postgres: localservers.Server, redis: localservers
 
 
 def _mail_env() -> dict[str, str]:
-    """What a service that sends mail is told: the stack's SMTP sink, and the storefront's address for links."""
-    return {"SHOP_SMTP_HOST": "127.0.0.1", "SHOP_SMTP_PORT": str(SMTP_PORT), "SHOP_SMTP_SECURITY": "none",
-            "SHOP_SHOP_URL": f"http://localhost:{GATEWAY_PORT}"}
+    """What a service that sends mail is told: the stack's SMTP sink."""
+    return {"SHOP_SMTP_HOST": "127.0.0.1", "SHOP_SMTP_PORT": str(SMTP_PORT), "SHOP_SMTP_SECURITY": "none"}
 
 
 def worker_env(worker: str, redis: localservers.Server) -> dict[str, str]:

@@ -95,25 +95,37 @@ SECURITY_HEADERS = {
 # -- the gateway's own errors ----------------------------------------------------------------------------------
 # status -> (code, detail): nginx answers these itself as problem+json shaped like the services' (see
 # shop_common.errors); `$route_service` names the service of the path (a map in the config).
+# Every status nginx's own error pages exist for that this config can make (ngx_http_special_response.c):
+# none of nginx's HTML pages is ever sent.
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("bad_request", "The request could not be read."),
+    403: ("forbidden", "This file may not be read."),
     404: ("not_found", "Nothing is published at this path."),
     405: ("method_not_allowed", "This method is not allowed here."),
+    408: ("request_timeout", "The request did not arrive in time."),
+    411: ("length_required", "The request body needs a length."),
+    412: ("precondition_failed", "The file does not match the precondition of the request."),
     413: ("payload_too_large", f"The body is over {MAX_BODY_BYTES} bytes."),
     414: ("uri_too_long", "The request line is too long."),
+    416: ("range_not_satisfiable", "The file has no such range."),
     431: ("request_header_fields_too_large", "A request header, or all of them together, is too large."),
     429: ("too_many_requests", "Too many attempts from this address; retry after the time in Retry-After."),
     500: ("internal_error", "Something went wrong in the gateway; quote the request id."),
+    501: ("not_implemented", "The request uses a transfer coding the gateway does not know."),
     502: ("bad_gateway", "The $route_service service is not answering; try again shortly."),
     503: ("service_unavailable", "The $route_service service is unavailable; try again shortly."),
     504: ("gateway_timeout", "The $route_service service took too long to answer."),
+    505: ("http_version_not_supported", "The gateway speaks HTTP/1.0 and HTTP/1.1."),
 }
 #: statuses nginx makes that are sent as another one (494, nginx's own: a request header too large)
 ERROR_ALIASES = {494: 431}
-#: errors nginx may meet before it has read the request line: their page must be a URI of its own (nginx
-#: cannot enter a named location without one); the others use named locations, which keep the request's
-#: URI, so the page can name the service of the path
-EARLY_ERRORS = {400, 414, 431}
+#: errors nginx may meet before it has read the request line, or while it reads the head: their page must be a
+#: URI of its own (nginx cannot enter a named location without one); the others use named locations, which
+#: keep the request's URI, so the page can name the service of the path
+EARLY_ERRORS = {400, 408, 414, 431, 501, 505}
+#: seconds a service that is down, unavailable or too slow is given before the client tries again: the gateway's
+#: 502, 503 and 504 say it in `Retry-After`, as every 503 of the services does (shop_common.errors)
+RETRY_AFTER_SECONDS = 5
 #: what nginx itself serves (the SPA's files): the `Allow` of its own 405
 SPA_METHODS = "GET, HEAD"
 
@@ -143,6 +155,11 @@ class RouteTable:
     rate_per_minute: int
     burst: int
     shop: Any  # the shop_common.manifest.Manifest it comes from
+
+    @property
+    def head_limits(self) -> Any:
+        """The largest request head the gateway takes (shop_common.manifest.HeadLimits)."""
+        return self.shop.head_limits
 
     def service_of(self, path: str) -> str:
         """The service whose route is the longest prefix of `path` (KeyError when none is)."""
@@ -368,11 +385,13 @@ def render(
     for sub in ("logs", "temp"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     access = {None: str(directory / "logs" / "access.log"), "stdout": "/dev/stdout"}.get(access_log, access_log)
+    throttled_for = -(-60 // table.rate_per_minute)  # seconds until the limit lets one more through
     problems = [{"status": status, "body": _problem_body(status, code, detail),
+                 "retry_after": {429: throttled_for, 502: RETRY_AFTER_SECONDS, 503: RETRY_AFTER_SECONDS,
+                                 504: RETRY_AFTER_SECONDS}.get(status),
                  "aliases": [alias for alias, same in ERROR_ALIASES.items() if same == status],
                  "page": f"/_gateway/problem/{status}" if status in EARLY_ERRORS else f"@problem_{status}"}
                 for status, (code, detail) in ERRORS.items()]
-    retry_after = -(-60 // table.rate_per_minute)  # seconds until the limit lets one more through
     run_dir = container.rstrip("/") if container else str(directory)
     context = {
         "user": None if container else _worker_user(),
@@ -391,7 +410,6 @@ def render(
         "throttled": [(path, table.service_of(path)) for path in table.throttled if api],
         "rate_per_minute": table.rate_per_minute,
         "burst": table.burst,
-        "retry_after": retry_after,
         "problems": problems,
         "spa": spa,
         "spa_dir": str(Path(spa_dir).resolve()),
@@ -400,6 +418,7 @@ def render(
         "docs_csp": DOCS_CSP,
         "security_headers": SECURITY_HEADERS,
         "max_body": MAX_BODY_BYTES,
+        "head": table.head_limits,
         "connect_timeout": _seconds(connect_timeout),
         "read_timeout": _seconds(read_timeout),
     }

@@ -76,6 +76,11 @@ class Stack:
     redis_url: str
     _staff: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def public_url(self) -> str:
+        """The shop's public URL as the stack tells its services (SHOP_SHOP_URL): what their links start with."""
+        return f"http://localhost:{self.port}"
+
     # -- as a client --
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:

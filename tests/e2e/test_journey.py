@@ -142,7 +142,7 @@ def test_the_catalogue_is_paged_with_links_through_the_gateway(stack, client, sh
     page = first.json()
     assert page["count"] == 3 and len(page["results"]) == 2 and page["previous"] is None
     assert all(set(card) == CARD for card in page["results"])
-    assert page["next"].startswith(f"{stack.url}/api/products/?") and "page=2" in page["next"]
+    assert page["next"].startswith(f"{stack.public_url}/api/products/?") and "page=2" in page["next"]
     second = client.get(page["next"]).json()
     assert [card["name"] for card in second["results"]] == [shelf["teapot"]["name"]]
     assert second["next"] is None and "page=1" in second["previous"]

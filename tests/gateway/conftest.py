@@ -33,19 +33,31 @@ def nginx_binary(gateway_module):
 
 
 @pytest.fixture(scope="session")
-def services(shop_app, jwt_keys):
+def gateway_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def public_url(gateway_port) -> str:
+    """The shop's public URL as the services are told it (SHOP_URL): the gateway's."""
+    return f"http://127.0.0.1:{gateway_port}"
+
+
+@pytest.fixture(scope="session")
+def services(shop_app, jwt_keys, public_url):
     """The four services, real apps on their own test databases, served over HTTP; products has the demo
-    catalogue. They trust one proxy (the gateway) for X-Forwarded-*."""
+    catalogue. They trust one proxy (the gateway) for X-Forwarded-For, and build links from `public_url`."""
     made: dict[str, Served] = {}
-    products_app = shop_app(products.create_app, TRUSTED_PROXIES=1)
+    edge = {"TRUSTED_PROXIES": 1, "SHOP_URL": public_url}
+    products_app = shop_app(products.create_app, **edge)
     with products_app.app_context():
         seed_demo()
     made["products"] = Served(products_app)
-    made["users"] = Served(shop_app(users.create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem, TRUSTED_PROXIES=1))
+    made["users"] = Served(shop_app(users.create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem, **edge))
     products_url = f"http://{made['products'].address}"
-    made["cart"] = Served(shop_app(cart.create_app, PRODUCTS_URL=products_url, TRUSTED_PROXIES=1))
+    made["cart"] = Served(shop_app(cart.create_app, PRODUCTS_URL=products_url, **edge))
     made["orders"] = Served(shop_app(orders.create_app, PRODUCTS_URL=products_url,
-                                     CART_URL=f"http://{made['cart'].address}", TRUSTED_PROXIES=1))
+                                     CART_URL=f"http://{made['cart'].address}", **edge))
     yield made
     for served in made.values():
         served.server.stop()
@@ -62,9 +74,9 @@ def spa_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def gateway(gateway_module, nginx_binary, services, spa_dir, tmp_path_factory):
+def gateway(gateway_module, nginx_binary, services, spa_dir, tmp_path_factory, gateway_port):
     """nginx in static mode in front of the four services; stopped at the end of the run."""
-    gw = gateway_module.render(tmp_path_factory.mktemp("gateway"), port=free_port(), spa_dir=spa_dir,
+    gw = gateway_module.render(tmp_path_factory.mktemp("gateway"), port=gateway_port, spa_dir=spa_dir,
                                upstreams={name: served.address for name, served in services.items()},
                                read_timeout=READ_TIMEOUT)
     gw.start()

@@ -73,6 +73,7 @@ def test_a_service_that_is_down_is_a_502_and_a_service_answering_for_another_pas
         response = requests.get(f"{gateway.url}/api/categories/", timeout=10)
         problem = assert_problem(response, 502, "bad_gateway")
         assert set(problem) == PROBLEM_KEYS and "products" in problem["detail"]
+        assert response.headers["Retry-After"].isdigit()  # the client is told when to come back
         docs = requests.get(f"{gateway.url}/api/docs/products/openapi.json", timeout=10)
         assert_problem(docs, 502, "bad_gateway")  # a .json path, and still problem+json
         # the cart service is up: its own 503 (it cannot reach products) reaches the client as it made it
@@ -95,6 +96,7 @@ def test_a_service_too_slow_is_a_504(gateway, services):
         switch.mode = "normal"
     problem = assert_problem(response, 504, "gateway_timeout")
     assert set(problem) == PROBLEM_KEYS and "products" in problem["detail"]
+    assert response.headers["Retry-After"].isdigit()
     assert waited < switch.delay  # the client heard from the gateway before the service would have answered
 
 

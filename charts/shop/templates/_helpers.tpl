@@ -247,6 +247,10 @@ SHOP_<SERVICE>_URL and SHOP_REAL_IP_FROM). (dict "root" $ "svc" $svc)
   value: {{ $svc.logLevel | quote }}
 - name: SHOP_LOG_FORMAT
   value: json
+# the shop as shoppers reach it: every link a service makes (pages, redirects, emails) starts with it, never
+# with the Host a request names
+- name: SHOP_SHOP_URL
+  value: {{ include "shop.publicUrl" $root | quote }}
 {{- end }}
 {{- if eq $svc.kind "api" }}
 - name: SHOP_PORT
@@ -274,8 +278,6 @@ SHOP_<SERVICE>_URL and SHOP_REAL_IP_FROM). (dict "root" $ "svc" $svc)
   value: {{ printf "http://%s:%d" (include "shop.componentName" (dict "root" $root "component" $callee)) ($other.port | int) | quote }}
 {{- end }}
 {{- if $svc.sendsMail }}
-- name: SHOP_SHOP_URL
-  value: {{ include "shop.publicUrl" $root | quote }}
 - name: SHOP_SMTP_HOST
   value: {{ $root.Values.smtp.host | quote }}
 - name: SHOP_SMTP_PORT

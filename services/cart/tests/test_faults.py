@@ -5,7 +5,9 @@ import time
 
 import pytest
 
-from shop_common.testing import assert_problem, wait_until
+import products
+from cart import create_app
+from shop_common.testing import ServiceServer, assert_database_unavailable, assert_problem, wait_until
 
 
 @pytest.fixture
@@ -72,3 +74,29 @@ def test_the_request_id_goes_along_to_products(client, shopper, filled, products
     seen = [r for r in caplog.records if r.name == "shop.access" and getattr(r, "path", "") == "/internal/stock/"]
     # (another test's slow call may finish and be logged meanwhile, under its own id: this one's is there)
     assert any(r.request_id == "follow-me-1" for r in seen)
+
+
+def test_with_the_carts_database_down_every_call_is_a_503_with_retry_after(app_without_database, products_server,
+                                                                           shopper, catalogue):
+    product_id, _ = catalogue.product("Linen shirt", ("S", "40.00", 5))
+    down = app_without_database(create_app, PRODUCTS_URL=products_server.url).test_client()
+    for method, path, body in (("GET", "/api/cart/", None), ("POST", "/api/cart/add/", {"product_id": product_id}),
+                               ("PATCH", "/api/cart/update/1/", {"quantity": 2}),
+                               ("DELETE", "/api/cart/delete/1/", None), ("POST", "/api/cart/clear/", None)):
+        assert_database_unavailable(down.open(path, method=method, json=body, headers=shopper))
+
+
+def test_with_only_the_products_database_down_an_add_is_products_unavailable_and_says_why(
+        client, shopper, filled, app_without_database):
+    products_down = ServiceServer(app_without_database(products.create_app))
+    try:
+        client.application.extensions["cart_products"].base_url = products_down.url
+        response = client.post("/api/cart/add/", json={"product_id": filled["product"]}, headers=shopper)
+    finally:
+        client.application.extensions["cart_products"].base_url = client.application.config["SHOP"]["PRODUCTS_URL"]
+        products_down.stop()
+    body = assert_problem(response, 503, "products_unavailable")  # the contract's code, the SPA branches on it
+    assert "database_unavailable" in body["detail"], body
+    assert response.headers["Retry-After"].isdigit()
+    view = client.get("/api/cart/", headers=shopper).get_json()
+    assert [(i["product_id"], i["quantity"]) for i in view["items"]] == [(filled["product"], 2)]

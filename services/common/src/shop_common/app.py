@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_cors import CORS
@@ -63,6 +64,23 @@ def _limit_unsized_body() -> None:
     request.environ.pop("HTTP_TRANSFER_ENCODING", None)
 
 
+class PublicOrigin:
+    """WSGI middleware: every request is seen as made to the shop's public URL (`SHOP_URL`), whatever `Host`,
+    `X-Forwarded-Host` or `X-Forwarded-Proto` it came with, so that no link the service builds (a page's
+    `next`, a redirect's `Location`, `url_for(_external=True)`) names a host a client chose, and no cached
+    answer carries one to the next client."""
+
+    def __init__(self, app, url: str):
+        parts = urlsplit(url)
+        self.app, self.scheme, self.host = app, parts.scheme, parts.netloc
+
+    def __call__(self, environ, start_response):
+        environ["wsgi.url_scheme"] = self.scheme
+        environ["HTTP_HOST"] = self.host
+        environ.pop("HTTP_X_FORWARDED_HOST", None)
+        return self.app(environ, start_response)
+
+
 def service_app(
     name: str,
     *,
@@ -88,9 +106,9 @@ def service_app(
     app.config["MAX_CONTENT_LENGTH"] = s["MAX_BODY_BYTES"]
     app.json.sort_keys = False
     app.url_map.converters["id"] = IdConverter
-    if s["TRUSTED_PROXIES"] > 0:
-        n = s["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+    if s["TRUSTED_PROXIES"] > 0:  # the client's address, from the proxies' X-Forwarded-For; host and scheme below
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=s["TRUSTED_PROXIES"], x_proto=0, x_host=0, x_prefix=0)
+    app.wsgi_app = PublicOrigin(app.wsgi_app, s["SHOP_URL"])
 
     init_request_tracking(app)
     app.before_request(_refuse_nul)

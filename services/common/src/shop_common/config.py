@@ -76,6 +76,16 @@ def positive_float(raw: str) -> float:
     return value
 
 
+def base_url(raw: str) -> str:
+    """An http(s) URL with a host, without its trailing slash."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"expected an http(s) URL such as https://shop.example, got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: `SHOP_<name>` in the environment.
@@ -119,6 +129,9 @@ COMMON: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "log level", "INFO", cast=one_of("DEBUG", "INFO", "WARNING", "ERROR")),
     Setting("LOG_FORMAT", "json (one object a line) or text (for a terminal)", "json",
             cast=one_of("json", "text")),
+    Setting("SHOP_URL", "public URL of the shop (its gateway, as shoppers reach it): the links in answers "
+            "(next, previous, redirects) and in emails, whatever Host a request names", "http://localhost:8000",
+            cast=base_url),
     Setting("TRUSTED_PROXIES", "how many proxies in front set X-Forwarded-For (the gateway is one)", "0",
             cast=int),
     Setting("CORS_ORIGINS", "comma-separated origins allowed by CORS (empty: same origin only)", "",

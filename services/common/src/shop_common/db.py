@@ -6,6 +6,7 @@ kit's, so no service carries a copy of alembic boilerplate.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -14,14 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+import psycopg
+from flask import Flask, Response
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
-from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from shop_common.errors import RETRY_AFTER_SECONDS, Problem, respond, unhandled
+
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names, so migrations can refer to them and autogenerate diffs stay quiet.
 NAMING_CONVENTION = {
@@ -31,6 +38,47 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: SQLSTATEs (or their two-character classes) of a database that cannot take a statement now, whatever the
+#: statement: the connection failed (08), the server is short of connections, memory or disk (53), it is
+#: shutting down, starting or in recovery (57P01..57P05), a statement outlived `statement_timeout` (57014:
+#: the server too slow, not the statement wrong), the server is read-only (25006: a standby, or a primary
+#: fenced during a failover) or failed on its own I/O (58). Bad SQL, a broken constraint or a programming
+#: error is none of these: it stays a 500.
+UNAVAILABLE_SQLSTATES = frozenset({"08", "53", "58", "57P01", "57P02", "57P03", "57P04", "57P05", "57014", "25006"})
+
+
+class DatabaseUnavailable(Problem):
+    """503 `database_unavailable` with `Retry-After`: this service's database cannot answer now."""
+
+    def __init__(self, detail: str = "The database is unavailable; try again in a few seconds."):
+        super().__init__(503, "database_unavailable", detail, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when `error` (SQLAlchemy's, or psycopg's own) says the database cannot be used now, not that the
+    statement is wrong: the pool found no connection in time, the connection was refused, lost or closed
+    under the statement, or the server answered one of `UNAVAILABLE_SQLSTATES`."""
+    if isinstance(error, PoolTimeout | DisconnectionError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    if not isinstance(error, psycopg.Error):
+        return False
+    state = error.sqlstate
+    if state is None:  # no server answer to quote: the connection itself failed (refused, reset, timed out)
+        return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+    return state in UNAVAILABLE_SQLSTATES or state[:2] in UNAVAILABLE_SQLSTATES
+
+
+def _database_error(error: Exception) -> Response:
+    if database_unavailable(error):
+        log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+        return respond(DatabaseUnavailable())
+    return unhandled(error)
 
 
 @contextmanager
@@ -166,6 +214,8 @@ def init_db(app: Flask, db: SQLAlchemy, versions: Path) -> Migrate:
     db.init_app(app)
     with app.app_context():
         ping_idle_connections(db.engine)
+    for kind in (DBAPIError, PoolTimeout, DisconnectionError, psycopg.Error):
+        app.register_error_handler(kind, _database_error)
     migrate = Migrate(app, db, directory=str(KIT_MIGRATIONS), compare_type=True, render_as_batch=False)
 
     @migrate.configure

@@ -16,6 +16,8 @@ from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_JSON = "application/problem+json"
+#: seconds a 503 (a dependency down: the database, another service, Redis) asks the client to wait
+RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,8 @@ def field_problem(status: int, code: str, field: str, message: str, location: st
 
 def problem(status: int, code: str | None = None, detail: str | None = None, *,
             headers: dict[str, str] | None = None, **extensions: Any) -> Response:
-    """The problem+json response for `status`; `extensions` (for example `errors`) are added as members."""
+    """The problem+json response for `status`; `extensions` (for example `errors`) are added as members. A 503
+    always has `Retry-After` (`RETRY_AFTER_SECONDS` unless `headers` name another)."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": _title(status),
@@ -84,6 +87,8 @@ def problem(status: int, code: str | None = None, detail: str | None = None, *,
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    if status == 503 and "Retry-After" not in response.headers:  # every 503 says when to come back
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -94,7 +99,8 @@ def _title(status: int) -> str:
         return "Error"
 
 
-def _from_http_exception(error: HTTPException) -> Response:
+def respond(error: HTTPException) -> Response:
+    """The problem+json response of an HTTP error (a `Problem` as it was raised)."""
     if isinstance(error, Problem):
         return problem(error.code, error.problem_code, error.detail, headers=error.extra_headers,
                        **error.extensions)
@@ -120,20 +126,21 @@ def _is_invalid_json(messages: Any) -> bool:
     return isinstance(messages, dict) and messages.get("json") == ["Invalid JSON body."]
 
 
-def _unhandled(error: Exception) -> Response:
+def unhandled(error: Exception) -> Response:
+    """500 `internal_error` for an exception no handler took: logged with its traceback."""
     # The exception is logged with its traceback; the client sees only the request id to quote.
     original = getattr(error, "original_exception", None) or error
     if isinstance(original, HTTPException) and not isinstance(original, InternalServerError):
-        return _from_http_exception(original)
+        return respond(original)
     log.error("unhandled exception", exc_info=original)
     return problem(500, "internal_error", "Something went wrong on our side; quote the request id.")
 
 
 def init_errors(app: Flask) -> None:
     """Make every error of `app` a problem+json response."""
-    app.register_error_handler(HTTPException, _from_http_exception)
-    app.register_error_handler(InternalServerError, _unhandled)
-    app.register_error_handler(Exception, _unhandled)
+    app.register_error_handler(HTTPException, respond)
+    app.register_error_handler(InternalServerError, unhandled)
+    app.register_error_handler(Exception, unhandled)
 
 
 class ShortLineSchema(ma.Schema):

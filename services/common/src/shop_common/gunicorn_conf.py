@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 
+from shop_common import manifest
 from shop_common.config import COMMON, SERVER, load_settings
 from shop_common.logs import logging_config
 
@@ -48,6 +49,12 @@ accesslog = None  # shop_common.observability logs each request, with its id
 logconfig_dict = logging_config("gunicorn", _s["LOG_LEVEL"], _s["LOG_FORMAT"])
 preload_app = True  # settings are checked once, in the master, before any worker starts
 control_socket_disable = True  # no runtime control socket: nothing to write outside /tmp
+# looser than the gateway's limits on a request head (services.toml), so that only the gateway refuses one, as
+# problem+json: gunicorn's refusals (414, 431, 400) are HTML pages
+_head = manifest.load().head_limits.gunicorn()
+limit_request_line = _head["limit_request_line"]
+limit_request_field_size = _head["limit_request_field_size"]
+limit_request_fields = _head["limit_request_fields"]
 
 
 def post_fork(server, worker):

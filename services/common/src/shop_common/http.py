@@ -33,7 +33,7 @@ from tenacity import (
 
 from shop_common import manifest
 from shop_common.config import Setting, positive_float, positive_int
-from shop_common.errors import Problem
+from shop_common.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS, Problem
 from shop_common.logs import request_id_var
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,29 @@ RETRYABLE_STATUS = frozenset({502, 503, 504})
 
 
 class ServiceUnavailable(Problem):
-    """Another service could not give an answer in time: 503 `<service>_unavailable`."""
+    """Another service could not give an answer in time: 503 `<service>_unavailable`, with `Retry-After` (the
+    other service's own when it answered with a longer one, up to a minute)."""
 
-    def __init__(self, service: str, reason: str):
+    def __init__(self, service: str, reason: str, retry_after: int = RETRY_AFTER_SECONDS):
         super().__init__(503, f"{service}_unavailable", f"The {service} service is unavailable ({reason}).",
-                         headers={"Retry-After": "5"})
+                         headers={"Retry-After": str(min(max(retry_after, RETRY_AFTER_SECONDS), 60))})
         self.service = service
         self.reason = reason
+
+
+def _server_error(service: str, response: requests.Response) -> ServiceUnavailable:
+    """The 503 of a call whose last answer was a 5xx: its reason quotes the problem's `code` when the other
+    service sent one (`answered 503 database_unavailable`: its database is down, not the service)."""
+    reason = f"answered {response.status_code}"
+    try:
+        body = response.json() if response.headers.get("Content-Type", "").startswith(PROBLEM_JSON) else {}
+        code = body.get("code") if isinstance(body, dict) else None
+    except ValueError:
+        code = None
+    if isinstance(code, str) and code.isidentifier():  # ours to quote only when it is a code, not a sentence
+        reason += f" {code}"
+    retry_after = response.headers.get("Retry-After", "")
+    return ServiceUnavailable(service, reason, int(retry_after) if retry_after.isdigit() else RETRY_AFTER_SECONDS)
 
 
 class InsideTransaction(RuntimeError):
@@ -239,7 +255,7 @@ class ServiceClient:
         except _BROKEN_ANSWER:
             raise ServiceUnavailable(self.service, "broken answer") from None
         except _ServerError as exc:
-            raise ServiceUnavailable(self.service, f"answered {exc.response.status_code}") from None
+            raise _server_error(self.service, exc.response) from None
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)

@@ -24,7 +24,7 @@ DEFAULT_PATH = Path(__file__).resolve().parents[4] / "services.toml"
 KINDS = ("api", "worker", "web")
 #: the keys a service's block may have (a typo is an error, not a silently ignored line)
 KEYS = {"about", "kind", "port", "routes", "calls", "database", "signsTokens", "sendsMail", "setup", "chart",
-        "throttle"}
+        "throttle", "limits"}
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _ROUTE = re.compile(r"^/api/[a-z0-9-]+(/[a-z0-9-]+)*/$")
@@ -37,6 +37,50 @@ class Throttle:
     paths: tuple[str, ...] = ()
     per_minute: int = 10
     burst: int = 5
+
+
+#: gunicorn's own ceilings (gunicorn.http.message): a request line of at most 8190 bytes (its default for a
+#: header line too), at most 32768 headers
+GUNICORN_MAX_REQUEST_LINE = 8190
+GUNICORN_MAX_HEADERS = 32768
+
+
+@dataclass(frozen=True)
+class HeadLimits:
+    """The largest request head the gateway takes (nginx's `large_client_header_buffers`): the request line and
+    each header line at most `buffer_bytes` with its CRLF, all the header lines together at most `buffers` such
+    buffers (beyond nginx's first 1 KiB one). nginx counts no headers; their bytes bound how many there can be.
+
+    The services' gunicorn is set from the same numbers, looser on every count (`gunicorn()`), so that a head
+    the gateway lets through is never refused by gunicorn (whose refusals are HTML): whatever is too large is
+    refused by the gateway, as problem+json.
+    """
+
+    buffer_bytes: int = 4096
+    buffers: int = 8
+
+    #: what nginx may add to a line it passes on (`X-Forwarded-For` gains ", <client address>")
+    GROWTH = 64
+    #: nginx's first buffer, which a head fills before the large ones
+    FIRST_BUFFER = 1024
+
+    @property
+    def longest_line(self) -> int:
+        """The longest request line or header line (CRLF included) the gateway passes on."""
+        return self.buffer_bytes + self.GROWTH
+
+    @property
+    def most_headers(self) -> int:
+        """The most header lines the gateway passes on (the shortest, `a:` and CRLF, is 4 bytes; nginx adds a
+        few of its own)."""
+        return (self.FIRST_BUFFER + self.buffers * self.buffer_bytes) // 4 + 16
+
+    def gunicorn(self) -> dict[str, int]:
+        """gunicorn's `limit_request_line`, `limit_request_field_size` and `limit_request_fields`: its ceilings
+        for the line and the count, and for a header line its default or the longest the gateway passes on."""
+        return {"limit_request_line": GUNICORN_MAX_REQUEST_LINE,
+                "limit_request_field_size": max(GUNICORN_MAX_REQUEST_LINE, self.longest_line),
+                "limit_request_fields": GUNICORN_MAX_HEADERS}
 
 
 @dataclass(frozen=True)
@@ -53,6 +97,7 @@ class Service:
     setup: tuple[tuple[str, ...], ...] = ()
     chart: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     throttle: Throttle | None = None
+    limits: HeadLimits | None = None
 
     @property
     def local(self) -> str:
@@ -87,6 +132,11 @@ class Manifest:
     @property
     def gateway(self) -> Service:
         return self.of_kind("web")[0]
+
+    @property
+    def head_limits(self) -> HeadLimits:
+        """The gateway's limits on a request head (its `limits`, else the defaults)."""
+        return self.gateway.limits or HeadLimits()
 
     def routed(self) -> list[Service]:
         """The services the gateway routes to (those with routes): what the gateway calls."""
@@ -128,6 +178,15 @@ def _service(path: Path, name: str, spec: dict[str, Any]) -> Service:
     throttle = spec.get("throttle")
     if throttle is not None and kind != "web":
         raise wrong("only the gateway throttles")
+    limits = spec.get("limits")
+    if limits is not None:
+        if kind != "web":
+            raise wrong("only the gateway limits request heads")
+        limits = HeadLimits(int(limits.get("buffer_bytes", 4096)), int(limits.get("buffers", 8)))
+        if limits.longest_line >= GUNICORN_MAX_REQUEST_LINE or limits.most_headers >= GUNICORN_MAX_HEADERS:
+            raise wrong(f"limits: a head of {limits.buffers} buffers of {limits.buffer_bytes} bytes is more than the "
+                        f"services' gunicorn can take (a line of {GUNICORN_MAX_REQUEST_LINE} bytes, "
+                        f"{GUNICORN_MAX_HEADERS} headers)")
     return Service(
         name=name, kind=kind, about=spec.get("about", ""), port=port, routes=routes,
         calls=tuple(spec.get("calls", ())), database=bool(spec.get("database", False)),
@@ -135,6 +194,7 @@ def _service(path: Path, name: str, spec: dict[str, Any]) -> Service:
         setup=tuple(tuple(command) for command in spec.get("setup", ())), chart=dict(spec.get("chart", {})),
         throttle=Throttle(tuple(throttle.get("paths", ())), int(throttle.get("per_minute", 10)),
                           int(throttle.get("burst", 5))) if throttle is not None else None,
+        limits=limits,
     )
 
 

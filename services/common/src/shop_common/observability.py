@@ -27,7 +27,7 @@ from prometheus_client import (
 )
 from sqlalchemy import text
 
-from shop_common.errors import problem
+from shop_common.errors import RETRY_AFTER_SECONDS, problem
 from shop_common.logs import request_id_var
 from shop_common.schemas import Schema
 
@@ -131,7 +131,8 @@ def health_blueprint(checks: dict[str, Callable[[], None]]) -> ApiBlueprint:
                 results[name] = f"unavailable: {type(exc).__name__}"
         failing = sorted(name for name, state in results.items() if state != "ok")
         if failing:
-            return problem(503, "not_ready", f"Not ready: {', '.join(failing)} unreachable.", checks=results)
+            return problem(503, "not_ready", f"Not ready: {', '.join(failing)} unreachable.",
+                           headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, checks=results)
         return {"status": "ready", "checks": results}
 
     @bp.route("/metrics", methods=["GET"])

@@ -45,6 +45,8 @@ from shop_common import localservers
 from shop_common.keys import KeyPair, generate_keypair
 
 CLAIM_KEY = "shop:test:claimed"
+#: where `closed_port` finds its port (below the ephemeral range; no other test's servers use these)
+CLOSED_PORTS = range(27500, 28000)
 #: the service credential of every app the tests build (services that call each other must agree)
 SERVICE_TOKEN = "test-service-token"
 
@@ -161,6 +163,46 @@ def shop_app(jwt_keys, redis_url) -> Iterator[Callable[..., Flask]]:
     with psycopg.connect(admin, autocommit=True) as conn:
         for name in made:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def closed_port() -> Iterator[int]:
+    """A port of 127.0.0.1 that refuses every connection for the whole run: bound by this process, never
+    listening, so nothing else can take it meanwhile (a database "stopped")."""
+    import socket
+
+    for port in CLOSED_PORTS:
+        holder = socket.socket()
+        try:
+            holder.bind(("127.0.0.1", port))
+        except OSError:
+            holder.close()
+            continue
+        yield port
+        holder.close()
+        return
+    raise RuntimeError(f"no free port in {CLOSED_PORTS}")
+
+
+@pytest.fixture(scope="session")
+def app_without_database(jwt_keys, redis_url, closed_port) -> Callable[..., Flask]:
+    """Factory: `app_without_database(create_app, **overrides)` builds a service's app whose Postgres is
+    down (its URL points at `closed_port`); Redis and the keys are the run's own."""
+
+    def build(create_app: Callable[..., Flask], **overrides: Any) -> Flask:
+        settings = {"ENV": "test", "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{closed_port}/gone",
+                    "REDIS_URL": redis_url, "JWT_PUBLIC_KEY": jwt_keys.public_pem, "LOG_FORMAT": "text",
+                    "LOG_LEVEL": "ERROR", "BACKGROUND": False}
+        return create_app({**settings, **overrides})
+
+    return build
+
+
+def assert_database_unavailable(response) -> dict:
+    """Assert `response` is 503 `database_unavailable` with a `Retry-After` in seconds; return its body."""
+    body = assert_problem(response, 503, "database_unavailable")
+    assert response.headers.get("Retry-After", "").isdigit(), dict(response.headers)
+    return body
 
 
 def empty(app: Flask) -> None:

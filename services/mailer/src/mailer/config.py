@@ -13,19 +13,13 @@ from shop_common.mailqueue import JOB_TIMEOUT, QUEUE_SETTING
 
 #: the mailer has no database and serves no HTTP: of the common settings it reads only these
 USED_COMMON = tuple(s for s in COMMON if s.name in {"ENV", "REDIS_URL", "REDIS_TIMEOUT", "LOG_LEVEL", "LOG_FORMAT",
-                                                     "VAR_DIR"})
+                                                     "VAR_DIR", "SHOP_URL"})
 
 
 def _address(raw: str) -> str:
     if "@" not in parseaddr(raw)[1]:
         raise ValueError(f"expected an address like 'Shop <shop@example.com>', got {raw!r}")
     return raw
-
-
-def _base_url(raw: str) -> str:
-    if not raw.startswith(("http://", "https://")):
-        raise ValueError(f"expected an http(s) URL, got {raw!r}")
-    return raw.rstrip("/")
 
 
 #: all that `shop-mailer alive` (the liveness probe) reads: it runs every few seconds and must start fast. Under
@@ -55,8 +49,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_TIMEOUT", "seconds to wait for the SMTP server at each step", "10", cast=positive_float),
     Setting("MAIL_FROM", "From of every email; its display name is the shop's name in the emails",
             "Shop <shop@localhost>", cast=_address),
-    Setting("SHOP_URL", "public URL of the storefront, for the links in emails", "http://localhost:8000",
-            cast=_base_url),
     Setting("MAIL_CLAIM_SECONDS", "seconds a worker holds its claim on a message while it sends it; keep it longer "
             f"than a job may run ({JOB_TIMEOUT} s), or two workers may send one message",
             str(JOB_TIMEOUT + 30), cast=positive_int),

@@ -14,11 +14,14 @@ leaves a `checkouts` row that the repair brings to an end: `started` ones are un
 completed. Stock, cart and order agree again within `CHECKOUT_STALE_SECONDS` plus one repair round.
 
 The same row is the Idempotency-Key's record (Stripe's semantics, and the IETF draft's): a repeat with
-the same key and body gets the first answer again, with another body 422 `idempotency_key_reused`; a
-repeat while the first is running waits for it, up to `IDEMPOTENCY_WAIT_SECONDS`, then 409
+the same key and body gets the first answer again, with another body 422 `idempotency_key_reused`. A
+repeat that finds the order stored but no answer kept (the first is finishing, ended with a 503 as its
+database failed, or died) finishes steps 4 and 5 itself, each idempotent, and answers the order; a repeat
+while the first has not stored its order yet waits for it, up to `IDEMPOTENCY_WAIT_SECONDS`, then 409
 `idempotency_key_in_use`. One checkout of a user's cart runs at a time: another one (with another key, or
-none) meanwhile, until the first has taken the ordered lines out of the cart, is 409 `checkout_in_progress`. A
-checkout that failed for want of a service (503) keeps no answer: its key may be used again.
+none) meanwhile, until the first has taken the ordered lines out of the cart, is 409 `checkout_in_progress`.
+A checkout that failed for want of a service (503) before its order was stored keeps no answer: its key may
+be used again.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -41,7 +44,7 @@ from orders import clients
 from orders.models import Checkout, Order, OrderLine, db
 from orders.service import give_back_stock, order_number, owe_status_email, render
 from shop_common import outbox
-from shop_common.db import end_read, unit_of_work
+from shop_common.db import DatabaseUnavailable, database_unavailable, end_read, unit_of_work
 from shop_common.errors import Problem, problem
 from shop_common.http import ServiceUnavailable
 
@@ -81,7 +84,8 @@ def _begin(user_id: int, key: str | None, fingerprint: str) -> int | Answer:
                 .returning(Checkout.id))
         if checkout_id is not None:
             return checkout_id
-        first = db.session.execute(select(Checkout.fingerprint, Checkout.response_status, Checkout.response_body)
+        first = db.session.execute(select(Checkout.id, Checkout.fingerprint, Checkout.state, Checkout.response_status,
+                                          Checkout.response_body)
                                    .where(Checkout.user_id == user_id, Checkout.idempotency_key == key)).first()
         running = first is None and db.session.scalar(select(func.count()).where(
             Checkout.user_id == user_id, Checkout.state.in_(("started", "ordered"))))
@@ -95,6 +99,8 @@ def _begin(user_id: int, key: str | None, fingerprint: str) -> int | Answer:
             raise Problem(422, "idempotency_key_reused", "This Idempotency-Key was used with another request body.")
         if first.response_status is not None:
             return Answer(first.response_status, first.response_body, replayed=True)
+        if first.state == "ordered":  # its order is stored, its answer not yet kept: finish it here (idempotent)
+            return replace(_finish(first.id, keyed=True), replayed=True)
         if time.monotonic() > deadline:
             raise Problem(409, "idempotency_key_in_use", "A request with this Idempotency-Key is still running; "
                                                          "try again in a moment.", headers={"Retry-After": "1"})
@@ -154,14 +160,34 @@ def _release_failed(checkout_id: int) -> None:
 # -- the saga -----------------------------------------------------------------------------------------------
 
 def checkout(user_id: int, data: dict[str, Any], key: str | None) -> Answer:
-    """Make the user's order from their cart: 201 with the order, or the first answer to this key again."""
+    """Make the user's order from their cart: 201 with the order, or the first answer to this key again.
+
+    The database failing is 503 `database_unavailable` with `Retry-After`, never a 500. Before the order is
+    stored, nothing stays ordered (the repair undoes what was begun); once it is, the 503 says so, and the
+    same request with the same key answers the order (its repeat finishes what is left)."""
     begun = _begin(user_id, key or f"auto-{uuid.uuid4()}", _fingerprint(data))
     if isinstance(begun, Answer):
         return begun
-    return _run(begun, user_id, data)
+    return _run(begun, user_id, data, keyed=key is not None)
 
 
-def _run(checkout_id: int, user_id: int, data: dict[str, Any]) -> Answer:
+def _finish(checkout_id: int, *, keyed: bool, user_id: int | None = None,
+            lines: list[dict[str, int]] | None = None) -> Answer:
+    """`complete()` a stored order for the request at hand. Should the database fail meanwhile, the order still
+    stands (the repair completes it): the 503 says it is placed and how to get its answer."""
+    try:
+        return complete(checkout_id, user_id, lines)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        db.session.rollback()
+        how = ("send this request again with the same Idempotency-Key to get it" if keyed
+               else "it will be in your orders shortly")
+        raise DatabaseUnavailable(f"Your order {order_number(checkout_id)} is placed, but the database became "
+                                  f"unavailable before it could be answered; {how}.") from exc
+
+
+def _run(checkout_id: int, user_id: int, data: dict[str, Any], *, keyed: bool) -> Answer:
     try:
         cart = clients.cart_lines(user_id)
     except ServiceUnavailable:
@@ -184,7 +210,7 @@ def _run(checkout_id: int, user_id: int, data: dict[str, Any]) -> Answer:
         raise Problem(503, "checkout_interrupted", "The checkout took too long and was undone; nothing was "
                                                    "ordered. Try again.", headers={"Retry-After": "1"})
     after("order stored")
-    return complete(checkout_id, user_id, wanted)
+    return _finish(checkout_id, keyed=keyed, user_id=user_id, lines=wanted)
 
 
 def _short(cart: list[dict[str, Any]], lines: list[dict[str, Any]]) -> Problem:

@@ -15,7 +15,9 @@ from shop_common.errors import PROBLEM_JSON
 from shop_common.pagination import PageQuerySchema, envelope
 
 blp = Blueprint("orders", __name__, url_prefix="/api/order", description="The caller's orders.")
-UNAVAILABLE = "cart_unavailable or products_unavailable: nothing was reserved, stored or taken from the cart"
+UNAVAILABLE = ("cart_unavailable or products_unavailable: nothing was reserved, stored or taken from the cart; "
+               "database_unavailable: send it again with the same Idempotency-Key (its detail says when the order "
+               "is placed already: the repeat answers it)")
 
 
 def _owner() -> int | None:
