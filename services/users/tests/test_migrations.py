@@ -1,4 +1,4 @@
-"""Migration 0003 on a database that has accounts already: every email gets its folded key, and accounts
+"""Migration 0004 on a database that has accounts already: every email gets its folded key, and accounts
 that lower() kept apart but folding makes one are all kept, the oldest owning the key."""
 
 from flask_migrate import downgrade, upgrade
@@ -11,7 +11,7 @@ def test_the_email_key_is_backfilled_and_folded_duplicates_are_kept(shop_app, jw
     app = shop_app(create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem)
     db = app.extensions["sqlalchemy"]
     with app.app_context():
-        downgrade(revision="0002")
+        downgrade(revision="0003")
         with db.engine.begin() as conn:
             for name, email in [("ada", "Ada@Example.com"), ("old", "straße@example.com"),
                                 ("new", "STRASSE@example.com")]:

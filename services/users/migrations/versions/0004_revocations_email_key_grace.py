@@ -1,7 +1,7 @@
 """revocations kept in Postgres, emails compared case-folded, the refresh grace
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02
 
 `revocations` is the record Redis' copy of revoked tokens and sessions is restored from. `users.email_key`
@@ -18,8 +18,8 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
