@@ -112,19 +112,20 @@ ERRORS: dict[int, tuple[str, str]] = {
     429: ("too_many_requests", "Too many attempts from this address; retry after the time in Retry-After."),
     500: ("internal_error", "Something went wrong in the gateway; quote the request id."),
     501: ("not_implemented", "The request uses a transfer coding the gateway does not know."),
-    502: ("bad_gateway", "The $route_service service is not answering; try again shortly."),
-    503: ("service_unavailable", "The $route_service service is unavailable; try again shortly."),
+    503: ("service_unavailable", "The $route_service service is not answering; try again shortly."),
     504: ("gateway_timeout", "The $route_service service took too long to answer."),
     505: ("http_version_not_supported", "The gateway speaks HTTP/1.0 and HTTP/1.1."),
 }
-#: statuses nginx makes that are sent as another one (494, nginx's own: a request header too large)
-ERROR_ALIASES = {494: 431}
+#: statuses nginx makes that are sent as another one: 494 (nginx's own: a request header too large) as 431; 502
+#: (the service refuses connections or answers garbage: it is down or restarting) as 503, which clients and the
+#: services' HTTP client retry after `Retry-After`, as Envoy answers an upstream connect failure
+ERROR_ALIASES = {494: 431, 502: 503}
 #: errors nginx may meet before it has read the request line, or while it reads the head: their page must be a
 #: URI of its own (nginx cannot enter a named location without one); the others use named locations, which
 #: keep the request's URI, so the page can name the service of the path
 EARLY_ERRORS = {400, 408, 414, 431, 501, 505}
 #: seconds a service that is down, unavailable or too slow is given before the client tries again: the gateway's
-#: 502, 503 and 504 say it in `Retry-After`, as every 503 of the services does (shop_common.errors)
+#: 503 and 504 say it in `Retry-After`, as every 503 of the services does (shop_common.errors)
 RETRY_AFTER_SECONDS = 5
 #: what nginx itself serves (the SPA's files): the `Allow` of its own 405
 SPA_METHODS = "GET, HEAD"
@@ -387,8 +388,7 @@ def render(
     access = {None: str(directory / "logs" / "access.log"), "stdout": "/dev/stdout"}.get(access_log, access_log)
     throttled_for = -(-60 // table.rate_per_minute)  # seconds until the limit lets one more through
     problems = [{"status": status, "body": _problem_body(status, code, detail),
-                 "retry_after": {429: throttled_for, 502: RETRY_AFTER_SECONDS, 503: RETRY_AFTER_SECONDS,
-                                 504: RETRY_AFTER_SECONDS}.get(status),
+                 "retry_after": {429: throttled_for, 503: RETRY_AFTER_SECONDS, 504: RETRY_AFTER_SECONDS}.get(status),
                  "aliases": [alias for alias, same in ERROR_ALIASES.items() if same == status],
                  "page": f"/_gateway/problem/{status}" if status in EARLY_ERRORS else f"@problem_{status}"}
                 for status, (code, detail) in ERRORS.items()]

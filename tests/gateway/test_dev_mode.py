@@ -88,7 +88,7 @@ def test_the_hmr_websocket_is_passed_through(dev_gateway):
         assert echoed == b"hot update, please"
 
 
-def test_a_dev_server_that_is_not_running_is_a_502_problem(gateway_module, nginx_binary, tmp_path):
+def test_a_dev_server_that_is_not_running_is_a_503_problem(gateway_module, nginx_binary, tmp_path):
     port = free_port()
     while (nothing_there := free_port()) == port:
         pass
@@ -96,7 +96,7 @@ def test_a_dev_server_that_is_not_running_is_a_502_problem(gateway_module, nginx
     gw.start()
     try:
         response = requests.get(f"{gw.url}/", timeout=10)
-        problem = assert_problem(response, 502, "bad_gateway")
+        problem = assert_problem(response, 503, "service_unavailable")
         assert problem["detail"] == "The frontend service is not answering; try again shortly."
     finally:
         gw.stop()
