@@ -11,7 +11,8 @@ const EARLY_REFRESH_SECONDS = 20
 const SESSION_OVER = new Set([...AUTH_CODES, 'validation_error'])
 
 /** Run `task` holding a lock shared by every tab of this origin, so that only one tab rotates the refresh
- * token at a time (a second, concurrent use of a spent refresh token would revoke the whole session). */
+ * token at a time (a spent refresh token presented again after the users service's few seconds of grace
+ * revokes the whole session). */
 function withTabLock(task) {
   const locks = globalThis.navigator?.locks
   return locks?.request ? locks.request('shop-token-refresh', task) : task()

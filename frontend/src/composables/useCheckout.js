@@ -18,7 +18,8 @@ export function newKey() {
  * attempt (CONTRACT.md and the README: orders). */
 const RETRY_SAME_KEY = new Set([
   'network_error', 'idempotency_key_in_use', 'products_unavailable', 'cart_unavailable', 'bad_gateway',
-  'service_unavailable', 'gateway_timeout', 'internal_error', 'too_many_requests',
+  'service_unavailable', 'database_unavailable', 'revocations_unavailable', 'gateway_timeout', 'internal_error',
+  'too_many_requests',
 ])
 
 /**
