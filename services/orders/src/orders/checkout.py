@@ -180,7 +180,7 @@ def _finish(checkout_id: int, *, keyed: bool, user_id: int | None = None,
     except Exception as exc:
         if not database_unavailable(exc):
             raise
-        db.session.rollback()
+        end_read(db)  # what complete() read outside its units of work
         how = ("send this request again with the same Idempotency-Key to get it" if keyed
                else "it will be in your orders shortly")
         raise DatabaseUnavailable(f"Your order {order_number(checkout_id)} is placed, but the database became "
