@@ -215,3 +215,53 @@ def test_products_answering_something_unexpected_counts_as_unavailable(shop_app,
         db.session.commit()
     view = cart(client, shopper)
     assert view["stale"] is True and view["items"][0]["unit_price"] == "9.50"
+
+
+def test_an_add_sent_again_with_its_key_adds_nothing_twice(client, shopper, shirt):
+    keyed = {**shopper, "Idempotency-Key": "a1b2c3"}
+    first = add(client, keyed, shirt["product"], shirt["S"], 2)
+    again = add(client, keyed, shirt["product"], shirt["S"], 2)
+
+    assert (first.status_code, again.status_code) == (201, 201)  # as the first answered
+    assert "Idempotent-Replayed" not in first.headers and again.headers["Idempotent-Replayed"] == "true"
+    assert [line["quantity"] for line in cart(client, shopper)["items"]] == [2]
+    grown = add(client, {**shopper, "Idempotency-Key": "d4e5f6"}, shirt["product"], shirt["S"], 1)
+    assert grown.status_code == 200 and grown.get_json()["total_quantity"] == 3
+
+
+def test_an_add_key_with_another_add_is_422_and_changes_nothing(client, shopper, other_shopper, shirt):
+    keyed = {**shopper, "Idempotency-Key": "one-key"}
+    add(client, keyed, shirt["product"], shirt["S"], 1)
+
+    assert_problem(add(client, keyed, shirt["product"], shirt["S"], 2), 422, "idempotency_key_reused")
+    assert_problem(add(client, keyed, shirt["tee_product"], shirt["tee"], 1), 422, "idempotency_key_reused")
+    assert [line["quantity"] for line in cart(client, shopper)["items"]] == [1]
+    # a key is the user's own: another shopper's add with it is theirs
+    assert add(client, {**other_shopper, "Idempotency-Key": "one-key"}, shirt["product"], shirt["S"], 2
+               ).status_code == 201
+
+
+def test_concurrent_adds_with_one_key_add_once(app, shopper, shirt):
+    keyed = {**shopper, "Idempotency-Key": "double-click"}
+    answers = concurrently(6, lambda _: add(app.test_client(), keyed, shirt["product"], shirt["S"], 1))
+
+    assert sorted(a.status_code for a in answers) == [201] * 6, [a.get_json() for a in answers]
+    assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 5
+    assert [line["quantity"] for line in cart(app.test_client(), shopper)["items"]] == [1]
+
+
+def test_an_add_key_is_forgotten_after_a_day(app, client, shopper, shirt):
+    from sqlalchemy import text
+
+    from cart.models import db
+    from cart.service import forget_add_keys
+
+    add(client, {**shopper, "Idempotency-Key": "old"}, shirt["product"], shirt["S"], 1)
+    add(client, {**shopper, "Idempotency-Key": "new"}, shirt["product"], shirt["S"], 1)
+    with app.app_context():
+        db.session.execute(text("UPDATE cart_adds SET created_at = now() - interval '25 hours' WHERE key = 'old'"))
+        db.session.commit()
+        assert forget_add_keys() == 1
+    assert add(client, {**shopper, "Idempotency-Key": "old"}, shirt["product"], shirt["S"], 1).status_code == 200
+    assert add(client, {**shopper, "Idempotency-Key": "new"}, shirt["product"], shirt["S"], 1).status_code == 200
+    assert [line["quantity"] for line in cart(client, shopper)["items"]] == [3]

@@ -105,3 +105,29 @@ def test_with_only_the_products_database_down_an_add_is_products_unavailable_and
     assert response.headers["Retry-After"].isdigit()
     view = client.get("/api/cart/", headers=shopper).get_json()
     assert [(i["product_id"], i["quantity"]) for i in view["items"]] == [(filled["product"], 2)]
+
+
+def test_an_add_whose_answer_failed_after_it_was_made_is_sent_again_with_its_key_and_adds_once(
+        client, shopper, filled, monkeypatch):
+    """The database failing between the add's commit and its answer (as when Postgres stops) is a 503 for an
+    add that was made: the client's retry with the same Idempotency-Key answers it and adds nothing more."""
+    from cart import service
+    from shop_common.db import DatabaseUnavailable
+
+    shown = service.view
+    failures = iter([DatabaseUnavailable()])
+
+    def view_failing_once(user_id):
+        if (failure := next(failures, None)) is not None:
+            raise failure
+        return shown(user_id)
+
+    monkeypatch.setattr(service, "view", view_failing_once)
+    keyed = {**shopper, "Idempotency-Key": "lost-answer"}
+    send = lambda: client.post("/api/cart/add/", json={"product_id": filled["product"]}, headers=keyed)  # noqa: E731
+
+    assert_database_unavailable(send())
+    again = send()
+
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert [line["quantity"] for line in again.get_json()["items"]] == [3]  # 2 before, and this add once

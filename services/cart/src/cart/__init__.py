@@ -8,6 +8,7 @@ from cart.api import BLUEPRINTS
 from cart.clients.products import init_products
 from cart.config import SETTINGS
 from cart.models import db
+from cart.service import forget_add_keys
 from shop_common.app import service_app
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
@@ -18,4 +19,5 @@ def create_app(overrides=None) -> Flask:
     app = service_app("cart", settings=SETTINGS, overrides=overrides, db=db, migrations=MIGRATIONS,
                       blueprints=BLUEPRINTS, description="The shopper's cart.")
     init_products(app)
+    app.extensions["shop_housekeeping"].add("add keys forgotten", forget_add_keys, every=600.0)
     return app

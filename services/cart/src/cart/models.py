@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, Index, Integer, Numeric, String, func
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, Identity, Index, Integer, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop_common.db import make_db
@@ -18,6 +18,9 @@ db = make_db()
 
 MAX_QUANTITY = 99
 MAX_LINES = 100  # a cart is a basket, not a warehouse; and one bulk call to products covers it
+#: how long an add's Idempotency-Key is remembered: a client sends a lost add again within seconds (Stripe
+#: keeps its keys 24 hours)
+ADD_KEYS_KEPT_HOURS = 24
 
 
 class CartItem(db.Model):
@@ -42,6 +45,20 @@ class CartItem(db.Model):
         CheckConstraint(f"quantity BETWEEN 1 AND {MAX_QUANTITY}", name="quantity_in_range"),
         Index("uq_cart_items_user_variant", user_id, variant_id, unique=True),
     )
+
+
+class CartAdd(db.Model):
+    """An add sent with an Idempotency-Key, written in the add's own transaction: the same add sent again
+    (its answer lost, or a 503 after it was made) changes nothing a second time and answers as the first
+    did; `fingerprint` tells a repeat from another add that reuses the key."""
+
+    __tablename__ = "cart_adds"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created: Mapped[bool] = mapped_column(Boolean)  # it made a new line (201), or grew one (200)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
 
 
 class CartRemoval(db.Model):

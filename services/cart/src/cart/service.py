@@ -10,6 +10,7 @@ cart is shown from what each line stored, marked stale.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from cart.clients import products
-from cart.models import MAX_LINES, MAX_QUANTITY, CartItem, CartRemoval, db
+from cart.models import ADD_KEYS_KEPT_HOURS, MAX_LINES, MAX_QUANTITY, CartAdd, CartItem, CartRemoval, db
 from shop_common.db import end_read, unit_of_work
 from shop_common.errors import Problem, field_problem
 from shop_common.http import ServiceUnavailable
@@ -76,8 +77,18 @@ def _variant(product_id: int, variant_id: int | None) -> dict[str, Any]:
     return of_product[0]
 
 
-def add(user_id: int, product_id: int, variant_id: int | None, quantity: int) -> bool:
-    """Put `quantity` of a variant in the cart, growing its line if there is one; whether a line was made."""
+class _SentTwice(Exception):
+    """A keyed add found its key taken by the same add, made meanwhile."""
+
+
+def add(user_id: int, product_id: int, variant_id: int | None, quantity: int, key: str | None = None
+        ) -> tuple[bool, bool]:
+    """Put `quantity` of a variant in the cart, growing its line if there is one: (whether a line was made,
+    whether this was a repeat). With a `key`, an add sent again changes nothing and answers as the first did
+    (422 `idempotency_key_reused` when the key came with another add)."""
+    fingerprint = hashlib.sha256(f"{product_id}:{variant_id}:{quantity}".encode()).hexdigest()
+    if key is not None and (first := _keyed_add(user_id, key, fingerprint)) is not None:
+        return first, True
     info = _variant(product_id, variant_id)
     in_cart = db.session.scalar(select(CartItem.quantity).where(CartItem.user_id == user_id,
                                                                 CartItem.variant_id == info["id"])) or 0
@@ -98,11 +109,35 @@ def add(user_id: int, product_id: int, variant_id: int | None, quantity: int) ->
         set_={"quantity": CartItem.quantity + stmt.excluded.quantity, "updated_at": func.now(),
               **{k: stmt.excluded[k] for k in SNAPSHOT}},
         where=CartItem.quantity + stmt.excluded.quantity <= min(info["stock"], MAX_QUANTITY))
+    try:
+        with unit_of_work(db):
+            row = db.session.execute(stmt.returning(literal_column("xmax = 0"))).first()
+            if row is None:  # a concurrent add took what this one counted on (raised here: nothing is kept)
+                raise _short(info, wanted, in_cart)
+            if key is not None and db.session.execute(
+                    insert(CartAdd).values(user_id=user_id, key=key, fingerprint=fingerprint, created=bool(row[0]))
+                    .on_conflict_do_nothing().returning(CartAdd.key)).first() is None:
+                raise _SentTwice  # the same add, sent twice at once: the other one made it (this one rolls back)
+    except _SentTwice:
+        return bool(_keyed_add(user_id, key, fingerprint)), True
+    return bool(row[0]), False
+
+
+def _keyed_add(user_id: int, key: str, fingerprint: str) -> bool | None:
+    """How the add made before under `key` answered (whether it made a line), or None if there was none."""
+    first = db.session.execute(select(CartAdd.fingerprint, CartAdd.created)
+                               .where(CartAdd.user_id == user_id, CartAdd.key == key)).first()
+    end_read(db)
+    if first is not None and first.fingerprint != fingerprint:
+        raise Problem(422, "idempotency_key_reused", "This Idempotency-Key was used with another add.")
+    return None if first is None else first.created
+
+
+def forget_add_keys() -> int:
+    """Drop the Idempotency-Keys of adds older than ADD_KEYS_KEPT_HOURS (run by the background thread)."""
     with unit_of_work(db):
-        row = db.session.execute(stmt.returning(literal_column("xmax = 0"))).first()
-    if row is None:  # a concurrent add took what this one counted on
-        raise _short(info, wanted, in_cart)
-    return bool(row[0])
+        return db.session.execute(delete(CartAdd).where(
+            CartAdd.created_at < func.now() - timedelta(hours=ADD_KEYS_KEPT_HOURS))).rowcount
 
 
 def _own(user_id: int, item_id: int) -> CartItem:

@@ -126,3 +126,17 @@ class Money(ma.fields.Decimal):
             return super()._deserialize(value, attr, data, **kwargs).quantize(CENT)
         except InvalidOperation:  # not reachable through the pattern; kept as a refusal, never a 500
             raise ma.ValidationError("Too large.") from None
+
+
+#: Stripe's and the IETF draft's key: any printable ASCII, as a UUID usually is
+IDEMPOTENCY_KEY = validate.Regexp(r"^[\x21-\x7e]{1,255}$", error="Use 1 to 255 printable ASCII characters.")
+
+
+class IdempotencyHeaderSchema(ma.Schema):
+    """The optional `Idempotency-Key` header of a POST that must not happen twice when it is sent again."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # every other header
+
+    idempotency_key = ma.fields.String(data_key="Idempotency-Key", validate=IDEMPOTENCY_KEY, metadata={
+        "description": "a key of the client's (a UUID): the same key and body answer the first result again"})

@@ -13,8 +13,6 @@ from shop_common.schemas import MONEY_PATTERN, Money, Schema, Text
 # pattern (matched against the text as sent) and the check agree
 PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{3,29}[0-9()\-]$", error="Not a phone number.")
 POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,10}[A-Za-z0-9\-]$", error="Not a postal code.")
-#: Stripe's and the IETF draft's key: any printable ASCII, as a UUID usually is
-IDEMPOTENCY_KEY = validate.Regexp(r"^[\x21-\x7e]{1,255}$", error="Use 1 to 255 printable ASCII characters.")
 
 
 #: an address as the API takes it (the OpenAPI example, and the tests')
@@ -34,14 +32,6 @@ class ShippingSchema(Schema):
 class CreateSchema(Schema):
     shipping = ma.fields.Nested(ShippingSchema, required=True, metadata={"example": SHIPPING_EXAMPLE})
     comment = Text(max_length=1000, load_default="")
-
-
-class IdempotencyHeaderSchema(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE  # every other header
-
-    idempotency_key = ma.fields.String(data_key="Idempotency-Key", validate=IDEMPOTENCY_KEY, metadata={
-        "description": "a key of the client's (a UUID): the same key and body answer the first result again"})
 
 
 class StatusSchema(Schema):

@@ -6,9 +6,11 @@ from cart import service
 from cart.schemas import AddSchema, CartSchema, UpdateSchema
 from shop_common.api import Blueprint
 from shop_common.auth import authenticated, current_user_id
+from shop_common.schemas import IdempotencyHeaderSchema
 
 blp = Blueprint("cart", __name__, url_prefix="/api/cart", description="The shopper's cart.")
-UNAVAILABLE = "products_unavailable: stock could not be checked; nothing changed"
+UNAVAILABLE = ("products_unavailable: stock could not be checked; nothing changed. database_unavailable: the add "
+               "may have been made; send it again with the same Idempotency-Key")
 
 
 @blp.route("/")
@@ -23,17 +25,23 @@ class Cart(MethodView):
 @blp.route("/add/")
 class Add(MethodView):
     @authenticated(blp)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
     @blp.arguments(AddSchema)
     @blp.response(201, CartSchema, description="a new line was made")
     @blp.alt_response(200, schema=CartSchema, description="the variant's line grew")
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     @blp.alt_response(409, response="CONFLICT", description="insufficient_stock, saying how many are left")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="a field missing or malformed; "
+                                                                         "idempotency_key_reused")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description=UNAVAILABLE)
-    def post(self, data):
-        """Add a variant (a product's only one when `variant_id` is left out)."""
+    def post(self, data, idempotency_key=None):
+        """Add a variant (a product's only one when `variant_id` is left out). Send an `Idempotency-Key`: the
+        same add sent again (after a lost answer, or a 503 that came after the add was made) adds nothing
+        twice, and answers as the first did with `Idempotent-Replayed: true`."""
         user = current_user_id()
-        created = service.add(user, data["product_id"], data.get("variant_id"), data["quantity"])
-        return service.view(user), 201 if created else 200
+        created, repeated = service.add(user, data["product_id"], data.get("variant_id"), data["quantity"],
+                                        idempotency_key)
+        return service.view(user), 201 if created else 200, {"Idempotent-Replayed": "true"} if repeated else {}
 
 
 @blp.route("/update/<id:item_id>/")

@@ -7,12 +7,13 @@ from flask import Response, json
 from flask.views import MethodView
 
 from orders import checkout, service
-from orders.schemas import CreateSchema, IdempotencyHeaderSchema, OrderPageSchema, OrderSchema, StatusSchema
+from orders.schemas import CreateSchema, OrderPageSchema, OrderSchema, StatusSchema
 from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated, current_user_id, is_staff
 from shop_common.cache import encode
 from shop_common.errors import PROBLEM_JSON
 from shop_common.pagination import PageQuerySchema, envelope
+from shop_common.schemas import IdempotencyHeaderSchema
 
 blp = Blueprint("orders", __name__, url_prefix="/api/order", description="The caller's orders.")
 UNAVAILABLE = ("cart_unavailable or products_unavailable: nothing was reserved, stored or taken from the cart; "
@@ -32,7 +33,8 @@ class Create(MethodView):
     @blp.arguments(CreateSchema)
     @blp.response(201, OrderSchema)
     @blp.alt_response(409, response="CONFLICT", description="cart_empty; insufficient_stock (with `lines`); "
-                                                            "idempotency_key_in_use")
+                                                            "idempotency_key_in_use or checkout_in_progress "
+                                                            "(with Retry-After)")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="a shipping field missing or malformed; "
                                                                          "idempotency_key_reused")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description=UNAVAILABLE)
