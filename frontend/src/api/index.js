@@ -32,8 +32,10 @@ export const catalogue = {
 
 export const cart = {
   get: () => get('/cart/'),
-  add: ({ productId, variantId, quantity = 1 }) =>
-    post('/cart/add/', { product_id: productId, ...(variantId ? { variant_id: variantId } : {}), quantity }),
+  /** `key` is the add's Idempotency-Key: the same add sent again with it adds nothing twice. */
+  add: ({ productId, variantId, quantity = 1 }, key) =>
+    post('/cart/add/', { product_id: productId, ...(variantId ? { variant_id: variantId } : {}), quantity },
+      { headers: { 'Idempotency-Key': key } }),
   update: (itemId, quantity) => http.patch(`/cart/update/${itemId}/`, { quantity }).then(body),
   remove: (itemId) => http.delete(`/cart/delete/${itemId}/`).then(body),
   clear: () => post('/cart/clear/'),

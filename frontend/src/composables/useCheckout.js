@@ -16,10 +16,10 @@ export function newKey() {
  * "not now" (the server made nothing, or is still making it). Every other answer is final for its key
  * (`cart_empty`, `insufficient_stock`, ...: the same key would only repeat it), so the next try is a new
  * attempt (CONTRACT.md and the README: orders). */
-const RETRY_SAME_KEY = new Set([
+export const RETRY_SAME_KEY = new Set([
   'network_error', 'idempotency_key_in_use', 'products_unavailable', 'cart_unavailable', 'bad_gateway',
   'service_unavailable', 'database_unavailable', 'revocations_unavailable', 'gateway_timeout', 'internal_error',
-  'too_many_requests',
+  'too_many_requests', 'checkout_in_progress',
 ])
 
 /**

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 
 import { cart as cartApi } from '@/api'
 import { fromCents, toCents } from '@/composables/money'
+import { newKey, RETRY_SAME_KEY } from '@/composables/useCheckout'
 
 import { useSessionStore } from './session'
 import { useUiStore } from './ui'
@@ -39,6 +40,8 @@ export const useCartStore = defineStore('cart', () => {
   // answers are applied in the order their requests were made: a slow load never undoes a later add
   let issued = 0
   let applied = 0
+  /** the last add that had no answer for good: {signature, key} (see `add`) */
+  let unsettledAdd = null
 
   const cart = computed(() => {
     if (!cleared.value && Object.keys(overrides.value).length === 0) return confirmed.value
@@ -103,11 +106,16 @@ export const useCartStore = defineStore('cart', () => {
     }
     adding.value = true
     const seq = ++issued
+    // the same add tried again after a "not now" (no answer, a 503: it may have been made) keeps its key
+    const signature = JSON.stringify([product.id, variant?.id ?? null, quantity])
+    if (!unsettledAdd || unsettledAdd.signature !== signature) unsettledAdd = { signature, key: newKey() }
     try {
-      accept(await cartApi.add({ productId: product.id, variantId: variant?.id, quantity }), seq)
+      accept(await cartApi.add({ productId: product.id, variantId: variant?.id, quantity }, unsettledAdd.key), seq)
+      unsettledAdd = null
       ui.openCart()
       return true
     } catch (problem) {
+      if (!RETRY_SAME_KEY.has(problem.code)) unsettledAdd = null
       ui.toastProblem(problem)
       if (problem.code === 'insufficient_stock') load({ quiet: true })
       return false

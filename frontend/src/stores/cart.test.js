@@ -154,7 +154,7 @@ describe('cart store', () => {
     cartApi.add.mockResolvedValue(merged)
     const added = await cart.add({ product: { id: 1 }, variant: { id: 10 }, quantity: 1 })
     expect(added).toBe(true)
-    expect(cartApi.add).toHaveBeenCalledWith({ productId: 1, variantId: 10, quantity: 1 })
+    expect(cartApi.add).toHaveBeenCalledWith({ productId: 1, variantId: 10, quantity: 1 }, expect.any(String))
     expect(cart.items.filter((l) => l.variant_id === 10)).toHaveLength(1)
     expect(cart.quantityOf(10)).toBe(2)
     expect(ui.cartOpen).toBe(true)
@@ -171,7 +171,7 @@ describe('cart store', () => {
     tokens.set({ access: 'a2', refresh: 'r2' })
     cartApi.add.mockResolvedValue(serverCart(line(1, { quantity: 2, price: '68.00', stock: 3 })))
     await ui.authSucceeded()
-    expect(cartApi.add).toHaveBeenCalledWith({ productId: 1, variantId: 10, quantity: 2 })
+    expect(cartApi.add).toHaveBeenCalledWith({ productId: 1, variantId: 10, quantity: 2 }, expect.any(String))
     expect(cart.count).toBe(2)
     expect(ui.auth).toBeNull()
   })
@@ -193,5 +193,28 @@ describe('cart store', () => {
     slow.resolve(serverCart(line(1, { quantity: 1, price: '68.00', stock: 3 })))
     await loading
     expect(cart.quantityOf(10)).toBe(2)
+  })
+
+  it('sends an add tried again after a 503 with its key, and a new add with a new one', async () => {
+    const added = serverCart(line(1, { quantity: 1, price: '68.00', stock: 3 }))
+    cartApi.add.mockRejectedValueOnce(problem(503, 'database_unavailable')).mockResolvedValue(added)
+    const shirt = { product: { id: 1 }, variant: { id: 10 }, quantity: 1 }
+    expect(await cart.add(shirt)).toBe(false)
+    expect(await cart.add(shirt)).toBe(true)
+    expect(await cart.add(shirt)).toBe(true)
+    const [first, retried, next] = cartApi.add.mock.calls.map(([, key]) => key)
+    expect(retried).toBe(first)
+    expect(next).not.toBe(first)
+  })
+
+  it('gives an add refused for good a new key next time', async () => {
+    cartApi.add.mockRejectedValueOnce(problem(409, 'insufficient_stock'))
+      .mockResolvedValue(serverCart(line(1, { quantity: 1, price: '68.00', stock: 3 })))
+    cartApi.get.mockResolvedValue(serverCart())
+    const shirt = { product: { id: 1 }, variant: { id: 10 }, quantity: 1 }
+    await cart.add(shirt)
+    await cart.add(shirt)
+    const [first, second] = cartApi.add.mock.calls.map(([, key]) => key)
+    expect(second).not.toBe(first)
   })
 })
