@@ -137,7 +137,9 @@ def upstream(make_upstream) -> Upstream:
 
 
 def client_of(upstream: Upstream, **options) -> ServiceClient:
-    options = {"backoff": 0.01, **options}
+    """A client of `upstream`; timeouts no busy machine reaches (a late answer would be retried, and counted),
+    unless the test is about them and sets its own."""
+    options = {"backoff": 0.01, "connect_timeout": 10.0, "read_timeout": 20.0, "deadline": 30.0, **options}
     return ServiceClient("catalog", upstream.url, **options)
 
 
