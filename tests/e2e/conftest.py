@@ -74,6 +74,8 @@ class Stack:
     var: Path
     port: int
     redis_url: str
+    #: what its databases' names and its mail queue start with (SHOP_STACK_DATABASE_PREFIX)
+    database_prefix: str = "shop_"
     _staff: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -246,7 +248,7 @@ def recipients(message: EmailMessage) -> list[str]:
 # -- starting and stopping ---------------------------------------------------------------------------------
 
 
-def _stack_env(var: Path, prefix: str, offset: int, redis_url: str) -> dict[str, str]:
+def _stack_env(var: Path, prefix: str, offset: int, redis_url: str, postgres_url: str) -> dict[str, str]:
     # nothing of this process's SHOP_ settings (the test plugin sets a service token, a developer may have
     # a database URL in their shell): the stack makes its own, as `make up` does
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOP_")}
@@ -257,7 +259,7 @@ def _stack_env(var: Path, prefix: str, offset: int, redis_url: str) -> dict[str,
         "SHOP_STACK_PORT_OFFSET": str(offset),
         # the tests' servers (SHOP_TEST_POSTGRES_URL and SHOP_TEST_REDIS_URL are honoured, as in `make test`);
         # a Redis database of this run: two stacks on one Redis database share the mail queue and throttles
-        "SHOP_POSTGRES_URL": servers().postgres.url,
+        "SHOP_POSTGRES_URL": postgres_url,
         "SHOP_REDIS_URL": redis_url,
         # many accounts come from one address here; the login throttle keeps its defaults
         "SHOP_REGISTER_LIMIT_PER_ADDRESS": "1000 per hour",
@@ -277,8 +279,8 @@ def _log_tail(var: Path, done: subprocess.CompletedProcess | None) -> str:
     return f"{said}\n--- {log} ---\n{tail}"
 
 
-def _drop_databases(prefix: str) -> None:
-    with psycopg.connect(servers().postgres.url, autocommit=True) as conn:
+def _drop_databases(prefix: str, postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
         names = [row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE left(datname, %s) = %s",
                                                 (len(prefix), prefix))]
         for name in names:
@@ -286,11 +288,14 @@ def _drop_databases(prefix: str) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(var: Path, offset: int, redis_url: str) -> Iterator[Stack]:
+def running_stack(var: Path, offset: int, redis_url: str, *, postgres_url: str | None = None,
+                  settings: dict[str, str] | None = None) -> Iterator[Stack]:
     """`dev/stack.py up` with files in `var`, ports moved by `offset` and databases of a prefix of its own
-    on the tests' Postgres; then, whatever happened, `down` and the databases dropped."""
+    on the tests' Postgres (or the server of `postgres_url`, an admin URL), `settings` added to its
+    environment; then, whatever happened, `down` and the databases dropped."""
     prefix = f"shop_e2e_{secrets.token_hex(3)}_"
-    env = _stack_env(var, prefix, offset, redis_url)
+    postgres_url = postgres_url or servers().postgres.url
+    env = {**_stack_env(var, prefix, offset, redis_url, postgres_url), **(settings or {})}
     try:
         try:
             started = _stack("up", env, timeout=240)
@@ -299,10 +304,11 @@ def running_stack(var: Path, offset: int, redis_url: str) -> Iterator[Stack]:
         if started.returncode != 0:
             pytest.fail(f"`dev/stack.py up` failed ({started.returncode}):\n{_log_tail(var, started)}",
                         pytrace=False)
-        yield Stack(url=f"http://127.0.0.1:{8000 + offset}", var=var, port=8000 + offset, redis_url=redis_url)
+        yield Stack(url=f"http://127.0.0.1:{8000 + offset}", var=var, port=8000 + offset, redis_url=redis_url,
+                    database_prefix=prefix)
     finally:
         stopped = _stack("down", env, timeout=120)
-        _drop_databases(prefix)
+        _drop_databases(prefix, postgres_url)
         assert stopped.returncode == 0, f"`dev/stack.py down` failed:\n{_log_tail(var, stopped)}"
 
 
