@@ -3,7 +3,8 @@ the fault tests stop, kill and start again: Redis is the one in `shop_common.tes
 persistence: a restart is empty), Postgres an embedded one (`pgserver`, on a Unix socket in a folder of this
 run, stopped with `pg_ctl -m fast` as a crash of the server would look to its clients).
 
-Ports are moved by 7000: gateway 15000, services 15001-15004, SMTP sink 8025.
+Ports are moved by 7000: gateway 15000, services 15001-15004, SMTP sink 8025. The stack lives as long as the
+module that uses it (test_faults.py), so no other test runs beside it.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ class FaultStack:
         return time.monotonic() - start
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def faulty(tmp_path_factory) -> Iterator[FaultStack]:
     redis = RedisServer()
     postgres = Postgres(tmp_path_factory.mktemp("pg"))
