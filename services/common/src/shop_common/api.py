@@ -85,11 +85,28 @@ class Parser(FlaskParser):
             raise json.JSONDecodeError(str(exc)[:100], "<body>", 0) from None
 
 
+#: why any operation may answer 503 (shop_common.db, shop_common.auth): each with Retry-After, nothing changed
+UNAVAILABLE = ("database_unavailable: its database cannot answer now; revocations_unavailable: token revocations "
+               "are being restored. Each with Retry-After, having changed nothing: send it again after that long")
+
+
 class Blueprint(flask_smorest.Blueprint):
     """`flask_smorest.Blueprint` with the kit's parser, whose JSON-body views also document the 400
-    (malformed JSON), 413 (body over the limit) and 415 (not JSON) answers the kit gives them."""
+    (malformed JSON), 413 (body over the limit) and 415 (not JSON) answers the kit gives them, and whose
+    every view documents a 503 (UNAVAILABLE, unless it documents its own, or says `unavailable=False`: it
+    touches nothing that can be down). The probes' blueprint is smorest's own (shop_common.observability)."""
 
     ARGUMENTS_PARSER = Parser()
+
+    def response(self, status_code, schema=None, *, unavailable: bool = True, **kwargs):
+        document = super().response(status_code, schema, **kwargs)
+        return lambda view: self.unavailable(document(view)) if unavailable else document(view)
+
+    def unavailable(self, view):
+        """`view` documenting the 503 of UNAVAILABLE, unless it documents a 503 of its own already."""
+        if 503 in getattr(view, "_apidoc", {}).get("response", {}).get("responses", {}):
+            return view
+        return self.alt_response(503, response="SERVICE_UNAVAILABLE", description=UNAVAILABLE)(view)
 
     def arguments(self, schema, *, location="json", **kwargs):
         # an instance made once: given a class, webargs makes (and deep-copies the fields of) one per request

@@ -237,14 +237,14 @@ def authenticated(blp, *, staff: bool = False) -> Callable:
 
     Put it above the blueprint's `arguments`/`response` decorators: the token is checked before the body,
     so an anonymous request is 401 whatever it sends. It documents the security requirement and the
-    401 (and 403) answers in the OpenAPI document.
+    401 (and 403) answers in the OpenAPI document, and the 503 `revocations_unavailable` (the kit's
+    blueprint's `unavailable`, unless the view's `response` documented it already).
     """
 
     def decorator(view: Callable) -> Callable:
         view = blp.doc(security=BEARER)(view)
         view = blp.alt_response(401, response="UNAUTHORIZED")(view)
-        view = blp.alt_response(503, response="SERVICE_UNAVAILABLE",
-                                description="revocations_unavailable, with Retry-After")(view)
+        view = blp.unavailable(view)
         if staff:
             view = blp.alt_response(403, response="FORBIDDEN")(view)
 

@@ -9,8 +9,10 @@ from shop_common.auth import authenticated, current_user_id
 from shop_common.schemas import IdempotencyHeaderSchema
 
 blp = Blueprint("cart", __name__, url_prefix="/api/cart", description="The shopper's cart.")
-UNAVAILABLE = ("products_unavailable: stock could not be checked; nothing changed. database_unavailable: the add "
-               "may have been made; send it again with the same Idempotency-Key")
+UNAVAILABLE = ("products_unavailable: stock could not be checked, nothing changed; database_unavailable: the change "
+               "may have been made, and sending it again is safe (an add with the same Idempotency-Key, an update "
+               "as it sets a quantity); revocations_unavailable: token revocations are being restored. Each with "
+               "Retry-After")
 
 
 @blp.route("/")

@@ -18,7 +18,8 @@ from shop_common.schemas import IdempotencyHeaderSchema
 blp = Blueprint("orders", __name__, url_prefix="/api/order", description="The caller's orders.")
 UNAVAILABLE = ("cart_unavailable or products_unavailable: nothing was reserved, stored or taken from the cart; "
                "database_unavailable: send it again with the same Idempotency-Key (its detail says when the order "
-               "is placed already: the repeat answers it)")
+               "is placed already: the repeat answers it); revocations_unavailable: token revocations are being "
+               "restored. Each with Retry-After")
 
 
 def _owner() -> int | None:
