@@ -1,9 +1,9 @@
 """The memory of the local stack, part by part, from its process tree (Linux /proc).
 
-The stack's supervisor (dev/stack.py serve, running honcho) starts each part from a fork of itself: each
+The stack's supervisor (dev/stack.py serve, dev/supervisor.py) starts each part as a child of its own: each
 service's gunicorn (master and workers), the gateway's nginx (master and workers), the mailer's RQ worker
-(and the work horse it forks per job), the SMTP sink. Every process under a fork is counted for that part;
-the supervisor and its forks are a part of their own (a development convenience: in a deployment each part
+(and the work horse it forks per job), the SMTP sink. Every process under a child is counted for that part;
+the supervisor is a part of its own (a development convenience: in a deployment each part
 runs alone in its container). RSS counts a page shared by two processes (a gunicorn worker forked from its master)
 twice; PSS shares it between them, so the PSS of the parts adds up to what the stack really holds.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from shop_common import manifest
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
-SUPERVISOR = "stack supervisor (dev/stack.py, honcho and its forks)"
+SUPERVISOR = "stack supervisor (dev/stack.py)"
 MiB = 1024 * 1024
 
 
@@ -96,7 +96,8 @@ def parts(root: int, extra: dict[str, list[int]] | None = None) -> dict[str, Par
     supervisor = [root]
     groups: dict[str, list[int]] = {SUPERVISOR: supervisor}
     for child in children.get(root, ()):
-        # honcho runs each part from a fork of itself (the same command line): that fork is the supervisor's
+        # a supervisor that runs a part from a fork of itself (the same command line, as honcho did): that
+        # fork is the supervisor's
         heads = [child]
         if cmdline(child) == cmdline(root):
             supervisor.append(child)

@@ -488,7 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
         print(f"gateway: {gateway.url}", flush=True)
         command = [*gateway.command(), "-g", "daemon off;"]
-        os.execv(command[0], command)  # noqa: S606 (nginx itself takes the signals, e.g. from honcho)
+        os.execv(command[0], command)  # noqa: S606 (nginx itself takes the signals, e.g. the stack supervisor's)
     except (NginxMissing, RuntimeError, ValueError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 1
