@@ -85,9 +85,9 @@ class Parser(FlaskParser):
             raise json.JSONDecodeError(str(exc)[:100], "<body>", 0) from None
 
 
-#: why any operation may answer 503 (shop_common.db, shop_common.auth): each with Retry-After, nothing changed
+#: why any operation may answer 503 (shop_common.db, shop_common.auth), each with Retry-After
 UNAVAILABLE = ("database_unavailable: its database cannot answer now; revocations_unavailable: token revocations "
-               "are being restored. Each with Retry-After, having changed nothing: send it again after that long")
+               "are being restored. Each with Retry-After: send it again after that long")
 
 
 class Blueprint(flask_smorest.Blueprint):
