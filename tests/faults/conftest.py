@@ -10,7 +10,6 @@ module that uses it (test_faults.py), so no other test runs beside it.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from shop_common.testing import RedisServer
+from shop_common.testing import RedisServer, load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_OFFSET = 7000
@@ -30,16 +29,8 @@ PORT_OFFSET = 7000
 REHAND_SECONDS = "5"
 
 
-def _e2e():
-    """tests/e2e/conftest.py, for the stack it knows how to start and stop."""
-    spec = importlib.util.spec_from_file_location("shop_faults_e2e", ROOT / "tests" / "e2e" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while they are made
-    spec.loader.exec_module(module)
-    return module
-
-
-e2e = _e2e()
+#: tests/e2e/conftest.py, for the stack it knows how to start and stop
+e2e = load_module(ROOT / "tests" / "e2e" / "conftest.py", "shop_e2e_conftest")
 Stack = e2e.Stack
 
 

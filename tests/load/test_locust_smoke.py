@@ -13,7 +13,6 @@ generator, which has no key).
 from __future__ import annotations
 
 import csv
-import importlib.util
 import os
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 
+from shop_common.testing import load_module
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 PORT_OFFSET = 9000
@@ -30,11 +31,7 @@ PORT_OFFSET = 9000
 
 def _e2e():
     """tests/e2e/conftest.py, for the stack it knows how to start and stop."""
-    spec = importlib.util.spec_from_file_location("shop_e2e_conftest", ROOT / "tests" / "e2e" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while they are made
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "tests" / "e2e" / "conftest.py", "shop_e2e_conftest")
 
 
 @pytest.fixture(scope="module")

@@ -419,6 +419,20 @@ def raw_request(port: int, method: str, path: str, *, body: bytes | None = None,
         connection.close()
 
 
+def load_module(path: Path, name: str) -> Any:
+    """The Python file at `path` as module `name`, loaded once per process: for tests that use another
+    folder's helpers (tests/e2e/conftest.py's stack), which no package makes importable."""
+    import importlib.util
+    import sys
+
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while they are made
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 def wait_until(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.1) -> Any:
     """Poll `condition()` until it returns something true (returned), failing after `timeout` s."""
     deadline = time.monotonic() + timeout
