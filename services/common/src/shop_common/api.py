@@ -85,6 +85,9 @@ class Parser(FlaskParser):
             raise json.JSONDecodeError(str(exc)[:100], "<body>", 0) from None
 
 
+#: the header of every 503 (and 429): how long to wait before sending the request again
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before sending the request again",
+                               "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
 #: why any operation may answer 503 (shop_common.db, shop_common.auth), each with Retry-After
 UNAVAILABLE = ("database_unavailable: its database cannot answer now; revocations_unavailable: token revocations "
                "are being restored. Each with Retry-After: send it again after that long")
@@ -97,6 +100,15 @@ class Blueprint(flask_smorest.Blueprint):
     touches nothing that can be down). The probes' blueprint is smorest's own (shop_common.observability)."""
 
     ARGUMENTS_PARSER = Parser()
+
+    def alt_response(self, status_code, response=None, *, description=None, **kwargs):
+        # smorest drops a description given beside a response reference: an error described is written out
+        # (the problem's schema and content type, and Retry-After on a 503)
+        if response is not None and description is not None and int(status_code) >= 400:
+            headers = RETRY_AFTER if int(status_code) == 503 else None
+            return super().alt_response(status_code, schema=ProblemSchema, content_type=PROBLEM_JSON,
+                                        description=description, headers=headers, **kwargs)
+        return super().alt_response(status_code, response, description=description, **kwargs)
 
     def response(self, status_code, schema=None, *, unavailable: bool = True, **kwargs):
         document = super().response(status_code, schema, **kwargs)
