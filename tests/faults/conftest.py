@@ -31,7 +31,6 @@ REHAND_SECONDS = "5"
 
 #: tests/e2e/conftest.py, for the stack it knows how to start and stop
 e2e = load_module(ROOT / "tests" / "e2e" / "conftest.py", "shop_e2e_conftest")
-Stack = e2e.Stack
 
 
 class Postgres:
