@@ -31,8 +31,10 @@ DRIVER = textwrap.dedent("""
     healthy = lambda: not pathlib.Path(spec["sick_file"]).exists()
     parts = [Part(name, [sys.executable, "-c", code], {}, healthy=healthy if name == "checked" else None,
                   health="health", grace=0) for name, code in spec["parts"].items()]
-    sys.exit(Supervisor(parts, on_start=lambda pids: state.write_text(json.dumps(pids)),
-                        limit=spec["limit"], window=60).run())
+    def record(pids):  # whole or not at all, as dev/stack.py writes its state: a test reads it meanwhile
+        state.with_suffix(".tmp").write_text(json.dumps(pids))
+        state.with_suffix(".tmp").replace(state)
+    sys.exit(Supervisor(parts, on_start=record, limit=spec["limit"], window=60).run())
 """)
 
 

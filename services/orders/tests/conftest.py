@@ -98,3 +98,18 @@ def count_orders(app):
             return n
 
     return count
+
+
+@pytest.fixture
+def repair(app):
+    """`repair()`: one round of the checkout repair, as the background thread runs it once a checkout is stale
+    (0 s here); its counts by kind."""
+    from orders import checkout
+
+    def run() -> dict[str, int]:
+        with app.app_context():
+            counts = checkout.repair(stale_seconds=0)
+            db.session.remove()
+            return counts
+
+    return run

@@ -36,17 +36,6 @@ def die_after(monkeypatch):
 
 
 @pytest.fixture
-def repair(app):
-    def run() -> dict[str, int]:
-        with app.app_context():  # as the background thread does, once the checkout is stale (0 s here)
-            counts = checkout.repair(stale_seconds=0)
-            db.session.remove()
-            return counts
-
-    return run
-
-
-@pytest.fixture
 def coat(shop, catalogue):
     product_id, (variant,) = catalogue.product("Wool coat", ("M", "199.00", 5))
     alice = shop.user(7)
