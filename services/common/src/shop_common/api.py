@@ -85,19 +85,21 @@ class Parser(FlaskParser):
             raise json.JSONDecodeError(str(exc)[:100], "<body>", 0) from None
 
 
-#: the header of every 503 (and 429): how long to wait before sending the request again
+#: the header of every 503: how long to wait before sending the request again
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before sending the request again",
                                "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+#: the 503 of every authenticated operation (shop_common.auth), named in each description of a 503
+REVOCATIONS_UNAVAILABLE = "revocations_unavailable: token revocations are being restored"
 #: why any operation may answer 503 (shop_common.db, shop_common.auth), each with Retry-After
-UNAVAILABLE = ("database_unavailable: its database cannot answer now; revocations_unavailable: token revocations "
-               "are being restored. Each with Retry-After: send it again after that long")
+UNAVAILABLE = (f"database_unavailable: its database cannot answer now; {REVOCATIONS_UNAVAILABLE}. Each with "
+               "Retry-After: send it again after that long")
 
 
 class Blueprint(flask_smorest.Blueprint):
     """`flask_smorest.Blueprint` with the kit's parser, whose JSON-body views also document the 400
     (malformed JSON), 413 (body over the limit) and 415 (not JSON) answers the kit gives them, and whose
-    every view documents a 503 (UNAVAILABLE, unless it documents its own, or says `unavailable=False`: it
-    touches nothing that can be down). The probes' blueprint is smorest's own (shop_common.observability)."""
+    every view documents a 503 (UNAVAILABLE, unless it documents its own). The probes' blueprint is
+    smorest's own (shop_common.observability)."""
 
     ARGUMENTS_PARSER = Parser()
 
@@ -110,9 +112,9 @@ class Blueprint(flask_smorest.Blueprint):
                                         description=description, headers=headers, **kwargs)
         return super().alt_response(status_code, response, description=description, **kwargs)
 
-    def response(self, status_code, schema=None, *, unavailable: bool = True, **kwargs):
+    def response(self, status_code, schema=None, **kwargs):
         document = super().response(status_code, schema, **kwargs)
-        return lambda view: self.unavailable(document(view)) if unavailable else document(view)
+        return lambda view: self.unavailable(document(view))
 
     def unavailable(self, view):
         """`view` documenting the 503 of UNAVAILABLE, unless it documents a 503 of its own already."""

@@ -4,15 +4,14 @@ from flask.views import MethodView
 
 from cart import service
 from cart.schemas import AddSchema, CartSchema, UpdateSchema
-from shop_common.api import Blueprint
+from shop_common.api import REVOCATIONS_UNAVAILABLE, Blueprint
 from shop_common.auth import authenticated, current_user_id
 from shop_common.schemas import IdempotencyHeaderSchema
 
 blp = Blueprint("cart", __name__, url_prefix="/api/cart", description="The shopper's cart.")
 UNAVAILABLE = ("products_unavailable: stock could not be checked, nothing changed; database_unavailable: the change "
                "may have been made, and sending it again is safe (an add with the same Idempotency-Key, an update "
-               "as it sets a quantity); revocations_unavailable: token revocations are being restored. Each with "
-               "Retry-After")
+               f"as it sets a quantity); {REVOCATIONS_UNAVAILABLE}. Each with Retry-After")
 
 
 @blp.route("/")

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from orders import checkout, service
 from orders.schemas import CreateSchema, OrderPageSchema, OrderSchema, StatusSchema
-from shop_common.api import Blueprint, json_text
+from shop_common.api import REVOCATIONS_UNAVAILABLE, Blueprint, json_text
 from shop_common.auth import authenticated, current_user_id, is_staff
 from shop_common.cache import encode
 from shop_common.errors import PROBLEM_JSON
@@ -18,8 +18,7 @@ from shop_common.schemas import IdempotencyHeaderSchema
 blp = Blueprint("orders", __name__, url_prefix="/api/order", description="The caller's orders.")
 UNAVAILABLE = ("cart_unavailable or products_unavailable: nothing was reserved, stored or taken from the cart; "
                "database_unavailable: send it again with the same Idempotency-Key (its detail says when the order "
-               "is placed already: the repeat answers it); revocations_unavailable: token revocations are being "
-               "restored. Each with Retry-After")
+               f"is placed already: the repeat answers it); {REVOCATIONS_UNAVAILABLE}. Each with Retry-After")
 
 
 def _owner() -> int | None:
