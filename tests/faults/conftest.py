@@ -31,6 +31,8 @@ REHAND_SECONDS = "5"
 
 #: tests/e2e/conftest.py, for the stack it knows how to start and stop
 e2e = load_module(ROOT / "tests" / "e2e" / "conftest.py", "shop_e2e_conftest")
+#: dev/supervisor.py, for the processes of each part
+supervisor = load_module(ROOT / "dev" / "supervisor.py", "shop_dev_supervisor")
 
 
 class Postgres:
@@ -74,12 +76,7 @@ class FaultStack:
     def members(self, part: str) -> list[int]:
         """Every process of the part's session (gunicorn's master and workers; the mailer's RQ worker, its
         scheduler and its work horse)."""
-        sys.path.insert(0, str(ROOT / "dev"))
-        try:
-            from supervisor import session_members
-        finally:
-            sys.path.remove(str(ROOT / "dev"))
-        return session_members(self.parts()[part])
+        return supervisor.session_members(self.parts()[part])
 
     def signal(self, pids: list[int], signum: int) -> None:
         for pid in pids:
