@@ -2,7 +2,7 @@
 export default {
   en: {
     title: 'Back office',
-    home: 'Shop back office, dashboard',
+    home: ', dashboard',
     badge: 'Admin',
     nav: {
       label: 'Back office',
@@ -66,7 +66,7 @@ export default {
   },
   ru: {
     title: 'Управление магазином',
-    home: 'Управление магазином, сводка',
+    home: ', сводка',
     badge: 'Админ',
     nav: {
       label: 'Управление магазином',
