@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from shop_common.testing import SERVICE_TOKEN, assert_problem, wait_until
+from users.revocations import is_family_revoked
 
 STAFF_PASSWORD = "staff password 9"
 ACCOUNT_FIELDS = {"id", "username", "email", "first_name", "last_name", "phone", "date_joined", "last_login",
@@ -251,6 +252,36 @@ def test_a_login_meeting_a_deactivation_in_flight_waits_for_it_and_is_refused(ap
     thread.join(30)
     (outcome,) = outcomes
     assert_problem(outcome, 403, "account_inactive")
+
+
+def test_a_refresh_in_flight_neither_deadlocks_with_a_deactivation_nor_outlives_it(app, client, staff, register,
+                                                                                   login):
+    """A refresh holds its token's row and records the next token (whose foreign key locks the account's row
+    for key share) while the deactivation waits to revoke that token: both finish, and the session is ended."""
+    user = register("alice")
+    tokens = login("alice")
+    db = app.extensions["sqlalchemy"]
+    outcomes = []
+
+    def deactivate():
+        outcomes.append(app.test_client().post(f"/api/users/{user['id']}/deactivate/", headers=staff))
+
+    with app.app_context(), db.engine.connect() as refresh:
+        family = refresh.execute(text("SELECT family FROM refresh_tokens WHERE user_id = :id FOR UPDATE"),
+                                 {"id": user["id"]}).scalar_one()
+        thread = threading.Thread(target=deactivate)
+        thread.start()
+        wait_until(lambda: waiting_for_a_lock(db) == 1, timeout=4, interval=0.02)
+        refresh.execute(text("INSERT INTO refresh_tokens (jti, family, user_id, expires_at) "
+                             "VALUES (gen_random_uuid(), :family, :id, now() + interval '1 day')"),
+                        {"family": family, "id": user["id"]})
+        refresh.commit()
+    thread.join(30)
+    (outcome,) = outcomes
+    assert outcome.status_code == 200, outcome.get_json()
+    with app.app_context():
+        assert is_family_revoked(family)
+    assert_problem(client.get("/api/users/profile/", headers=bearer(tokens)), 401, "token_revoked")
 
 
 def test_the_mailer_still_gets_the_address_of_a_deactivated_account(client, staff, register):

@@ -42,9 +42,12 @@ class Deactivate(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)
     @blp.alt_response(409, response="CONFLICT", description="cannot_deactivate_self")
     def post(self, user_id):
-        """Staff: deactivate an account. Every session of it ends at once (its tokens are refused by every
-        service, its refresh tokens too) and its login is refused (403 `account_inactive`) until it is
-        activated again; order emails still reach it. Deactivating again changes nothing."""
+        """Staff: deactivate an account; every session of it ends at once.
+
+        Its access tokens are refused by every service and its refresh tokens too, and its login is refused
+        (403 `account_inactive`) until it is activated again; order emails still reach it. Deactivating
+        again changes nothing.
+        """
         return service.set_active(user_id, False, by=current_user_id())
 
 
@@ -54,6 +57,8 @@ class Activate(MethodView):
     @blp.response(200, AccountSchema)
     @blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)
     def post(self, user_id):
-        """Staff: activate a deactivated account: it can log in again (its old sessions stay ended).
-        Activating an active one changes nothing."""
+        """Staff: activate a deactivated account; it can log in again.
+
+        Its old sessions stay ended. Activating an active account changes nothing.
+        """
         return service.set_active(user_id, True, by=current_user_id())
