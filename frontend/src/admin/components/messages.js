@@ -35,6 +35,8 @@ export default {
     filters: {
       clear: 'Clear filters',
       apply: 'Apply',
+      toggle: 'Filters',
+      on: 'on',
       from: 'From',
       to: 'To',
     },
@@ -99,6 +101,8 @@ export default {
     filters: {
       clear: 'Сбросить фильтры',
       apply: 'Применить',
+      toggle: 'Фильтры',
+      on: 'включены',
       from: 'С',
       to: 'По',
     },
