@@ -105,7 +105,7 @@ class Order(db.Model):
         CheckConstraint(f"status IN {STATUSES}", name="known_status"),
         Index("ix_orders_user_id_id", "user_id", "id"),  # a user's orders, newest first (read backwards)
         Index("ix_orders_stock_owed", id, postgresql_where=text("status = 'cancelled' AND stock_released_at IS NULL")),
-        # the staff's list (orders.listing): by date or by total, each ending in id so that ties page stably,
+        # the staff's list (ORDERINGS): by date or by total, each ending in id so that ties page stably,
         # and a status (or a customer) with its dates; a number is found by its unique index
         Index("ix_orders_created_at_id", created_at, id),
         Index("ix_orders_total_price_id", total_price, id),
@@ -122,6 +122,16 @@ class Order(db.Model):
     def next_statuses(self) -> list[str]:
         """The statuses staff may move it to from here (MOVES)."""
         return list(MOVES[self.status])
+
+
+#: the staff list's sort orders (`GET /api/order/all/?ordering=`), each by its columns; each ends in the id, so
+#: that ties page stably
+ORDERINGS = {
+    "-created_at": (Order.created_at.desc(), Order.id.desc()),
+    "created_at": (Order.created_at, Order.id),
+    "-total_price": (Order.total_price.desc(), Order.id.desc()),
+    "total_price": (Order.total_price, Order.id),
+}
 
 
 class OrderLine(db.Model):

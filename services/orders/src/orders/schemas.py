@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 import marshmallow as ma
 from marshmallow import validate
 
-from orders.models import ACTORS, STATUSES
+from orders.models import ACTORS, ORDERINGS, STATUSES
 from shop_common.pagination import PageQuerySchema, page_schema
 from shop_common.schemas import MONEY_PATTERN, Int64, Money, Schema, Text
 
@@ -43,8 +43,6 @@ class StatusSchema(Schema):
 
 # -- the staff's list of every order ---------------------------------------------------------------------------
 
-#: the staff list's sort orders (orders.service.ORDER_BY has the columns of each)
-ORDERINGS = ("-created_at", "created_at", "-total_price", "total_price")
 #: an order number as a customer reads it out: its digits, with or without dashes or spaces between them
 NUMBER = validate.Regexp(r"^[0-9 \-]*[0-9][0-9 \-]*$", error="Use the order number's digits, with or without "
                                                              "dashes or spaces.")
@@ -98,7 +96,7 @@ class AllOrdersQuerySchema(PageQuerySchema):
                                                     "UTC; a time without an offset is UTC)"})
     created_before = Moment(end_of_day=True, metadata={"description": "placed at or before this moment (a date: "
                                                                       "up to that day's end, UTC)"})
-    ordering = ma.fields.String(validate=validate.OneOf(ORDERINGS), load_default="-created_at")
+    ordering = ma.fields.String(validate=validate.OneOf(tuple(ORDERINGS)), load_default="-created_at")
 
     @ma.validates_schema
     def _date_range(self, data, **_):

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from orders import clients
-from orders.models import CANCELLABLE, MOVES, Order, db
+from orders.models import CANCELLABLE, MOVES, ORDERINGS, Order, db
 from orders.schemas import OrderSchema
 from shop_common import outbox
 from shop_common.db import end_read, unit_of_work
@@ -76,15 +76,6 @@ def history(user_id: int, query: dict[str, Any]) -> tuple[int, list[dict[str, An
     return count, [render(order) for order in orders]
 
 
-#: the staff list's sort orders (schemas.ORDERINGS): each ends in the id, so that ties page stably
-ORDER_BY = {
-    "-created_at": (Order.created_at.desc(), Order.id.desc()),
-    "created_at": (Order.created_at, Order.id),
-    "-total_price": (Order.total_price.desc(), Order.id.desc()),
-    "total_price": (Order.total_price, Order.id),
-}
-
-
 def every_order(query: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
     """Staff: the orders of every customer that the query's filters select, in its ordering: the count and
     this page."""
@@ -102,7 +93,7 @@ def every_order(query: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
     count = db.session.scalar(select(func.count()).select_from(Order).where(*where))
     check_page(query, count)
     size = query["page_size"]
-    orders = db.session.scalars(select(Order).where(*where).order_by(*ORDER_BY[query["ordering"]])
+    orders = db.session.scalars(select(Order).where(*where).order_by(*ORDERINGS[query["ordering"]])
                                 .limit(size).offset((query["page"] - 1) * size))
     return count, [render(order) for order in orders]
 
