@@ -35,7 +35,7 @@ describe('AppModal', () => {
 
   it('keeps Tab inside: from the last control to the first, and back with Shift+Tab', async () => {
     await open()
-    const close = document.querySelector('[role=dialog] header button')
+    const close = document.querySelector('[role=dialog] .modal__header button')
     document.getElementById('last').focus()
     tab()
     expect(document.activeElement).toBe(close)
