@@ -102,6 +102,8 @@ class Variant(db.Model):
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price >= 0", name="price_not_negative"),
+        # the staff's low-stock list (`stock_below`): the few variants below a threshold, found without a scan
+        Index("ix_variants_stock", stock, product_id),
     )
 
 

@@ -77,11 +77,18 @@ class DetailSchema(CardSchema):
     variants = ma.fields.List(ma.fields.Nested(VariantSchema))
 
 
+class ListedCardSchema(CardSchema):
+    """A card in a list: with `stock_below` (staff), also the variants below it."""
+
+    low_variants = ma.fields.List(ma.fields.Nested(VariantSchema), metadata={
+        "description": "only with stock_below: its variants whose stock is below it, fewest first"})
+
+
 class PageSchema(Schema):
     count = ma.fields.Integer()
     next = ma.fields.String(allow_none=True)
     previous = ma.fields.String(allow_none=True)
-    results = ma.fields.List(ma.fields.Nested(CardSchema))
+    results = ma.fields.List(ma.fields.Nested(ListedCardSchema))
 
 
 # -- queries -------------------------------------------------------------------------------------------------
@@ -94,6 +101,9 @@ class ListQuerySchema(PageQuerySchema):
     in_stock = ma.fields.Boolean()
     ordering = ma.fields.String(validate=validate.OneOf(ORDERINGS),
                                 metadata={"description": "default: relevance for a search, else -created_at"})
+    stock_below = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_STOCK), metadata={
+        "description": "staff only (401 without a token, 403 staff_only): only products with a variant whose "
+                       "stock is below this, each with those variants as low_variants; never cached"})
 
     @ma.validates_schema
     def _price_range(self, data, **_):

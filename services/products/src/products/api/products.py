@@ -13,7 +13,7 @@ from products.schemas import (
     VariantSchema,
 )
 from shop_common.api import Blueprint, json_text
-from shop_common.auth import authenticated
+from shop_common.auth import BEARER, authenticated, require_staff
 
 #: Swagger UI's example of a new product: it can be sent as it is to a shop holding the demo catalogue
 NEW_PRODUCT = {
@@ -34,8 +34,17 @@ class Products(MethodView):
     @blp.arguments(ListQuerySchema, location="query")
     @blp.response(200, PageSchema)
     @blp.alt_response(404, response="NOT_FOUND", description="page_not_found: past the last page")
+    @blp.alt_response(401, response="UNAUTHORIZED", description="not_authenticated (or another token problem): "
+                      "stock_below without a token")
+    @blp.alt_response(403, response="FORBIDDEN", description="staff_only: stock_below with a shopper's token")
+    @blp.doc(security=[{}, *BEARER])
     def get(self, query):
-        """A page of products, filtered, searched and ordered; the envelope links the pages around it."""
+        """A page of products, filtered, searched and ordered; the envelope links the pages around it.
+
+        Staff may add `stock_below` for the products running low, each with its low variants."""
+        if "stock_below" in query:
+            require_staff()
+            return json_text(queries.low_stock_page(query))
         return json_text(queries.page(query))
 
     @authenticated(blp, staff=True)

@@ -168,6 +168,29 @@ def page(query: dict[str, Any]) -> str:
     return f'{json.dumps(around, separators=(",", ":"))[:-1]},"results":[{",".join(cards)}]}}'
 
 
+def low_stock_page(query: dict[str, Any]) -> str:
+    """The JSON of a page of the staff's low-stock list (`stock_below`): the products with a variant whose stock
+    is below it, each card with those variants (`low_variants`, fewest first); the other filters and orderings
+    as in `page`. Read from Postgres alone: what staff see is never stored in, nor served from, the public
+    cache (and it must be current). `ix_variants_stock` finds the few low variants without a scan."""
+    below = query["stock_below"]
+    where, rank = conditions(query)
+    where = [*where, select(Variant.id).where(Variant.product_id == Product.id, Variant.stock < below).exists()]
+    count = db.session.scalar(select(func.count()).select_from(Product).where(*where))
+    check_page(query, count)
+    ordering = query.get("ordering")
+    order = (rank.desc(), Product.id.desc()) if ordering is None and rank is not None else \
+        ORDER_BY[ordering or "-created_at"]
+    size = query["page_size"]
+    found = list(db.session.scalars(select(Product).where(*where).order_by(*order).limit(size)
+                                    .offset((query["page"] - 1) * size)))
+    low: dict[int, list[dict[str, Any]]] = {p.id: [] for p in found}
+    for v in db.session.scalars(select(Variant).where(Variant.product_id.in_(list(low)), Variant.stock < below)
+                                .order_by(Variant.stock, Variant.id)):
+        low[v.product_id].append(variant(v))
+    return encode(envelope(query, count, [{**card(p), "low_variants": low[p.id]} for p in found]))
+
+
 def product(slug: str) -> str:
     """The JSON of a product's detail, by slug; 404 `product_not_found`."""
     if len(slug) > 220 or not SLUG.regex.fullmatch(slug):  # cannot exist: not worth a query, nor a cache entry
