@@ -11,13 +11,14 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import g
+from flask import g, has_request_context, request
 from slugify import slugify
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from products.catalogue import cache
-from products.models import Category, Product, ProductCount, Variant, db
+from products.catalogue.queries import category_out, category_text, detail_text, etag
+from products.models import Category, Product, Variant, db
 from products.stock import refresh_figures
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
@@ -33,13 +34,41 @@ _CONFLICTS = {
 
 def get_product(slug: str, *, lock: bool = False) -> Product:
     """The product with this slug and its variants; 404 `product_not_found`. `lock` takes its row lock
-    first, as every stock writer does (see stock.py)."""
+    first, as every stock writer does (see stock.py), and then checks the request's If-Match against the
+    product as it is now, under that lock (`_expect`): the change that follows is made to what was read."""
     if lock:  # the row alone: a lock taken through the category join would lose a product just moved
         db.session.execute(select(Product.id).where(Product.slug == slug).with_for_update())
     product = db.session.scalar(select(Product).where(Product.slug == slug).options(selectinload(Product.variants)))
     if product is None:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
+    if lock:
+        _expect(detail_text(product))
+        g.versioned = (Product, product.id)
     return product
+
+
+def _expect(current: str) -> None:
+    """412 `version_conflict` when the request sent an If-Match that is not the ETag of `current` (the JSON of
+    the product's detail or the category, read under its lock); no If-Match, no check."""
+    if has_request_context() and request.if_match and not request.if_match.contains(etag(current)):
+        raise Problem(412, "version_conflict",
+                      "It has changed since you read it (If-Match is not its ETag): read it again, then retry.")
+
+
+def _new_etag() -> str | None:
+    """The ETag of what this change wrote (`g.versioned`), read back in its transaction, under its lock; None
+    when it wrote no product or category, or deleted it."""
+    model, ident = g.pop("versioned", (None, None))
+    if model is None:
+        return None
+    db.session.flush()
+    db.session.expire_all()  # bulk updates (the derived figures) are read back, not what the session assumed
+    if model is Product:
+        product = db.session.scalar(select(Product).where(Product.id == ident)
+                                    .options(selectinload(Product.variants)))
+        return None if product is None else etag(detail_text(product))
+    category = db.session.get(Category, ident)
+    return None if category is None else etag(category_text(category))
 
 
 def _writes(change):
@@ -49,8 +78,10 @@ def _writes(change):
     @wraps(change)
     def run(*args, **kwargs):
         g.touched_products = set()
+        g.pop("versioned", None)
         with unit_of_work(db, _CONFLICTS):
             result = change(*args, **kwargs)
+            g.etag = _new_etag()
         cache.changed(g.touched_products, listing=True)
         return result
 
@@ -89,6 +120,7 @@ def create_product(data: dict[str, Any]) -> Product:
     db.session.flush()
     refresh_figures([product.id])
     _touched(product)
+    g.versioned = (Product, product.id)
     return product
 
 
@@ -152,9 +184,12 @@ def delete_variant(slug: str, variant_id: int) -> None:
 
 
 def _get_category(slug: str) -> Category:
-    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    """The category with this slug, its row locked, checked against the request's If-Match (`_expect`)."""
+    category = db.session.scalar(select(Category).where(Category.slug == slug).with_for_update())
     if category is None:
         raise Problem(404, "category_not_found", f"No category {slug[:100]!r}.")
+    _expect(category_text(category))
+    g.versioned = (Category, category.id)
     return category
 
 
@@ -163,7 +198,9 @@ def create_category(data: dict[str, Any]) -> dict[str, Any]:
     category = Category(name=data["name"], slug=data.get("slug") or _free_slug(Category, data["name"], 120),
                         description=data["description"])
     db.session.add(category)
-    return _category_out(category)
+    db.session.flush()
+    g.versioned = (Category, category.id)
+    return category_out(category)
 
 
 @_writes
@@ -171,16 +208,10 @@ def update_category(slug: str, changes: dict[str, Any]) -> dict[str, Any]:
     category = _get_category(slug)
     for field, value in changes.items():
         setattr(category, field, value)
-    return _category_out(category)
+    db.session.flush()
+    return category_out(category)
 
 
 @_writes
 def delete_category(slug: str) -> None:
     db.session.delete(_get_category(slug))
-
-
-def _category_out(category: Category) -> dict[str, Any]:
-    count = db.session.scalar(select(func.coalesce(func.sum(ProductCount.n), 0))
-                              .where(ProductCount.category_id == category.id))
-    return {"id": category.id, "name": category.name, "slug": category.slug,
-            "description": category.description, "product_count": int(count)}

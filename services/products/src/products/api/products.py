@@ -3,6 +3,7 @@
 from flask.views import MethodView
 
 from products import staff
+from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, tagged
 from products.catalogue import queries
 from products.schemas import (
     DetailSchema,
@@ -27,6 +28,7 @@ NEW_PRODUCT = {
 }
 
 blp = Blueprint("products", __name__, url_prefix="/api/products", description="The catalogue.")
+blp.after_request(add_written_etag)
 
 
 @blp.route("/")
@@ -49,7 +51,7 @@ class Products(MethodView):
 
     @authenticated(blp, staff=True)
     @blp.arguments(ProductInSchema, example=NEW_PRODUCT)
-    @blp.response(201, DetailSchema)
+    @blp.response(201, DetailSchema, headers=WRITE_ETAG)
     @blp.alt_response(409, response="CONFLICT", description="slug_taken or sku_taken")
     def post(self, data):
         """Staff: add a product with its variants (at least one)."""
@@ -58,15 +60,17 @@ class Products(MethodView):
 
 @blp.route("/<slug>/")
 class Product(MethodView):
-    @blp.response(200, DetailSchema)
+    @blp.response(200, DetailSchema, headers=ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     def get(self, slug):
-        """A product with its variants."""
-        return json_text(queries.product(slug))
+        """A product with its variants, and its ETag (a conditional GET with If-None-Match may answer 304)."""
+        text = queries.product(slug)
+        return tagged(text, queries.etag(text))
 
     @authenticated(blp, staff=True)
+    @conditional(blp)
     @blp.arguments(ProductInSchema(partial=True, exclude=("variants",)))
-    @blp.response(200, DetailSchema)
+    @blp.response(200, DetailSchema, headers=WRITE_ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def patch(self, changes, slug):
@@ -74,6 +78,7 @@ class Product(MethodView):
         return staff.update_product(slug, changes)
 
     @authenticated(blp, staff=True)
+    @conditional(blp)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     def delete(self, slug):
@@ -84,8 +89,9 @@ class Product(MethodView):
 @blp.route("/<slug>/variants/")
 class Variants(MethodView):
     @authenticated(blp, staff=True)
+    @conditional(blp)
     @blp.arguments(VariantInSchema)
-    @blp.response(201, VariantSchema)
+    @blp.response(201, VariantSchema, headers=WRITE_ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def post(self, data, slug):
@@ -96,8 +102,9 @@ class Variants(MethodView):
 @blp.route("/<slug>/variants/<id:variant_id>/")
 class Variant(MethodView):
     @authenticated(blp, staff=True)
+    @conditional(blp)
     @blp.arguments(VariantInSchema(partial=True))
-    @blp.response(200, VariantSchema)
+    @blp.response(200, VariantSchema, headers=WRITE_ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found or variant_not_found")
     @blp.alt_response(409, response="CONFLICT", description="sku_taken")
     def patch(self, changes, slug, variant_id):
@@ -105,7 +112,8 @@ class Variant(MethodView):
         return staff.update_variant(slug, variant_id, changes)
 
     @authenticated(blp, staff=True)
-    @blp.response(204)
+    @conditional(blp)
+    @blp.response(204, headers=WRITE_ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found or variant_not_found")
     @blp.alt_response(409, response="CONFLICT", description="last_variant")
     def delete(self, slug, variant_id):

@@ -29,7 +29,7 @@ from shop_common.pagination import check_page, envelope
 from shop_common.schemas import INT64_MAX
 
 _CARD, _VARIANT, _DETAIL = CardSchema(), VariantSchema(), DetailSchema()
-_CATEGORIES = CategorySchema(many=True)
+_CATEGORIES, _CATEGORY = CategorySchema(many=True), CategorySchema()
 
 
 def card(product: Product) -> dict[str, Any]:
@@ -42,6 +42,41 @@ def variant(v: Variant) -> dict[str, Any]:
 
 def detail(product: Product) -> dict[str, Any]:
     return _DETAIL.dump(product)
+
+
+def detail_text(product: Product) -> str:
+    """A product's detail as its JSON text, as `product` answers it (and the cache keeps it)."""
+    return encode(detail(product))
+
+
+def etag(text: str) -> str:
+    """The entity tag (unquoted) of an answer's JSON text: its digest, so it changes whenever anything the
+    answer shows does (a sale's stock included, from whichever writer), and never otherwise."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def category_out(category: Category) -> dict[str, Any]:
+    """One category as the API shows it, with the number of its products."""
+    count = db.session.scalar(select(func.coalesce(func.sum(ProductCount.n), 0))
+                              .where(ProductCount.category_id == category.id))
+    return {"id": category.id, "name": category.name, "slug": category.slug,
+            "description": category.description, "product_count": int(count)}
+
+
+def category_text(category: Category) -> str:
+    """One category's JSON text, as `category` answers it."""
+    return encode(_CATEGORY.dump(category_out(category)))
+
+
+def category(slug: str) -> str:
+    """The JSON of one category with the number of its products; 404 `category_not_found`. From Postgres (two
+    rows by index): its ETag is what a staff write's If-Match is compared with, so it must be current."""
+    found = None
+    if len(slug) <= 120 and SLUG.regex.fullmatch(slug):
+        found = db.session.scalar(select(Category).where(Category.slug == slug))
+    if found is None:
+        raise Problem(404, "category_not_found", f"No category {slug[:100]!r}.")
+    return category_text(found)
 
 
 def _digest(query: dict[str, Any]) -> str:
@@ -214,7 +249,7 @@ def product(slug: str) -> str:
     def load() -> dict[str, Any] | None:
         found = db.session.scalar(select(Product).where(Product.id == product_id)
                                   .options(selectinload(Product.variants)))
-        return None if found is None else detail(found)
+        return None if found is None else detail(found)  # as detail_text
 
     key = cache.key(keys.DETAIL, listing=listing, product=product_id, version=version)
     return _checked(cached_json(key, cache.ttl(), load), product_id, slug)
