@@ -5,11 +5,15 @@ from flask.views import MethodView
 from products import staff
 from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, tagged
 from products.catalogue import queries
+from products.pictures import photos
 from products.schemas import (
     DetailSchema,
     ListQuerySchema,
     PageSchema,
+    PhotoSchema,
+    ProductChangesSchema,
     ProductInSchema,
+    UploadSchema,
     VariantInSchema,
     VariantSchema,
 )
@@ -69,12 +73,12 @@ class Product(MethodView):
 
     @authenticated(blp, staff=True)
     @conditional(blp)
-    @blp.arguments(ProductInSchema(partial=True, exclude=("variants",)))
+    @blp.arguments(ProductChangesSchema(partial=True, exclude=("variants",)))
     @blp.response(200, DetailSchema, headers=WRITE_ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def patch(self, changes, slug):
-        """Staff: change a product (its variants have their own resource)."""
+        """Staff: change a product (its variants have their own resource); `images` reorders its photos."""
         return staff.update_product(slug, changes)
 
     @authenticated(blp, staff=True)
@@ -119,3 +123,37 @@ class Variant(MethodView):
     def delete(self, slug, variant_id):
         """Staff: delete a variant (not the last one)."""
         staff.delete_variant(slug, variant_id)
+
+
+@blp.route("/<slug>/images/")
+class Photos(MethodView):
+    @authenticated(blp, staff=True)
+    @conditional(blp)
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(201, PhotoSchema, headers=WRITE_ETAG)
+    @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
+    @blp.alt_response(409, response="CONFLICT", description="too_many_images: it has 20 photos already")
+    @blp.alt_response(413, response="PAYLOAD_TOO_LARGE", description="payload_too_large: the file is over 10 MiB")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description=(
+        "validation_error: no `file`; invalid_image: not a JPEG, PNG or WebP (GIF included), broken, over 50 "
+        "megapixels (a decompression bomb), or a type that lies: its content type or file name says another "
+        "image type than its content (`application/octet-stream` and no extension say nothing)"))
+    def post(self, files, slug):
+        """Staff: upload a photo (multipart field `file`), added last to the product's photos.
+
+        Its EXIF orientation is applied and every piece of metadata (GPS position included) is dropped; it is
+        kept as WebP renditions 400 and 1200 px wide (never wider than the original)."""
+        upload = files["file"]
+        data = upload.read(photos.MAX_BYTES + 1)
+        return staff.add_photo(slug, data, upload.filename, upload.mimetype)
+
+
+@blp.route("/<slug>/images/<id:photo_id>/")
+class Photo(MethodView):
+    @authenticated(blp, staff=True)
+    @conditional(blp)
+    @blp.response(204, headers=WRITE_ETAG)
+    @blp.alt_response(404, response="NOT_FOUND", description="product_not_found or image_not_found")
+    def delete(self, slug, photo_id):
+        """Staff: delete one of the product's photos (the others keep their order)."""
+        staff.delete_photo(slug, photo_id)

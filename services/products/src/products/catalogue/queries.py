@@ -29,6 +29,8 @@ from shop_common.pagination import check_page, envelope
 from shop_common.schemas import INT64_MAX
 
 _CARD, _VARIANT, _DETAIL = CardSchema(), VariantSchema(), DetailSchema()
+#: what a product's detail shows beside its own row, loaded with it (a photo's renditions come along)
+WHOLE = (selectinload(Product.variants), selectinload(Product.photos))
 _CATEGORIES, _CATEGORY = CategorySchema(many=True), CategorySchema()
 
 
@@ -248,7 +250,7 @@ def product(slug: str) -> str:
 
     def load() -> dict[str, Any] | None:
         found = db.session.scalar(select(Product).where(Product.id == product_id)
-                                  .options(selectinload(Product.variants)))
+                                  .options(*WHOLE))
         return None if found is None else detail(found)  # as detail_text
 
     key = cache.key(keys.DETAIL, listing=listing, product=product_id, version=version)
