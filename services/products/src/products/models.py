@@ -68,7 +68,7 @@ class Product(db.Model):
     search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True)
     #: its first photo's `{"url", "sizes"}` (`photos.cover`), null without photos: what its card shows, kept
     #: on the row, in the same transaction as every photo change, so lists read the products' rows alone
-    cover: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    cover: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     variants: Mapped[list[Variant]] = relationship(back_populates="product", order_by="Variant.id",
