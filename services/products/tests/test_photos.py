@@ -138,6 +138,8 @@ def test_over_10_mib_is_413_and_nothing_is_stored(app, client, staff):
 
 
 def test_a_larger_body_is_for_uploads_only(client, staff):
+    # 2 MiB reach the upload, which judges them (no image), where every other path refuses them
+    assert_problem(upload(client, staff, b"\xff" * (2 * 1024 * 1024)), 422, "invalid_image")
     body = {"name": "x" * 200, "description": "y" * (1024 * 1024)}
     assert_problem(client.patch("/api/products/linen-shirt/", json=body, headers=staff), 413, "payload_too_large")
 
@@ -271,3 +273,24 @@ def test_the_upload_path_alone_takes_a_full_photo_with_its_envelope():
     assert re.match(body.path, URL) and not re.match(body.path, f"{URL}1/")
     assert not re.match(body.path, "/api/products/linen-shirt/")
     assert photos.MAX_BYTES < body.bytes <= photos.MAX_BYTES + 128 * 1024
+
+
+def _multipart(data: bytes) -> tuple[bytes, str]:
+    boundary = "shopboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+            f"Content-Type: image/jpeg\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_chunked_upload_gets_the_upload_limit_and_other_paths_keep_1_mib(client, staff):
+    def chunked(path, body, content_type, method="POST"):
+        return client.open(path, method=method, input_stream=io.BytesIO(body),
+                           headers={**staff, "Transfer-Encoding": "chunked", "Content-Type": content_type})
+
+    body, kind = _multipart(b"\xff" * (2 * 1024 * 1024))  # over 1 MiB: let through to be judged
+    assert_problem(chunked(URL, body, kind), 422, "invalid_image")
+    body, kind = _multipart(b"\xff" * (11 * 1024 * 1024))
+    assert_problem(chunked(URL, body, kind), 413, "payload_too_large")
+    json_body = b'{"description": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    assert_problem(chunked("/api/products/linen-shirt/", json_body, "application/json", "PATCH"), 413,
+                   "payload_too_large")
