@@ -63,3 +63,16 @@ export async function saveProduct(api, { detail, etag, form }) {
 export function withAssignedIds(form, assigned) {
   return { ...form, variants: form.variants.map((row) => (assigned[row.uid] ? { ...row, id: assigned[row.uid] } : row)) }
 }
+
+/**
+ * One write to the product at a time: `line(task)` runs `task` once every write started before it has
+ * settled, so each reads the version the one before it left (a save, an upload, a reorder at once).
+ */
+export function createWriteLine() {
+  let tail = Promise.resolve()
+  return (task) => {
+    const run = tail.then(task, task)
+    tail = run.catch(() => undefined)
+    return run
+  }
+}
