@@ -57,6 +57,9 @@ export function attributesOf(rows) {
   return out
 }
 
+/** A price as typed, with a decimal comma ("54,90", as Russian writes it) read as a point. */
+const priceOf = (value) => trim(value).replace(',', '.')
+
 /** What the API takes for a variant row (VariantInSchema): stock as a number, price as the decimal string typed. */
 export function variantBody(row) {
   const attributes = { ...row.extra }
@@ -67,7 +70,7 @@ export function variantBody(row) {
     sku: trim(row.sku),
     label: trim(row.label) || defaultLabel(row),
     attributes,
-    price: trim(row.price),
+    price: priceOf(row.price),
     stock: Number.isFinite(stock) ? stock : trim(row.stock),
   }
 }
@@ -185,7 +188,7 @@ export function checkForm(form) {
     skus.set(sku, row.uid)
     if (!trim(row.label) && !defaultLabel(row)) errors[at('label')] = 'required'
     if (!trim(row.price)) errors[at('price')] = 'required'
-    else if (!PRICE.test(trim(row.price))) errors[at('price')] = 'price'
+    else if (!PRICE.test(priceOf(row.price))) errors[at('price')] = 'price'
     if (!STOCK.test(trim(row.stock))) errors[at('stock')] = 'stock'
   }
   return errors

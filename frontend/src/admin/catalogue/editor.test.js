@@ -75,6 +75,9 @@ describe('the product form', () => {
       variants: [{ sku: 'HAT-1', label: 'HAT-1', attributes: {}, price: '15.00', stock: 4 }] })
     form.slug = 'wool-hat'
     expect(createBody(form).slug).toBe('wool-hat')
+    form.variants[0].price = '15,50' // a decimal comma, as Russian writes it
+    expect(createBody(form).variants[0].price).toBe('15.50')
+    expect(checkForm(form)).toEqual({})
   })
 
   it('checks what it can before sending, at the same field names as the server\'s errors', () => {
