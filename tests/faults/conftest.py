@@ -24,6 +24,8 @@ from shop_common.testing import RedisServer, load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_OFFSET = 7000
+# its Redis is stopped for a while: a range of its own, so no other test's server takes the port meanwhile
+REDIS_PORTS = range(15100, 15200)
 #: seconds before a mail job Redis lost is handed over again (the services' SHOP_MAIL_REHAND_SECONDS,
 #: 90 by default: a test would wait that long for each confirmation Redis lost)
 REHAND_SECONDS = "5"
@@ -125,7 +127,7 @@ class FaultStack:
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory) -> Iterator[FaultStack]:
-    redis = RedisServer()
+    redis = RedisServer(ports=REDIS_PORTS)
     postgres = Postgres(tmp_path_factory.mktemp("pg"))
     settings = {"SHOP_MAIL_REHAND_SECONDS": REHAND_SECONDS}
     try:

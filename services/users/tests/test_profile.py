@@ -11,7 +11,7 @@ def test_the_profile_shows_the_callers_own_account(client, auth, stored):
     body = response.get_json()
     user = stored("alice")
     assert body == {"id": user.id, "username": "alice", "email": "alice@example.com", "first_name": "",
-                    "last_name": "", "phone": "", "date_joined": user.date_joined.isoformat()}
+                    "last_name": "", "phone": "", "date_joined": user.date_joined.isoformat(), "is_staff": False}
     assert "password" not in response.get_data(as_text=True)
 
 

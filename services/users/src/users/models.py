@@ -30,6 +30,8 @@ class User(db.Model):
     is_staff: Mapped[bool] = mapped_column(Boolean, server_default="false")
     is_active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     date_joined: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: set by each login (not by a refresh); None for an account that has not logged in since it was recorded
+    last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
 
@@ -37,7 +39,14 @@ class User(db.Model):
         # unique whatever the case: "Alice" and "alice" are one account (usernames are ASCII: lower() folds them)
         Index("uq_users_username_lower", func.lower(username), unique=True),
         Index("uq_users_email_key", email_key, unique=True),
+        Index("ix_users_date_joined", date_joined, "id"),  # the staff's list, a page at a time
     )
+
+    @property
+    def email_verified(self) -> bool:
+        """Whether the owner proved the email is theirs: never yet, as nothing verifies an email (issue 18
+        will, keeping which address was verified: order emails go to it until a changed one is verified)."""
+        return False
 
     @validates("email")
     def _keep_key(self, _name: str, value: str) -> str:

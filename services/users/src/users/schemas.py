@@ -7,6 +7,7 @@ import unicodedata
 import marshmallow as ma
 from marshmallow import validate
 
+from shop_common.pagination import PageQuerySchema, page_schema
 from shop_common.schemas import Schema, Text
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.\-]+$",
@@ -88,6 +89,32 @@ class UserSchema(Schema):
 class ProfileSchema(UserSchema):
     phone = ma.fields.String(dump_only=True)
     date_joined = ma.fields.DateTime(dump_only=True)
+    is_staff = ma.fields.Boolean(dump_only=True, metadata={"description": "set by `shop-users create-staff` only"})
+
+
+class AccountSchema(ProfileSchema):
+    """An account as staff see it."""
+
+    last_login = ma.fields.DateTime(dump_only=True, allow_none=True,
+                                    metadata={"description": "the last login; null if none was recorded"})
+    is_active = ma.fields.Boolean(dump_only=True,
+                                  metadata={"description": "false: deactivated, its login is refused"})
+    email_verified = ma.fields.Boolean(dump_only=True,
+                                       metadata={"description": "false for every account until emails are "
+                                                                "verified"})
+
+
+AccountPageSchema = page_schema(AccountSchema, "AccountPage")
+
+#: `ordering` of the staff's list of accounts: the value, and what it sorts by (then by id)
+ACCOUNT_ORDERINGS = ("-date_joined", "date_joined", "username", "-username")
+
+
+class AccountQuerySchema(PageQuerySchema):
+    search = Text(max_length=200, metadata={
+        "description": "part of the username, email, first or last name, in any case; blank: every account"})
+    is_active = ma.fields.Boolean(metadata={"description": "only active (true) or deactivated (false) accounts"})
+    ordering = ma.fields.String(validate=validate.OneOf(ACCOUNT_ORDERINGS), load_default="-date_joined")
 
 
 class ProfileUpdateSchema(Schema):

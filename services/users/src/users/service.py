@@ -17,12 +17,13 @@ from typing import Any
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from shop_common import outbox
 from shop_common.auth import check_claims
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
+from shop_common.pagination import check_page
 from users import grace, revocations
 from users.models import RefreshToken, User, db
 from users.passwords import hash_password, needs_rehash, verify_password
@@ -90,15 +91,27 @@ def login(username: str, password: str, address: str) -> dict[str, Any]:
     # an unknown name is throttled too (by a digest: what was typed may be a password, never logged)
     account = f"user:{user.id}" if user else "name:" + hashlib.sha256(email_key(username).encode()).hexdigest()
     throttle().login_attempt(account, address)
-    if not (verify_password(user.password_hash if user else None, password) and user.is_active):
+    if not verify_password(user.password_hash if user else None, password):
         log.info("login failed", extra={"user_id": user.id if user else None})
         raise Problem(401, "invalid_credentials", "Wrong username or password.")
-    throttle().login_succeeded(account, address)
     with unit_of_work(db):
+        # shared lock: a deactivation (`set_active`) either waits for this session to be recorded, then ends
+        # it, or has committed and is seen here
+        db.session.refresh(user, with_for_update={"read": True})
+        if not user.is_active:
+            raise _inactive(user)
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
+        user.last_login = func.now()
         pair, _ = _issue(user, family=uuid.uuid4())
+    throttle().login_succeeded(account, address)
     return pair
+
+
+def _inactive(user: User) -> Problem:
+    # said only to whoever typed the right password: they may know the account is closed, and why to call
+    log.info("login refused: account deactivated", extra={"user_id": user.id})
+    return Problem(403, "account_inactive", "This account has been deactivated; contact the shop.")
 
 
 def _issue(user: User, family: uuid.UUID) -> tuple[dict[str, Any], uuid.UUID]:
@@ -202,10 +215,84 @@ def logout(access_claims: dict[str, Any], refresh_token: str) -> None:
                       "revoked yet; try again.", headers={"Retry-After": "5"})
 
 
+def _not_found() -> Problem:
+    return Problem(404, "user_not_found", "No such user.")
+
+
 def get_user(user_id: int) -> User:
+    """An active account (its owner's profile); 404 `user_not_found` for a deactivated one too."""
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
-        raise Problem(404, "user_not_found", "No such user.")
+        raise _not_found()
+    return user
+
+
+def get_account(user_id: int) -> User:
+    """Any account, deactivated ones too (staff, and the mailer: order emails still reach a customer
+    deactivated after ordering); 404 `user_not_found`."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise _not_found()
+    return user
+
+
+def _search(text: str):
+    # a substring of any of them, in any case (ILIKE; the email by its folded key, as emails are compared);
+    # no trigram index: the embedded Postgres of development has no pg_trgm, so each search reads every row
+    return or_(User.username.icontains(text, autoescape=True), User.first_name.icontains(text, autoescape=True),
+               User.last_name.icontains(text, autoescape=True),
+               User.email_key.contains(email_key(text), autoescape=True))
+
+
+_ORDERINGS = {"-date_joined": (User.date_joined.desc(), User.id.desc()),
+              "date_joined": (User.date_joined.asc(), User.id.asc()),
+              # the unique index on lower(username) orders them, one account per name in any case
+              "username": (func.lower(User.username).asc(),),
+              "-username": (func.lower(User.username).desc(),)}
+
+
+def list_accounts(query: dict[str, Any]) -> tuple[int, list[User]]:
+    """How many accounts match `query` (AccountQuerySchema) and those of its page; 404 past the last page."""
+    conditions = []
+    if text := (query.get("search") or "").strip():
+        conditions.append(_search(text))
+    if "is_active" in query:
+        conditions.append(User.is_active.is_(query["is_active"]))
+    count = db.session.execute(select(func.count()).select_from(User).where(*conditions)).scalar_one()
+    check_page(query, count)
+    size = query["page_size"]
+    users = db.session.execute(select(User).where(*conditions).order_by(*_ORDERINGS[query["ordering"]])
+                               .limit(size).offset((query["page"] - 1) * size)).scalars().all()
+    return count, list(users)
+
+
+def set_active(user_id: int, active: bool, by: int) -> User:
+    """Activate or deactivate an account (staff member `by`); doing it again changes nothing.
+
+    Deactivating ends every session of it at once: each family with a live refresh token is revoked (its
+    refresh tokens refused, and its access tokens by every service once mirrored to Redis), and its login
+    is refused while it is inactive. 409 `cannot_deactivate_self`, 404 `user_not_found`. With Redis down
+    the account is deactivated all the same; its access tokens are refused once Redis is back (the
+    housekeeping mirrors what was recorded), every service trusting tokens unchecked meanwhile.
+    """
+    if not active and user_id == by:
+        raise Problem(409, "cannot_deactivate_self", "You cannot deactivate your own account.")
+    with unit_of_work(db):
+        # FOR NO KEY UPDATE: a login racing this (FOR SHARE) waits, or is done and its session is found
+        # below; a refresh's new token (whose foreign key takes FOR KEY SHARE) does not wait, so a refresh
+        # holding a token this revokes cannot deadlock with it, and its family is revoked all the same
+        user = db.session.get(User, user_id, with_for_update={"key_share": True})
+        if user is None:
+            raise _not_found()
+        user.is_active = active
+        revoked = [] if active else [_revoke_family(family) for family in db.session.execute(
+            select(RefreshToken.family).distinct().where(RefreshToken.user_id == user_id,
+                                                         RefreshToken.revoked_at.is_(None),
+                                                         RefreshToken.expires_at > func.now())).scalars()]
+    if revoked:
+        _mirror(*revoked)
+    log.info("account activated" if active else "account deactivated",
+             extra={"user_id": user_id, "by": by, "sessions_ended": len(revoked)})
     return user
 
 

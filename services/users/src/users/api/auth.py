@@ -28,6 +28,8 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, response="UNAUTHORIZED", description="invalid_credentials")
+    @blp.alt_response(403, response="FORBIDDEN", description="account_inactive: the password is right but the "
+                                                              "account was deactivated by the shop")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS", description="login_throttled, with Retry-After")
     def post(self, data):
         """Log in with a username or email and a password; start a session."""

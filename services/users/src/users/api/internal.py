@@ -17,5 +17,6 @@ class Account(MethodView):
     @blp.response(200, UserSchema)
     @blp.alt_response(404, response="NOT_FOUND", description="user_not_found")
     def get(self, user_id):
-        """An account's name and email address."""
-        return service.get_user(user_id)
+        """An account's name and email address, deactivated or not: order emails still reach a customer
+        deactivated after ordering, as a shop still tells them what became of their order."""
+        return service.get_account(user_id)
