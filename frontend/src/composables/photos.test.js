@@ -49,6 +49,10 @@ describe('responsive product pictures', () => {
     expect(eager.attributes('loading')).toBe('eager')
     expect(eager.attributes('srcset')).toBeUndefined()
     expect(eager.attributes('src')).toBe('/api/products/images/linen-shirt-1.svg')
+    // no photo and no artwork (a product made through the API): the picture's box, empty, and no broken image
+    const bare = mountWith(ProductCard, { props: { product: card({ image: null }) } })
+    expect(bare.find('img').exists()).toBe(false)
+    expect(bare.find('.card__media').exists()).toBe(true)
   })
 
   it('renders the gallery: the main picture at the page\'s slot, thumbnails at theirs, lazily', () => {
