@@ -154,6 +154,8 @@ RULES = {
     # the product has several variants; the line would pass 99; the key came with another add
     "POST /api/cart/add/": {"codes": {"variant_required", "quantity_too_large", "idempotency_key_reused"}},
     "POST /api/order/create/": {"codes": {"idempotency_key_reused"}},  # the key came with another body
+    # a date that does not exist (2026-02-30, 25:00); created_after later than created_before
+    "GET /api/order/all/": {"fields": {("query", "created_after"), ("query", "created_before")}},
     "POST /internal/reservations/": {"codes": {"idempotency_key_reused"}},  # the key came with other lines
     "POST /internal/carts/{user_id}/remove/": {"codes": {"idempotency_key_reused"}},
 }

@@ -131,7 +131,9 @@ def test_an_order_whose_reservation_expired_before_confirmation_is_cancelled_and
     repair()
 
     order = shop.orders.get("/api/order/list/", headers=coat["user"]).get_json()["results"][0]
-    assert order["status"] == "cancelled"
+    assert order["status"] == "cancelled" and order["next_statuses"] == []
+    assert [(change["status"], change["by"]) for change in order["history"]] == [("pending", "customer"),
+                                                                                 ("cancelled", "system")]
     assert catalogue.stock("wool-coat") == {coat["variant"]: 5}
     with app.app_context():
         templates = [row.message["template"] for row in db.session.query(Outbox).order_by(Outbox.id)]
@@ -173,6 +175,9 @@ def test_a_crash_as_the_answer_is_kept_leaves_a_key_that_answers_the_order_after
     replay = shop.order(coat["user"], key="crashing")  # the client retries: its order, not 409 for two days
     assert replay.status_code == 201, replay.get_json()
     assert count_orders() == 1 and replay.get_json()["status"] == "confirmed"
+    order = shop.orders.get(f"/api/order/{replay.get_json()['id']}/", headers=coat["user"]).get_json()
+    assert replay.get_json() == order and len(order["history"]) == 2  # confirmed once, by the repair
+    assert shop.order(coat["user"], key="crashing").data == replay.data  # kept from then on
     assert catalogue.stock("wool-coat") == {coat["variant"]: 3} and confirmations(app) == 1
 
 
@@ -227,10 +232,13 @@ def test_staff_cannot_confirm_an_order_whose_stock_products_has_not_confirmed(sh
         shop.order(coat["user"])
     monkeypatch.setattr(checkout, "after", lambda done: None)
     order = shop.orders.get("/api/order/list/", headers=coat["user"]).get_json()["results"][0]
-    assert order["status"] == "pending"
+    assert order["status"] == "pending" and order["next_statuses"] == ["cancelled"]
+    assert order["history"] == [{"status": "pending", "at": order["created_at"], "by": "customer"}]
     staff = {"Authorization": f"Bearer {make_token(1, staff=True)}"}
     for status in ("confirmed", "shipped"):
         assert_problem(shop.orders.post(f"/api/order/{order['id']}/status/", headers=staff, json={"status": status}),
                        409, "invalid_status_move")
     repair()
-    assert shop.orders.get(f"/api/order/{order['id']}/", headers=staff).get_json()["status"] == "confirmed"
+    confirmed = shop.orders.get(f"/api/order/{order['id']}/", headers=staff).get_json()
+    assert confirmed["status"] == "confirmed" and confirmed["history"] == [
+        *order["history"], {"status": "confirmed", "at": confirmed["updated_at"], "by": "system"}]

@@ -19,11 +19,13 @@ def down(app_without_database, products_server, cart_server):
                                 CART_URL=cart_server.url).test_client()
 
 
-@pytest.mark.parametrize("method, path", [("GET", "/api/order/list/"), ("GET", "/api/order/1/"),
-                                          ("POST", "/api/order/create/"), ("POST", "/api/order/1/cancel/")])
-def test_every_call_that_needs_the_database_is_a_503_while_it_is_down(down, make_token, method, path):
-    headers = {"Authorization": f"Bearer {make_token(7)}", "Idempotency-Key": "k1"}
-    body = {"shipping": SHIPPING} if path.endswith("create/") else None
+@pytest.mark.parametrize("method, path, staff", [
+    ("GET", "/api/order/list/", False), ("GET", "/api/order/1/", False), ("POST", "/api/order/create/", False),
+    ("POST", "/api/order/1/cancel/", False), ("GET", "/api/order/all/?status=pending", True),
+    ("POST", "/api/order/1/status/", True)])
+def test_every_call_that_needs_the_database_is_a_503_while_it_is_down(down, make_token, method, path, staff):
+    headers = {"Authorization": f"Bearer {make_token(7, staff=staff)}", "Idempotency-Key": "k1"}
+    body = {"/api/order/create/": {"shipping": SHIPPING}, "/api/order/1/status/": {"status": "shipped"}}.get(path)
     assert_database_unavailable(down.open(path, method=method, json=body, headers=headers))
 
 

@@ -143,7 +143,8 @@ def test_a_malformed_idempotency_key_is_422(shop, shirt, count_orders, key):
 
 def test_every_route_needs_a_token(shop):
     for method, path in [("post", "/api/order/create/"), ("get", "/api/order/list/"), ("get", "/api/order/1/"),
-                         ("post", "/api/order/1/cancel/"), ("post", "/api/order/1/status/")]:
+                         ("post", "/api/order/1/cancel/"), ("post", "/api/order/1/status/"),
+                         ("get", "/api/order/all/")]:
         assert_problem(getattr(shop.orders, method)(path, json={}), 401)
 
 

@@ -34,9 +34,9 @@ def check_page(query: dict[str, Any], count: int) -> None:
 
 
 def _page_url(page: int) -> str:
-    args = request.args.to_dict()
-    args["page"] = str(page)
-    return f"{request.base_url}?{urlencode(args)}"
+    args = request.args.to_dict(flat=False)  # every value of a parameter given several times
+    args["page"] = [str(page)]
+    return f"{request.base_url}?{urlencode(args, doseq=True)}"
 
 
 def envelope(query: dict[str, Any], count: int, results: list[Any]) -> dict[str, Any]:

@@ -236,10 +236,11 @@ def _store(checkout_id: int, user_id: int, data: dict[str, Any], cart: list[dict
         lines = [OrderLine(position=n, product_id=item["product_id"], variant_id=item["variant_id"], name=item["name"],
                            label=item["label"], unit_price=prices[item["variant_id"]], quantity=item["quantity"])
                  for n, item in enumerate(cart, 1)]
-        order = Order(id=checkout_id, number=order_number(checkout_id), user_id=user_id, status="pending",
+        order = Order(id=checkout_id, number=order_number(checkout_id), user_id=user_id,
                       currency=_settings()["CURRENCY"], shipping=data["shipping"], comment=data["comment"],
                       total_price=sum((line.unit_price * line.quantity for line in lines), Decimal("0.00")),
                       lines=lines)
+        order.set_status("pending", "customer")  # its creation: the first line of its history
         db.session.add(order)
         db.session.flush()
         outbox.owe(db, f"order:{order.id}:confirmation", "order_confirmation", {"user_id": user_id},
@@ -272,22 +273,21 @@ def complete(checkout_id: int, user_id: int | None = None, lines: list[dict[str,
         done = False
     else:
         with unit_of_work(db):
-            if kept:
-                db.session.execute(update(Order).where(Order.id == checkout_id, Order.status == "pending")
-                                   .values(status="confirmed"))
-            else:
-                _lost_stock(checkout_id)
+            order = db.session.scalar(select(Order).where(Order.id == checkout_id).with_for_update())
+            if not kept:
+                _lost_stock(order)
+            elif order.status == "pending":  # not cancelled meanwhile, nor confirmed by another completion
+                order.set_status("confirmed", "system")
     order = db.session.get(Order, checkout_id)
     return _answer(checkout_id, Answer(201, render(order)), "done" if done else None)
 
 
-def _lost_stock(order_id: int) -> None:
-    """Products gave the stock of a stored order back before it was confirmed (the reservation expired
-    while orders could not reach it): the order cannot be filled, so it is cancelled, and said so."""
-    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+def _lost_stock(order: Order) -> None:
+    """Products gave the stock of a stored order (locked) back before it was confirmed (the reservation
+    expired while orders could not reach it): the order cannot be filled, so it is cancelled, and said so."""
     if order.status in ("pending", "confirmed"):
-        log.error("order %s: its reservation expired before it was confirmed; cancelling it", order_id)
-        order.status = "cancelled"
+        log.error("order %s: its reservation expired before it was confirmed; cancelling it", order.id)
+        order.set_status("cancelled", "system")
         order.stock_released_at = func.now()
         db.session.flush()
         owe_status_email(order)

@@ -45,6 +45,9 @@ MOVES: dict[str, tuple[str, ...]] = {
     "cancelled": (),
 }
 CANCELLABLE = tuple(status for status, moves in MOVES.items() if "cancelled" in moves)
+#: who changed an order's status: the customer (placing or cancelling it), staff, or the shop itself (the
+#: checkout confirming the stock, the repair cancelling an order whose reservation expired)
+ACTORS = ("customer", "staff", "system")
 
 
 class Checkout(db.Model):
@@ -94,12 +97,41 @@ class Order(db.Model):
 
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.position", lazy="selectin",
                                                   cascade="all, delete-orphan")
+    #: every status it has had, oldest first, from its creation on
+    history: Mapped[list[StatusChange]] = relationship(order_by="StatusChange.id", lazy="selectin",
+                                                       cascade="all, delete-orphan")
 
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES}", name="known_status"),
         Index("ix_orders_user_id_id", "user_id", "id"),  # a user's orders, newest first (read backwards)
         Index("ix_orders_stock_owed", id, postgresql_where=text("status = 'cancelled' AND stock_released_at IS NULL")),
+        # the staff's list (ORDERINGS): by date or by total, each ending in id so that ties page stably,
+        # and a status (or a customer) with its dates; a number is found by its unique index
+        Index("ix_orders_created_at_id", created_at, id),
+        Index("ix_orders_total_price_id", total_price, id),
+        Index("ix_orders_status_created_at", status, created_at),
+        Index("ix_orders_user_id_created_at", user_id, created_at),
     )
+
+    def set_status(self, status: str, by: str) -> None:
+        """Change the status and record the change in its history (flushed with it, in its transaction)."""
+        self.status = status
+        self.history.append(StatusChange(status=status, by=by))
+
+    @property
+    def next_statuses(self) -> list[str]:
+        """The statuses staff may move it to from here (MOVES)."""
+        return list(MOVES[self.status])
+
+
+#: the staff list's sort orders (`GET /api/order/all/?ordering=`), each by its columns; each ends in the id, so
+#: that ties page stably
+ORDERINGS = {
+    "-created_at": (Order.created_at.desc(), Order.id.desc()),
+    "created_at": (Order.created_at, Order.id),
+    "-total_price": (Order.total_price.desc(), Order.id.desc()),
+    "total_price": (Order.total_price, Order.id),
+}
 
 
 class OrderLine(db.Model):
@@ -115,6 +147,25 @@ class OrderLine(db.Model):
     quantity: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+
+class StatusChange(db.Model):
+    """One status an order took, when and by whom; its first is the order's creation (`pending`)."""
+
+    __tablename__ = "order_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("orders.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10))
+    by: Mapped[str] = mapped_column(String(10))
+    #: the transaction's time, as the order's own updated_at of the change
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES}", name="known_status"),
+        CheckConstraint(f"by IN {ACTORS}", name="known_actor"),
+        Index("ix_order_history_order_id_id", order_id, id),
+    )
 
 
 Outbox = outbox_model(db)

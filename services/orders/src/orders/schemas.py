@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime, time
+
 import marshmallow as ma
 from marshmallow import validate
 
-from orders.models import STATUSES
-from shop_common.pagination import page_schema
-from shop_common.schemas import MONEY_PATTERN, Money, Schema, Text
+from orders.models import ACTORS, ORDERINGS, STATUSES
+from shop_common.pagination import PageQuerySchema, page_schema
+from shop_common.schemas import MONEY_PATTERN, Int64, Money, Schema, Text
 
 # the text is stripped before it is matched: the patterns end in what no strip removes, so that the document's
 # pattern (matched against the text as sent) and the check agree
@@ -38,6 +41,69 @@ class StatusSchema(Schema):
     status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
 
 
+# -- the staff's list of every order ---------------------------------------------------------------------------
+
+#: an order number as a customer reads it out: its digits, with or without dashes or spaces between them
+NUMBER = validate.Regexp(r"^[0-9 \-]*[0-9][0-9 \-]*$", error="Use the order number's digits, with or without "
+                                                             "dashes or spaces.")
+#: an ISO 8601 date (`2026-12-03`) or date and time (`2026-12-03T10:00:00Z`, `...T10:00+03:00`)
+MOMENT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                  r"(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+\-][0-9]{2}:[0-9]{2})?)?$")
+_MOMENT, _DATE = re.compile(MOMENT_PATTERN), re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class Statuses(ma.fields.List):
+    """Order statuses: the parameter given several times, or its values comma-separated (`pending,confirmed`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ma.fields.String(validate=validate.OneOf(STATUSES)), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list | tuple):
+            value = [part for item in value for part in (item.split(",") if isinstance(item, str) else [item])]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Moment(ma.fields.Field):
+    """An ISO 8601 date or date and time, as an aware datetime (without an offset: UTC). A date is its day's
+    first instant, or with `end_of_day` its last, so that both ends of a range of days are inclusive."""
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        self.end_of_day = end_of_day
+        super().__init__(metadata={"type": "string", "pattern": MOMENT_PATTERN, **kwargs.pop("metadata", {})},
+                         **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+            raise ma.ValidationError("Use an ISO 8601 date (2026-12-03) or date and time (2026-12-03T10:00:00Z).")
+        try:
+            if _DATE.fullmatch(value):
+                return datetime.combine(date.fromisoformat(value), time.max if self.end_of_day else time.min, UTC)
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ma.ValidationError("Not a date that exists.") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class AllOrdersQuerySchema(PageQuerySchema):
+    status = Statuses(validate=validate.Length(min=1), metadata={
+        "description": "any of these statuses: the parameter repeated, or the statuses comma-separated"})
+    number = Text(max_length=40, strip=False, validate=[NUMBER], metadata={
+        "description": "the order number as a customer reads it out: `204-118-377`, `204118377` and "
+                       "`204 118 377` find the same order", "example": "204-118-377"})
+    user_id = Int64(strict=False, metadata={"description": "the customer's account id"})
+    created_after = Moment(metadata={"description": "placed at or after this moment (a date: that day's start, "
+                                                    "UTC; a time without an offset is UTC)"})
+    created_before = Moment(end_of_day=True, metadata={"description": "placed at or before this moment (a date: "
+                                                                      "up to that day's end, UTC)"})
+    ordering = ma.fields.String(validate=validate.OneOf(tuple(ORDERINGS)), load_default="-created_at")
+
+    @ma.validates_schema
+    def _date_range(self, data, **_):
+        if "created_after" in data and "created_before" in data and data["created_after"] > data["created_before"]:
+            raise ma.ValidationError("Must not be after created_before.", "created_after")
+
+
 # The presenter of an order (`orders.service.render`): its API answers, the answer a checkout keeps for its
 # Idempotency-Key, and what its emails show are all this schema's output.
 
@@ -64,9 +130,16 @@ class ShippingOutSchema(Schema):
     country = ma.fields.String()
 
 
+class StatusChangeSchema(Schema):
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    at = ma.fields.DateTime()
+    by = ma.fields.String(validate=validate.OneOf(ACTORS))
+
+
 class OrderSchema(Schema):
     id = ma.fields.Integer()
     number = ma.fields.String(metadata={"example": "204-118-377"})
+    user_id = ma.fields.Integer(metadata={"description": "the customer's account id"})
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     items = ma.fields.List(ma.fields.Nested(OrderLineSchema), attribute="lines")
     total_price = Money()
@@ -75,6 +148,10 @@ class OrderSchema(Schema):
     comment = ma.fields.String()
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
+    history = ma.fields.List(ma.fields.Nested(StatusChangeSchema), metadata={
+        "description": "every status it has had, oldest first, starting with its creation"})
+    next_statuses = ma.fields.List(ma.fields.String(validate=validate.OneOf(STATUSES)), metadata={
+        "description": "the statuses staff may move it to from here (`POST /api/order/{id}/status/`)"})
 
 
 OrderPageSchema = page_schema(OrderSchema, "OrderPage")

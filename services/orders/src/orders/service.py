@@ -1,6 +1,7 @@
-"""Orders once they exist: the shopper's history, detail and cancel, and the staff's status moves.
+"""Orders once they exist: the shopper's history, detail and cancel, and the staff's list and status moves.
 
-Every change of status records the email it owes in the same transaction (the outbox). Cancelling gives
+Every change of status records itself in the order's history (`Order.set_status`, saying who made it) and
+the email it owes (the outbox), in the same transaction as the change. Cancelling gives
 the stock back after the commit; when products cannot be reached then, the order keeps
 `stock_released_at` empty and the repair gives it back later.
 """
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from orders import clients
-from orders.models import CANCELLABLE, MOVES, Order, db
+from orders.models import CANCELLABLE, MOVES, ORDERINGS, Order, db
 from orders.schemas import OrderSchema
 from shop_common import outbox
 from shop_common.db import end_read, unit_of_work
@@ -32,8 +33,16 @@ def order_number(order_id: int) -> str:
     """A number to read out on the phone, like `204-118-377`, that does not reveal how many orders there are."""
     if order_id >= _SPAN:
         return str(order_id)
-    digits = f"{(order_id * _SCRAMBLE + _SHIFT) % _SPAN:09d}"
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    return _written(f"{(order_id * _SCRAMBLE + _SHIFT) % _SPAN:09d}")
+
+
+def _written(digits: str) -> str:
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 9 else digits
+
+
+def read_number(text: str) -> str:
+    """An order number as a customer reads it out (`204 118 377`, `204118377`) as `order_number` writes it."""
+    return _written(text.replace("-", "").replace(" ", ""))
 
 
 def render(order: Order) -> dict[str, Any]:
@@ -67,6 +76,28 @@ def history(user_id: int, query: dict[str, Any]) -> tuple[int, list[dict[str, An
     return count, [render(order) for order in orders]
 
 
+def every_order(query: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """Staff: the orders of every customer that the query's filters select, in its ordering: the count and
+    this page."""
+    where = []
+    if "status" in query:
+        where.append(Order.status.in_(query["status"]))
+    if "number" in query:
+        where.append(Order.number == read_number(query["number"]))
+    if "user_id" in query:
+        where.append(Order.user_id == query["user_id"])
+    if "created_after" in query:
+        where.append(Order.created_at >= query["created_after"])
+    if "created_before" in query:
+        where.append(Order.created_at <= query["created_before"])
+    count = db.session.scalar(select(func.count()).select_from(Order).where(*where))
+    check_page(query, count)
+    size = query["page_size"]
+    orders = db.session.scalars(select(Order).where(*where).order_by(*ORDERINGS[query["ordering"]])
+                                .limit(size).offset((query["page"] - 1) * size))
+    return count, [render(order) for order in orders]
+
+
 def owe_status_email(order: Order) -> None:
     """The email of the order's new status: one per order and status, whatever repeats."""
     if order.status == "cancelled":
@@ -77,14 +108,15 @@ def owe_status_email(order: Order) -> None:
 
 
 def cancel(order_id: int, user_id: int | None) -> dict[str, Any]:
-    """Cancel a pending or confirmed order and give its stock back; cancelling again changes nothing."""
+    """Cancel a pending or confirmed order and give its stock back; cancelling again changes nothing.
+    `user_id`: the customer's own order (`None`: staff, any order)."""
     with unit_of_work(db):
         order = _find(order_id, user_id, lock=True)
         if order.status != "cancelled":
             if order.status not in CANCELLABLE:
                 raise Problem(409, "not_cancellable", f"Order {order.number} is {order.status}: it can no longer "
                                                       "be cancelled.", order_status=order.status)
-            order.status = "cancelled"
+            order.set_status("cancelled", "customer" if user_id is not None else "staff")
             db.session.flush()
             owe_status_email(order)
     give_back_stock(order.id)
@@ -122,7 +154,7 @@ def move(order_id: int, status: str) -> dict[str, Any]:
                 allowed = ", ".join(MOVES[now]) or "none"
                 raise Problem(409, "invalid_status_move", f"Order {number} is {now}: it cannot become {status} "
                                                           f"(allowed: {allowed}).", order_status=now)
-            order.status = status
+            order.set_status(status, "staff")
             db.session.flush()
             owe_status_email(order)
     return render(order)

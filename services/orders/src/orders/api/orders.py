@@ -1,4 +1,4 @@
-"""`/api/order/`: the caller's orders (CONTRACT.md), and the staff's status moves.
+"""`/api/order/`: the caller's orders (CONTRACT.md), and the staff's list of every order and status moves.
 
 Orders are what OrderSchema dumps (`service.render`), once: the views send that output as it is, as the
 checkout sends the answer it kept."""
@@ -7,7 +7,7 @@ from flask import Response, json
 from flask.views import MethodView
 
 from orders import checkout, service
-from orders.schemas import CreateSchema, OrderPageSchema, OrderSchema, StatusSchema
+from orders.schemas import AllOrdersQuerySchema, CreateSchema, OrderPageSchema, OrderSchema, StatusSchema
 from shop_common.api import REVOCATIONS_UNAVAILABLE, Blueprint, json_text
 from shop_common.auth import authenticated, current_user_id, is_staff
 from shop_common.cache import encode
@@ -15,7 +15,8 @@ from shop_common.errors import PROBLEM_JSON
 from shop_common.pagination import PageQuerySchema, envelope
 from shop_common.schemas import IdempotencyHeaderSchema
 
-blp = Blueprint("orders", __name__, url_prefix="/api/order", description="The caller's orders.")
+blp = Blueprint("orders", __name__, url_prefix="/api/order",
+                description="The caller's orders; for staff, every order and its status moves.")
 UNAVAILABLE = ("cart_unavailable or products_unavailable: nothing was reserved, stored or taken from the cart; "
                "database_unavailable: send it again with the same Idempotency-Key (its detail says when the order "
                f"is placed already: the repeat answers it); {REVOCATIONS_UNAVAILABLE}. Each with Retry-After")
@@ -60,13 +61,34 @@ class History(MethodView):
         return json_text(encode(envelope(query, count, orders)))
 
 
+@blp.route("/all/")
+class Every(MethodView):
+    @authenticated(blp, staff=True)
+    @blp.arguments(AllOrdersQuerySchema, location="query")
+    @blp.response(200, OrderPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="page_not_found: past the last page")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="validation_error: a parameter is "
+                                                                         "malformed (`errors` names it): an unknown "
+                                                                         "status or ordering, a number with other "
+                                                                         "than digits, dashes and spaces, a date "
+                                                                         "that does not exist, created_after later "
+                                                                         "than created_before, page or page_size "
+                                                                         "out of range")
+    def get(self, query):
+        """Staff: every customer's orders, newest first unless `ordering` says otherwise.
+
+        The filters combine: an order is listed when it matches every one given."""
+        count, orders = service.every_order(query)
+        return json_text(encode(envelope(query, count, orders)))
+
+
 @blp.route("/<id:order_id>/")
 class Detail(MethodView):
     @authenticated(blp)
     @blp.response(200, OrderSchema)
     @blp.alt_response(404, response="NOT_FOUND", description="order_not_found (also another user's order)")
     def get(self, order_id):
-        """One of the caller's orders."""
+        """One of the caller's orders (staff: any order)."""
         return json_text(encode(service.get(order_id, _owner())))
 
 
@@ -77,7 +99,8 @@ class Cancel(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="order_not_found (also another user's order)")
     @blp.alt_response(409, response="CONFLICT", description="not_cancellable: shipped or delivered")
     def post(self, order_id):
-        """Cancel a pending or confirmed order; its stock goes back on sale. Cancelling again changes nothing."""
+        """Cancel a pending or confirmed order (staff: any order); its stock goes back on sale. Cancelling again
+        changes nothing."""
         return json_text(encode(service.cancel(order_id, _owner())))
 
 
@@ -89,6 +112,7 @@ class Status(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="order_not_found")
     @blp.alt_response(409, response="CONFLICT", description="invalid_status_move")
     def post(self, data, order_id):
-        """Staff: move an order along (pending -> confirmed -> shipped -> delivered, or cancelled); the
-        customer gets an email for each move."""
+        """Staff: move an order to one of its `next_statuses` (confirmed -> shipped -> delivered, or cancelled;
+        pending -> confirmed is the checkout's own, once the stock is confirmed); the customer gets an email for
+        each move. Its status as it is changes nothing."""
         return json_text(encode(service.move(order_id, data["status"])))
