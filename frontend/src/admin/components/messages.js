@@ -2,7 +2,7 @@
 export default {
   en: {
     title: 'Back office',
-    home: 'Shop back office, dashboard',
+    home: ', dashboard',
     badge: 'Admin',
     nav: {
       label: 'Back office',
@@ -35,6 +35,8 @@ export default {
     filters: {
       clear: 'Clear filters',
       apply: 'Apply',
+      toggle: 'Filters',
+      on: 'on',
       from: 'From',
       to: 'To',
     },
@@ -66,7 +68,7 @@ export default {
   },
   ru: {
     title: 'Управление магазином',
-    home: 'Управление магазином, сводка',
+    home: ', сводка',
     badge: 'Админ',
     nav: {
       label: 'Управление магазином',
@@ -99,6 +101,8 @@ export default {
     filters: {
       clear: 'Сбросить фильтры',
       apply: 'Применить',
+      toggle: 'Фильтры',
+      on: 'включены',
       from: 'С',
       to: 'По',
     },
