@@ -11,6 +11,8 @@ export const LOCALES = [
 ]
 const loaders = { ru: () => import('./locales/ru.json') }
 const KEY = 'shop.locale'
+/** The languages whose storefront texts are in (English always: it is in the first bundle). */
+const loaded = new Set(['en'])
 
 /** Russian has three plural forms: 1 товар, 2 товара, 5 товаров (11-14 take the last); a message with
  * four choices starts with one for zero ("пусто | {n} товар | {n} товара | {n} товаров"). */
@@ -53,9 +55,11 @@ export function preferredLocale() {
 
 /** Switch the language (loading its texts first if needed); `remember` keeps the choice for next time. */
 export async function setLocale(code, { remember = false } = {}) {
-  if (!i18n.global.availableLocales.includes(code)) {
+  if (!loaded.has(code)) {
     const messages = await loaders[code]()
-    i18n.global.setLocaleMessage(code, messages.default)
+    // merged, not set: the back office may have added its texts in this language already
+    i18n.global.mergeLocaleMessage(code, messages.default)
+    loaded.add(code)
   }
   i18n.global.locale.value = code
   document.documentElement.lang = code

@@ -12,6 +12,7 @@ export const useSessionStore = defineStore('session', () => {
   const user = ref(null)
   const hasTokens = ref(Boolean(tokens.get()))
   const restoring = ref(false)
+  let profileLoad = null
 
   tokens.subscribe((pair, reason) => {
     hasTokens.value = Boolean(pair)
@@ -28,10 +29,22 @@ export const useSessionStore = defineStore('session', () => {
     return [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username
   })
 
-  async function loadProfile() {
-    user.value = await users.profile()
-    return user.value
+  /** Read the profile; calls made while one read is in flight share it. */
+  function loadProfile() {
+    profileLoad ??= users.profile()
+      .then((profile) => (user.value = profile))
+      .finally(() => (profileLoad = null))
+    return profileLoad
   }
+
+  /** The signed-in user's profile, read first if it is not known yet (the staff pages' guard asks before the
+   * app has restored the session); null for a guest. */
+  async function ensureProfile() {
+    if (!tokens.get()) return null
+    return user.value ?? loadProfile()
+  }
+
+  const isStaff = computed(() => Boolean(user.value?.is_staff))
 
   /** On start: a stored session is checked (and refreshed if needed) by loading the profile. */
   async function restore() {
@@ -77,5 +90,5 @@ export const useSessionStore = defineStore('session', () => {
     return user.value
   }
 
-  return { user, signedIn, displayName, restoring, restore, loadProfile, signIn, register, signOut, updateProfile }
+  return { user, signedIn, isStaff, displayName, restoring, restore, loadProfile, ensureProfile, signIn, register, signOut, updateProfile }
 })

@@ -1,0 +1,3 @@
+export default [
+  { path: '', name: 'admin-dashboard', component: () => import('./DashboardView.vue') },
+]
