@@ -68,6 +68,7 @@ INSTALL_HINT = ("nginx is not installed. Install it, then run this again: `sudo 
                 "(Debian, Ubuntu), `sudo dnf install nginx` (Fedora), `brew install nginx` (macOS).")
 
 MAX_BODY_BYTES = 1024 * 1024  # the services' SHOP_MAX_BODY_BYTES default: the gateway refuses what they would
+# (and more only on the paths of a service's `bodies` in services.toml: a photo upload)
 
 # -- security headers ----------------------------------------------------------------------------------------
 # The SPA is built by Vite: every script and stylesheet is a file of our own, no inline script anywhere.
@@ -75,7 +76,8 @@ MAX_BODY_BYTES = 1024 * 1024  # the services' SHOP_MAX_BODY_BYTES default: the g
 # (`style-src-attr`), because Vue writes static `style="..."` attributes as markup when it stringifies
 # large static trees, and UI libraries set them too. An attribute cannot carry selectors, so it cannot
 # read the page the way an injected stylesheet can, and any url() in it is still bound by img-src/font-src.
-_COMMON_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; font-src 'self'; "
+# img-src has blob: for the back office's previews of photos about to be uploaded (URL.createObjectURL).
+_COMMON_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
                "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
 APP_CSP = f"{_COMMON_CSP}; style-src 'self'; style-src-attr 'unsafe-inline'; connect-src 'self'"
 #: Swagger UI (under /api/docs/ only) sets inline styles as it renders; its scripts are files (no inline
@@ -105,7 +107,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     408: ("request_timeout", "The request did not arrive in time."),
     411: ("length_required", "The request body needs a length."),
     412: ("precondition_failed", "The file does not match the precondition of the request."),
-    413: ("payload_too_large", f"The body is over {MAX_BODY_BYTES} bytes."),
+    413: ("payload_too_large", f"The body is over what this path takes ({MAX_BODY_BYTES} bytes but for uploads)."),
     414: ("uri_too_long", "The request line is too long."),
     416: ("range_not_satisfiable", "The file has no such range."),
     431: ("request_header_fields_too_large", "A request header, or all of them together, is too large."),
@@ -408,6 +410,8 @@ def render(
                       "routes": s.routes} for s in table.services.values() if api],
         "spa_methods": SPA_METHODS,
         "throttled": [(path, table.service_of(path)) for path in table.throttled if api],
+        "bodies": [{"path": body.path, "bytes": body.bytes, "service": s.name}
+                   for s in table.services.values() if api for body in s.bodies],
         "rate_per_minute": table.rate_per_minute,
         "burst": table.burst,
         "problems": problems,

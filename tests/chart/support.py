@@ -72,7 +72,7 @@ EVERYTHING: dict[str, Any] = {
                    "activeDeadlineSeconds": 900},
     "trustedProxies": ["10.42.0.0/16"],
     "ingress": {"enabled": True, "className": "public-nginx", "host": "shop.example.com",
-                "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
+                "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"}, "proxyBodySize": "20m",
                 "tls": {"enabled": True, "secretName": "shop-tls"}},
     "httpRoute": {"enabled": True, "parentRefs": [{"name": "shop", "namespace": "gateways"}],
                   "hostnames": ["shop.example.com"]},

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import SCENARIOS, chart_values, routes_table, scenario
+from .support import SCENARIOS, SHOP, chart_values, render, routes_table, scenario
 
 
 def _gateway_service(rendered) -> dict:
@@ -72,7 +72,8 @@ def test_the_default_ingress_is_plain_networking_v1():
     (ingress,) = rendered.of("Ingress")
     assert ingress["apiVersion"] == "networking.k8s.io/v1"
     assert ingress["spec"]["ingressClassName"] == chart_values()["ingress"]["className"]
-    assert "annotations" not in ingress["metadata"]  # nothing in it is a controller's own
+    # the one annotation: ingress-nginx's body limit, which would refuse a photo upload before the gateway
+    assert ingress["metadata"]["annotations"] == {"nginx.ingress.kubernetes.io/proxy-body-size": "11m"}
     assert "tls" not in ingress["spec"] and "host" not in ingress["spec"]["rules"][0]
 
 
@@ -82,7 +83,25 @@ def test_the_tls_host_and_class_of_the_ingress():
     assert ingress["spec"]["ingressClassName"] == "public-nginx"
     assert ingress["spec"]["tls"] == [{"secretName": "shop-tls", "hosts": ["shop.example.com"]}]
     assert ingress["spec"]["rules"][0]["host"] == "shop.example.com"
-    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt",
+                                                  "nginx.ingress.kubernetes.io/proxy-body-size": "20m"}
+
+
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def test_the_controller_lets_through_the_largest_body_the_gateway_takes():
+    size = chart_values()["ingress"]["proxyBodySize"]
+    largest = max(body.bytes for service in SHOP.services.values() for body in service.bodies)
+    assert int(size.rstrip("kKmMgG")) * _UNITS[size[-1].lower() if size[-1].isalpha() else ""] >= largest
+
+
+def test_the_body_limit_annotation_yields_to_the_values():
+    (ingress,) = render({"ingress": {"proxyBodySize": ""}}).of("Ingress")
+    assert "annotations" not in ingress["metadata"]
+    (ingress,) = render({"ingress": {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "50m"}}}).of(
+        "Ingress")
+    assert ingress["metadata"]["annotations"] == {"nginx.ingress.kubernetes.io/proxy-body-size": "50m"}
 
 
 def test_the_http_route_attaches_to_the_gateways_the_values_name():

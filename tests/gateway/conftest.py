@@ -86,13 +86,13 @@ def gateway(gateway_module, nginx_binary, services, spa_dir, tmp_path_factory, g
 
 @pytest.fixture
 def token(services, jwt_keys):
-    """`token(user_id)`: an access token as the users service makes them, for the cart and orders."""
+    """`token(user_id, staff=False)`: an access token as the users service makes them."""
     settings = services["cart"].app.config["SHOP"]
 
-    def make(user_id: int) -> str:
+    def make(user_id: int, staff: bool = False) -> str:
         now = int(time.time())
         return jwt.encode({"sub": str(user_id), "iat": now, "nbf": now, "exp": now + 900, "jti": str(uuid.uuid4()),
-                           "type": "access", "fresh": False, "fam": str(uuid.uuid4()), "staff": False,
+                           "type": "access", "fresh": False, "fam": str(uuid.uuid4()), "staff": staff,
                            "iss": settings["JWT_ISSUER"], "aud": settings["JWT_AUDIENCE"]},
                           jwt_keys.private_pem, algorithm="ES256")
 

@@ -35,6 +35,52 @@ def test_a_body_over_one_mib_is_refused_before_any_service_sees_it(gateway, serv
     assert len(services["users"].recorder.seen) == before + 1
 
 
+def test_a_photo_upload_alone_may_be_up_to_10_mib(gateway, services, token):
+    import io
+
+    from PIL import Image
+
+    seen = services["products"].recorder.seen
+    slug = requests.get(f"{gateway.url}/api/products/?page_size=1", timeout=10).json()["results"][0]["slug"]
+    staff = {"Authorization": f"Bearer {token(1, staff=True)}"}
+    url = f"{gateway.url}/api/products/{slug}/images/"
+
+    def send(data: bytes, name="a.jpg", kind="image/jpeg"):
+        return requests.post(url, files={"file": (name, data, kind)}, headers=staff, timeout=30)
+
+    before = len(seen)
+    # 5 MiB reach the service, which finds them no image
+    assert_problem(send(b"\xff" * (5 * 1024 * 1024)), 422, "invalid_image")
+    assert len(seen) == before + 1
+    # over the route's limit: the gateway refuses, the service never sees it
+    problem = assert_problem(send(b"\xff" * (11 * 1024 * 1024)), 413, "payload_too_large")
+    assert set(problem) == PROBLEM_KEYS
+    assert len(seen) == before + 1
+    # every other path of products keeps 1 MiB
+    for method, path in (("PATCH", f"/api/products/{slug}/"), ("POST", f"/api/products/{slug}/images/1/"),
+                         ("POST", "/api/categories/")):
+        response = requests.request(method, f"{gateway.url}{path}", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                                    headers={**staff, "Content-Type": "application/json"}, timeout=10)
+        assert_problem(response, 413, "payload_too_large")
+    assert len(seen) == before + 1
+    # a real photo goes through, and is served as the service serves it
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (120, 60, 30)).save(out, "JPEG")
+    created = send(out.getvalue())
+    assert created.status_code == 201, created.text
+    photo = created.json()
+    served = requests.get(f"{gateway.url}{photo['url']}", timeout=10)
+    assert served.status_code == 200 and served.headers["Content-Type"] == "image/webp"
+    assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    again = requests.get(f"{gateway.url}{photo['url']}", headers={"If-None-Match": served.headers["ETag"]},
+                         timeout=10)
+    assert again.status_code == 304
+    # the service's own 412 passes through as it is
+    conflict = requests.delete(f"{url}{photo['id']}/", headers={**staff, "If-Match": '"stale"'}, timeout=10)
+    assert assert_problem(conflict, 412, "version_conflict")["detail"].startswith("It has changed")
+    assert requests.delete(f"{url}{photo['id']}/", headers=staff, timeout=10).status_code == 204
+
+
 def test_repeated_logins_from_one_address_are_throttled_by_the_gateway(gateway, services):
     # from an address of their own, so no other test's logins count; each with another username, so the
     # users service's own per-account throttling stays out of it

@@ -264,7 +264,8 @@ def test_every_answer_carries_the_security_headers_once(gateway):
         assert response.headers["Server"] == "nginx", what  # no version
     csp = directives(answers["spa page"].headers["Content-Security-Policy"])
     assert csp["default-src"] == ["'self'"] and csp["script-src"] == ["'self'"] and csp["style-src"] == ["'self'"]
-    assert csp["img-src"] == ["'self'", "data:"] and csp["connect-src"] == ["'self'"]
+    # blob: for the back office's previews of photos before they are uploaded
+    assert csp["img-src"] == ["'self'", "data:", "blob:"] and csp["connect-src"] == ["'self'"]
     assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
     assert csp["base-uri"] == ["'self'"] and csp["form-action"] == ["'self'"]
     assert not any("unsafe-eval" in values for values in csp.values())

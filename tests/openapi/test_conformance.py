@@ -150,7 +150,10 @@ RULES = {
     "POST /api/auth/register/": {"fields": {("json", "password")}},  # too common, or holds the username
     "GET /api/products/": {"fields": {("query", "min_price")}},  # above max_price
     "POST /api/products/": {"fields": {("json", "category")}},  # no such category
-    "PATCH /api/products/{slug}/": {"fields": {("json", "category")}},
+    # no such category; `images` not exactly the product's photo ids, each once
+    "PATCH /api/products/{slug}/": {"fields": {("json", "category"), ("json", "images")}},
+    # any bytes are a binary: only a sound JPEG, PNG or WebP that is what it says is taken
+    "POST /api/products/{slug}/images/": {"codes": {"invalid_image"}},
     # the product has several variants; the line would pass 99; the key came with another add
     "POST /api/cart/add/": {"codes": {"variant_required", "quantity_too_large", "idempotency_key_reused"}},
     "POST /api/order/create/": {"codes": {"idempotency_key_reused"}},  # the key came with another body

@@ -42,8 +42,8 @@ def test_the_list_is_a_drf_envelope_of_cards_newest_first(client, shop):
                                                     "Linen shirt"]
     linen = body["results"][-1]
     assert linen == {"id": shop["linen"]["id"], "slug": "linen-shirt", "name": "Linen shirt", "price": "35.00",
-                     "currency": "USD", "image": "/img/linen.svg", "category": {"slug": "shirts", "name": "Shirts"},
-                     "in_stock": True, "stock": 3}
+                     "currency": "USD", "image": "/img/linen.svg", "image_sizes": None,
+                     "category": {"slug": "shirts", "name": "Shirts"}, "in_stock": True, "stock": 3}
     tee = body["results"][2]
     assert (tee["in_stock"], tee["stock"], tee["image"]) == (False, 0, None)
 

@@ -1,5 +1,6 @@
 """The data commands: `seed-demo` (the demo catalogue and its pictures) and `load-synthetic N`."""
 
+import io
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -38,7 +39,9 @@ def snapshot(app):
     return (sql(app, "SELECT * FROM categories ORDER BY id"),
             sql(app, "SELECT id, name, slug, description, attributes, images, category_id, created_at, updated_at, "
                      "price, stock FROM products ORDER BY id"),
-            sql(app, "SELECT * FROM variants ORDER BY id"))
+            sql(app, "SELECT * FROM variants ORDER BY id"),
+            sql(app, "SELECT id, product_id, position, width, height, created_at FROM photos ORDER BY id"),
+            sql(app, "SELECT cover FROM products ORDER BY id"))
 
 
 def all_cards(client, query=""):
@@ -105,8 +108,9 @@ def test_seeding_again_leaves_staff_changes_alone_and_puts_back_what_was_deleted
 
 
 def test_every_demo_picture_is_an_svg_served_by_the_shop(client, seeded):
-    urls = {url for product in seeded for url in product["images"]}
-    assert len(urls) == sum(len(p["images"]) for p in seeded), "no two products share a picture"
+    drawn = [p for p in seeded if not p["photos"]]
+    urls = {url for product in drawn for url in product["images"]}
+    assert len(urls) == sum(len(p["images"]) for p in drawn), "no two products share a picture"
     for url in urls:
         assert url.startswith("/api/products/images/") and url.endswith(".svg")
         response = client.get(url)
@@ -121,10 +125,36 @@ def test_every_demo_picture_is_an_svg_served_by_the_shop(client, seeded):
     assert again.status_code == 304 and not again.data
 
 
+def test_a_few_demo_products_show_photos_made_here_uploaded_as_staff_would(app, client, staff, seeded):
+    from PIL import Image
+
+    from products.demo.seed import demo_photos, photo_bytes
+
+    shown = {p["slug"]: p for p in seeded if p["photos"]}
+    assert set(shown) == set(demo_photos()) and 3 <= len(shown) <= 4
+    cards = {c["slug"]: c for c in all_cards(client)}
+    assert sum(c["image_sizes"] is not None for c in cards.values()) == len(shown)
+    for slug, product in shown.items():
+        (photo,) = product["photos"]
+        assert (photo["width"], photo["height"]) == (800, 600) and product["images"] == [photo["url"]]
+        assert cards[slug]["image"] == photo["url"] and cards[slug]["image_sizes"] == photo["sizes"]
+        small = client.get(photo["sizes"]["400"])
+        assert small.mimetype == "image/webp" and Image.open(io.BytesIO(small.data)).size == (400, 300)
+        (name,) = demo_photos()[slug]
+        assert len(photo_bytes(name)) <= 60 * 1024 and photo_bytes(name)[:3] == b"\xff\xd8\xff"  # a JPEG
+    # a second run adds none; one whose photo staff deleted gets it back, as a deleted product comes back
+    slug = next(iter(shown))
+    photo_id = shown[slug]["photos"][0]["id"]
+    assert client.delete(f"/api/products/{slug}/images/{photo_id}/", headers=staff).status_code == 204
+    assert "1 photo" in run(app, "seed-demo")
+    assert len(client.get(f"/api/products/{slug}/").get_json()["photos"]) == 1
+    assert "nothing to do" in run(app, "seed-demo")
+
+
 def test_pictures_are_served_once_stored_and_the_data_commands_store_those_a_database_lacks(app, client):
     run(app, "load-synthetic", "20")
     run(app, "seed-demo")
-    images = [card["image"] for card in all_cards(client)]
+    images = [card["image"] for card in all_cards(client) if not card["image_sizes"]]  # the drawn ones
     assert all(client.get(image).status_code == 200 for image in images)
     with app.app_context():  # as a database holds them that was filled before pictures were stored
         db.session.execute(text("DELETE FROM pictures"))

@@ -53,6 +53,16 @@ describe('AdminDataTable', () => {
     expect(router.currentRoute.value.query).toEqual({ status: 'pending' })
   })
 
+  it('offers the default ordering by its name on a phone when it is no column\'s', async () => {
+    const { wrapper, router } = await table('/admin/products?ordering=total_price', { defaultOrdering: '', defaultOrderingLabel: 'Newest first' })
+    const select = wrapper.get('[data-test=table-sort]')
+    expect(select.findAll('option').map((o) => o.text())[0]).toBe('Newest first')
+    expect(select.element.value).toBe('total_price')
+    await select.setValue('')
+    await settle()
+    expect(router.currentRoute.value.query).toEqual({})
+  })
+
   it('ignores an ordering in the URL that is not one of its columns', async () => {
     const { wrapper } = await table('/admin/orders?ordering=password')
     expect(wrapper.findAll('th[aria-sort]')[0].attributes('aria-sort')).toBe('descending')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from shop_common import manifest
 from shop_common.api import init_api
 from shop_common.auth import init_auth
 from shop_common.config import COMMON, Setting, load_settings
@@ -50,12 +52,25 @@ def _refuse_nul() -> None:
                       errors={"query": bad})
 
 
+#: app.extensions key: [(a compiled path expression, the largest body it takes)], the service's `bodies` in the
+#: shop's manifest: the paths that take more than MAX_BODY_BYTES (an upload), as the gateway does
+BODY_LIMITS = "shop_body_limits"
+
+
+def _body_limits(name: str) -> list[tuple[re.Pattern[str], int]]:
+    service = manifest.load().services.get(name)
+    return [(re.compile(body.path), body.bytes) for body in (service.bodies if service else ())]
+
+
 def _limit_unsized_body() -> None:
+    larger = next((size for path, size in current_app.extensions[BODY_LIMITS] if path.match(request.path)), None)
+    if larger is not None:
+        request.max_content_length = larger
     # MAX_CONTENT_LENGTH catches a body whose Content-Length is too large; a chunked body has none, and
     # would otherwise be cut short silently. Read at most one byte more than the limit to know.
     if request.content_length is not None or "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
         return
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = request.max_content_length
     body = request.environ["wsgi.input"].read(limit + 1)
     if len(body) > limit:
         raise Problem(413, "payload_too_large", f"The body is over {limit} bytes.")
@@ -104,6 +119,7 @@ def service_app(
     app.config["SHOP"] = s = load_settings(name, [*COMMON, *settings], overrides=overrides)
     setup_logging(name, s["LOG_LEVEL"], s["LOG_FORMAT"])
     app.config["MAX_CONTENT_LENGTH"] = s["MAX_BODY_BYTES"]
+    app.extensions[BODY_LIMITS] = _body_limits(name)
     app.json.sort_keys = False
     app.url_map.converters["id"] = IdConverter
     if s["TRUSTED_PROXIES"] > 0:  # the client's address, from the proxies' X-Forwarded-For; host and scheme below
@@ -121,7 +137,7 @@ def service_app(
     init_auth(app, private_key=s.get("JWT_PRIVATE_KEY"))
     init_housekeeping(app, enabled=s["BACKGROUND"])
     if s["CORS_ORIGINS"]:
-        CORS(app, origins=list(s["CORS_ORIGINS"]), expose_headers=["X-Request-ID", "Retry-After"],
+        CORS(app, origins=list(s["CORS_ORIGINS"]), expose_headers=["X-Request-ID", "Retry-After", "ETag"],
              max_age=600)
 
     api = app.extensions["shop_api"] = init_api(app, title=f"Shop {name}", description=description)

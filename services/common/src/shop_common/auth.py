@@ -232,6 +232,15 @@ def is_staff() -> bool:
     return bool(get_jwt().get("staff", False))
 
 
+def require_staff() -> None:
+    """Refuse this request unless it carries a staff member's valid access token: 401 without one (or with a
+    bad one), 403 `staff_only` with a shopper's. For a public operation with a staff-only option; a view that
+    is staff-only altogether uses `authenticated(blp, staff=True)`."""
+    verify_jwt_in_request()
+    if not is_staff():
+        raise Problem(403, "staff_only", "Only staff may do this.")
+
+
 def authenticated(blp, *, staff: bool = False) -> Callable:
     """Decorator for a view that needs an access token (and the staff claim when `staff`).
 
@@ -250,9 +259,10 @@ def authenticated(blp, *, staff: bool = False) -> Callable:
 
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
-            verify_jwt_in_request()
-            if staff and not is_staff():
-                raise Problem(403, "staff_only", "Only staff may do this.")
+            if staff:
+                require_staff()
+            else:
+                verify_jwt_in_request()
             return view(*args, **kwargs)
 
         return wrapper

@@ -24,7 +24,7 @@ DEFAULT_PATH = Path(__file__).resolve().parents[4] / "services.toml"
 KINDS = ("api", "worker", "web")
 #: the keys a service's block may have (a typo is an error, not a silently ignored line)
 KEYS = {"about", "kind", "port", "routes", "calls", "database", "signsTokens", "sendsMail", "setup", "chart",
-        "throttle", "limits"}
+        "throttle", "limits", "bodies"}
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _ROUTE = re.compile(r"^/api/[a-z0-9-]+(/[a-z0-9-]+)*/$")
@@ -84,6 +84,17 @@ class HeadLimits:
 
 
 @dataclass(frozen=True)
+class Body:
+    """Request bodies of up to `bytes` to the paths that `path` (a regular expression, anchored, under one of the
+    service's routes) matches, where every other path takes MAX_BODY_BYTES (1 MiB): the gateway lets them
+    through there (its nginx `client_max_body_size` for that location) and the service takes them there
+    (shop_common.app)."""
+
+    path: str
+    bytes: int
+
+
+@dataclass(frozen=True)
 class Service:
     name: str
     kind: str
@@ -98,6 +109,7 @@ class Service:
     chart: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     throttle: Throttle | None = None
     limits: HeadLimits | None = None
+    bodies: tuple[Body, ...] = ()
 
     @property
     def local(self) -> str:
@@ -187,6 +199,20 @@ def _service(path: Path, name: str, spec: dict[str, Any]) -> Service:
             raise wrong(f"limits: a head of {limits.buffers} buffers of {limits.buffer_bytes} bytes is more than the "
                         f"services' gunicorn can take (a line of {GUNICORN_MAX_REQUEST_LINE} bytes, "
                         f"{GUNICORN_MAX_HEADERS} headers)")
+    bodies = []
+    for body in spec.get("bodies", ()):
+        path, size = body.get("path", ""), body.get("bytes")
+        if kind != "api" or not any(path.startswith(f"^{route}") for route in routes) or not path.endswith("$"):
+            raise wrong(f"bodies: {path!r} must be an anchored expression (^...$) under one of its routes")
+        try:
+            re.compile(path)
+        except re.error as error:
+            raise wrong(f"bodies: {path!r} is not a regular expression: {error}") from None
+        if not re.fullmatch(r"[\^$/a-z0-9\[\]+*-]+", path):
+            raise wrong(f"bodies: {path!r} may hold only letters, digits, / - and ^ $ [ ] + *, as nginx reads it")
+        if not isinstance(size, int) or size <= 0:
+            raise wrong(f"bodies: the bytes of {path!r} must be a positive integer")
+        bodies.append(Body(path, size))
     return Service(
         name=name, kind=kind, about=spec.get("about", ""), port=port, routes=routes,
         calls=tuple(spec.get("calls", ())), database=bool(spec.get("database", False)),
@@ -194,7 +220,7 @@ def _service(path: Path, name: str, spec: dict[str, Any]) -> Service:
         setup=tuple(tuple(command) for command in spec.get("setup", ())), chart=dict(spec.get("chart", {})),
         throttle=Throttle(tuple(throttle.get("paths", ())), int(throttle.get("per_minute", 10)),
                           int(throttle.get("burst", 5))) if throttle is not None else None,
-        limits=limits,
+        limits=limits, bodies=tuple(bodies),
     )
 
 

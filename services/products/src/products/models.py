@@ -22,6 +22,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -65,10 +66,15 @@ class Product(db.Model):
     price: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
     stock: Mapped[int] = mapped_column(Integer, server_default="0")
     search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True)
+    #: its first photo's `{"url", "sizes"}` (`photos.cover`), null without photos: what its card shows, kept
+    #: on the row, in the same transaction as every photo change, so lists read the products' rows alone
+    cover: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     variants: Mapped[list[Variant]] = relationship(back_populates="product", order_by="Variant.id",
                                                    cascade="all, delete-orphan", passive_deletes=True)
+    photos: Mapped[list[Photo]] = relationship(order_by="Photo.position", cascade="all, delete-orphan",
+                                               passive_deletes=True)
 
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -102,6 +108,8 @@ class Variant(db.Model):
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price >= 0", name="price_not_negative"),
+        # the staff's low-stock list (`stock_below`): the few variants below a threshold, found without a scan
+        Index("ix_variants_stock", stock, product_id),
     )
 
 
@@ -175,3 +183,38 @@ class Picture(db.Model):
     brand: Mapped[str] = mapped_column(String(100), server_default="")
     caption: Mapped[str] = mapped_column(String(100), server_default="")
     salt: Mapped[str] = mapped_column(String(200), server_default="")
+
+
+class Photo(db.Model):
+    """A photo staff uploaded for a product (`products.pictures.photos` made its renditions), in the product's
+    order of its photos (`position`, from 0). `width` and `height` are the original's, upright."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("products.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    renditions: Mapped[list[PhotoFile]] = relationship(order_by="PhotoFile.width", cascade="all, delete-orphan",
+                                                       passive_deletes=True, lazy="selectin")
+
+    __table_args__ = (Index("ix_photos_product_position", product_id, position),)
+
+
+class PhotoFile(db.Model):
+    """One rendition of a photo, a WebP `width` pixels wide, served at `/api/products/images/photos/<name>`;
+    `name` is the digest of `data`, so the bytes for a name never change (two photos of the same bytes share
+    it). `size` is its key in the photo's `sizes` ("400", "1200"); a narrow original's sizes share one file's
+    bytes."""
+
+    __tablename__ = "photo_files"
+
+    photo_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True)
+    size: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import current_app
+from flask_smorest.fields import Upload
 from marshmallow import validate
 
+from products.pictures import photos
 from shop_common.pagination import PageQuerySchema
 from shop_common.schemas import Int64, Money, Schema, Text
 
@@ -57,14 +59,33 @@ class VariantSchema(Schema):
     in_stock = ma.fields.Function(lambda v: v.stock > 0, metadata={"type": "boolean"})
 
 
+SIZES = {"type": "object", "additionalProperties": {"type": "string"},
+         "description": "width -> URL of the WebP rendition that wide (narrower when the original is)",
+         "example": {"400": "/api/products/images/photos/0123456789abcdef0123456789abcdef.webp",
+                     "1200": "/api/products/images/photos/fedcba9876543210fedcba9876543210.webp"}}
+
+
+class PhotoSchema(Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.Function(photos.url_of, metadata={"type": "string", "description": "its largest rendition"})
+    width = ma.fields.Integer(metadata={"description": "of the original, upright"})
+    height = ma.fields.Integer(metadata={"description": "of the original, upright"})
+    sizes = ma.fields.Function(photos.sizes_of, metadata=SIZES)
+
+
 class CardSchema(Schema):
     id = ma.fields.Integer()
     slug = ma.fields.String()
     name = ma.fields.String()
     price = Money(metadata={"description": "the lowest price of its variants"})
     currency = ma.fields.Function(_currency, metadata={"type": "string", "example": "USD"})
-    image = ma.fields.Function(lambda p: p.images[0] if p.images else None, allow_none=True,
-                               metadata={"type": "string", "nullable": True})
+    image = ma.fields.Function(lambda p: p.cover["url"] if p.cover else p.images[0] if p.images else None,
+                               allow_none=True, metadata={
+                                   "type": "string", "nullable": True,
+                                   "description": "its first photo's largest rendition, else its artwork"})
+    image_sizes = ma.fields.Function(lambda p: p.cover["sizes"] if p.cover else None, allow_none=True,
+                                     metadata={**SIZES, "nullable": True,
+                                               "description": "its first photo's renditions; null without photos"})
     category = ma.fields.Nested(CategoryRefSchema)
     in_stock = ma.fields.Function(lambda p: p.stock > 0, metadata={"type": "boolean"})
     stock = ma.fields.Integer(metadata={"description": "the sum of its variants' stock"})
@@ -73,15 +94,25 @@ class CardSchema(Schema):
 class DetailSchema(CardSchema):
     description = ma.fields.String()
     attributes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-    images = ma.fields.List(ma.fields.String())
+    images = ma.fields.Function(lambda p: [photos.url_of(ph) for ph in p.photos] or list(p.images), metadata={
+        "type": "array", "items": {"type": "string"},
+        "description": "its photos' URLs in their order; its artwork when it has no photos"})
+    photos = ma.fields.List(ma.fields.Nested(PhotoSchema), metadata={"description": "uploaded, in their order"})
     variants = ma.fields.List(ma.fields.Nested(VariantSchema))
+
+
+class ListedCardSchema(CardSchema):
+    """A card in a list: with `stock_below` (staff), also the variants below it."""
+
+    low_variants = ma.fields.List(ma.fields.Nested(VariantSchema), metadata={
+        "description": "only with stock_below: its variants whose stock is below it, fewest first"})
 
 
 class PageSchema(Schema):
     count = ma.fields.Integer()
     next = ma.fields.String(allow_none=True)
     previous = ma.fields.String(allow_none=True)
-    results = ma.fields.List(ma.fields.Nested(CardSchema))
+    results = ma.fields.List(ma.fields.Nested(ListedCardSchema))
 
 
 # -- queries -------------------------------------------------------------------------------------------------
@@ -94,6 +125,9 @@ class ListQuerySchema(PageQuerySchema):
     in_stock = ma.fields.Boolean()
     ordering = ma.fields.String(validate=validate.OneOf(ORDERINGS),
                                 metadata={"description": "default: relevance for a search, else -created_at"})
+    stock_below = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_STOCK), metadata={
+        "description": "staff only (401 without a token, 403 staff_only): only products with a variant whose "
+                       "stock is below this, each with those variants as low_variants; never cached"})
 
     @ma.validates_schema
     def _price_range(self, data, **_):
@@ -125,6 +159,18 @@ class ProductInSchema(Schema):
     category = Text(max_length=120, required=True, validate=[SLUG], metadata={"example": "shirts-tops"})
     variants = ma.fields.List(ma.fields.Nested(VariantInSchema), required=True,
                               validate=validate.Length(min=1, max=100))
+
+
+class ProductChangesSchema(ProductInSchema):
+    """A staff PATCH of a product: any of its fields, and `images` as the new order of its photos."""
+
+    images = ma.fields.List(Int64(), validate=validate.Length(max=photos.MAX_PHOTOS), metadata={
+        "description": "the ids of its photos in their new order: each of them, once", "example": []})
+
+
+class UploadSchema(Schema):
+    file = Upload(required=True, metadata={
+        "description": f"a JPEG, PNG or WebP image of at most {photos.MAX_BYTES // 2**20} MiB"})
 
 
 class CategoryInSchema(Schema):

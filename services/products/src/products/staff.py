@@ -11,13 +11,14 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import g
+from flask import g, has_request_context, request
 from slugify import slugify
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from products.catalogue import cache
-from products.models import Category, Product, ProductCount, Variant, db
+from products.catalogue.queries import WHOLE, category_out, category_text, detail_text, etag
+from products.models import Category, Photo, PhotoFile, Product, Variant, db
+from products.pictures import photos
 from products.stock import refresh_figures
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
@@ -33,13 +34,40 @@ _CONFLICTS = {
 
 def get_product(slug: str, *, lock: bool = False) -> Product:
     """The product with this slug and its variants; 404 `product_not_found`. `lock` takes its row lock
-    first, as every stock writer does (see stock.py)."""
+    first, as every stock writer does (see stock.py), and then checks the request's If-Match against the
+    product as it is now, under that lock (`_expect`): the change that follows is made to what was read."""
     if lock:  # the row alone: a lock taken through the category join would lose a product just moved
         db.session.execute(select(Product.id).where(Product.slug == slug).with_for_update())
-    product = db.session.scalar(select(Product).where(Product.slug == slug).options(selectinload(Product.variants)))
+    product = db.session.scalar(select(Product).where(Product.slug == slug).options(*WHOLE))
     if product is None:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
+    if lock:
+        _expect(detail_text(product))
+        g.versioned = (Product, product.id)
     return product
+
+
+def _expect(current: str) -> None:
+    """412 `version_conflict` when the request sent an If-Match that is not the ETag of `current` (the JSON of
+    the product's detail or the category, read under its lock); no If-Match, no check."""
+    if has_request_context() and request.if_match and not request.if_match.contains(etag(current)):
+        raise Problem(412, "version_conflict",
+                      "It has changed since you read it (If-Match is not its ETag): read it again, then retry.")
+
+
+def _new_etag() -> str | None:
+    """The ETag of what this change wrote (`g.versioned`), read back in its transaction, under its lock; None
+    when it wrote no product or category, or deleted it."""
+    model, ident = g.pop("versioned", (None, None))
+    if model is None:
+        return None
+    db.session.flush()
+    db.session.expire_all()  # bulk updates (the derived figures) are read back, not what the session assumed
+    if model is Product:
+        product = db.session.scalar(select(Product).where(Product.id == ident).options(*WHOLE))
+        return None if product is None else etag(detail_text(product))
+    category = db.session.get(Category, ident)
+    return None if category is None else etag(category_text(category))
 
 
 def _writes(change):
@@ -49,8 +77,10 @@ def _writes(change):
     @wraps(change)
     def run(*args, **kwargs):
         g.touched_products = set()
+        g.pop("versioned", None)
         with unit_of_work(db, _CONFLICTS):
             result = change(*args, **kwargs)
+            g.etag = _new_etag()
         cache.changed(g.touched_products, listing=True)
         return result
 
@@ -89,12 +119,15 @@ def create_product(data: dict[str, Any]) -> Product:
     db.session.flush()
     refresh_figures([product.id])
     _touched(product)
+    g.versioned = (Product, product.id)
     return product
 
 
 @_writes
 def update_product(slug: str, changes: dict[str, Any]) -> Product:
     product = get_product(slug, lock=True)
+    if "images" in changes:
+        _reorder(product, changes.pop("images"))
     if "category" in changes:
         product.category = _category(changes.pop("category"))
     for field, value in changes.items():
@@ -151,10 +184,65 @@ def delete_variant(slug: str, variant_id: int) -> None:
     refresh_figures([product.id])
 
 
+def _reorder(product: Product, ids: list[int]) -> None:
+    """Put the product's photos in the order of `ids`: each of its photo ids once, else 422 naming `images`."""
+    if sorted(ids) != sorted(p.id for p in product.photos):
+        raise field_problem(422, "validation_error", "images",
+                            "Give each id of the product's photos once, in their new order.")
+    position = {ident: n for n, ident in enumerate(ids)}
+    for photo in product.photos:
+        photo.position = position[photo.id]
+    product.photos.sort(key=lambda p: p.position)
+    _refresh_cover(product)
+
+
+def _refresh_cover(product: Product) -> None:
+    """The product's `cover` from its first photo, after any change to its photos (same transaction)."""
+    product.cover = photos.cover_of(product.photos[0] if product.photos else None)
+
+
+def add_photo(slug: str, data: bytes, filename: str | None = None, content_type: str | None = None) -> Photo:
+    """Make a photo of these bytes (`photos.process`: 422 `invalid_image` for anything but a sound JPEG, PNG or
+    WebP) and add it, last, to the product's photos: the one way a photo is stored, for the staff's uploads and
+    the demo seed alike. The work on the pixels is done first, holding no lock."""
+    return _attach_photo(slug, photos.process(data, filename, content_type))
+
+
+@_writes
+def _attach_photo(slug: str, made: photos.Processed) -> Photo:
+    product = get_product(slug, lock=True)
+    _touched(product)
+    if len(product.photos) >= photos.MAX_PHOTOS:
+        raise Problem(409, "too_many_images", f"A product has at most {photos.MAX_PHOTOS} photos; delete one first.")
+    photo = Photo(width=made.width, height=made.height, position=len(product.photos),
+                  renditions=[PhotoFile(size=r.size, name=r.name, width=r.width, height=r.height, data=r.data)
+                              for r in made.renditions])
+    product.photos.append(photo)
+    _refresh_cover(product)
+    db.session.flush()
+    return photo
+
+
+@_writes
+def delete_photo(slug: str, photo_id: int) -> None:
+    product = get_product(slug, lock=True)
+    _touched(product)
+    photo = next((p for p in product.photos if p.id == photo_id), None)
+    if photo is None:
+        raise Problem(404, "image_not_found", f"Product {slug[:100]!r} has no photo {photo_id}.")
+    product.photos.remove(photo)
+    for n, left in enumerate(product.photos):
+        left.position = n
+    _refresh_cover(product)
+
+
 def _get_category(slug: str) -> Category:
-    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    """The category with this slug, its row locked, checked against the request's If-Match (`_expect`)."""
+    category = db.session.scalar(select(Category).where(Category.slug == slug).with_for_update())
     if category is None:
         raise Problem(404, "category_not_found", f"No category {slug[:100]!r}.")
+    _expect(category_text(category))
+    g.versioned = (Category, category.id)
     return category
 
 
@@ -163,7 +251,9 @@ def create_category(data: dict[str, Any]) -> dict[str, Any]:
     category = Category(name=data["name"], slug=data.get("slug") or _free_slug(Category, data["name"], 120),
                         description=data["description"])
     db.session.add(category)
-    return _category_out(category)
+    db.session.flush()
+    g.versioned = (Category, category.id)
+    return category_out(category)
 
 
 @_writes
@@ -171,16 +261,10 @@ def update_category(slug: str, changes: dict[str, Any]) -> dict[str, Any]:
     category = _get_category(slug)
     for field, value in changes.items():
         setattr(category, field, value)
-    return _category_out(category)
+    db.session.flush()
+    return category_out(category)
 
 
 @_writes
 def delete_category(slug: str) -> None:
     db.session.delete(_get_category(slug))
-
-
-def _category_out(category: Category) -> dict[str, Any]:
-    count = db.session.scalar(select(func.coalesce(func.sum(ProductCount.n), 0))
-                              .where(ProductCount.category_id == category.id))
-    return {"id": category.id, "name": category.name, "slug": category.slug,
-            "description": category.description, "product_count": int(count)}

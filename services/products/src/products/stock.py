@@ -37,7 +37,8 @@ def availability(variant_ids: Iterable[int] = (), product_ids: Iterable[int] = (
     # columns, not entities: the cart and the checkout ask this at every step, and rows cost less than objects
     rows = db.session.execute(
         select(Variant.id, Variant.sku, Variant.label, Variant.attributes, Variant.price, Variant.stock,
-               Product.id.label("product_id"), Product.slug, Product.name, Product.images[0].astext.label("image"))
+               Product.id.label("product_id"), Product.slug, Product.name,
+               func.coalesce(Product.cover["url"].astext, Product.images[0].astext).label("image"))
         .join(Product, Product.id == Variant.product_id).where(or_(*wanted)).order_by(Variant.id))
     return [{"id": r.id, "sku": r.sku, "label": r.label, "attributes": r.attributes, "price": r.price,
              "stock": r.stock, "in_stock": r.stock > 0, "product_id": r.product_id, "slug": r.slug, "name": r.name,

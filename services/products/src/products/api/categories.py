@@ -3,12 +3,14 @@
 from flask.views import MethodView
 
 from products import staff
+from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, tagged
 from products.catalogue import queries
 from products.schemas import CategoryInSchema, CategorySchema
 from shop_common.api import Blueprint, json_text
 from shop_common.auth import authenticated
 
 blp = Blueprint("categories", __name__, url_prefix="/api/categories", description="Categories.")
+blp.after_request(add_written_etag)
 
 
 @blp.route("/")
@@ -20,7 +22,7 @@ class Categories(MethodView):
 
     @authenticated(blp, staff=True)
     @blp.arguments(CategoryInSchema)
-    @blp.response(201, CategorySchema)
+    @blp.response(201, CategorySchema, headers=WRITE_ETAG)
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def post(self, data):
         """Staff: add a category."""
@@ -29,9 +31,17 @@ class Categories(MethodView):
 
 @blp.route("/<slug>/")
 class Category(MethodView):
+    @blp.response(200, CategorySchema, headers=ETAG)
+    @blp.alt_response(404, response="NOT_FOUND", description="category_not_found")
+    def get(self, slug):
+        """A category with the number of its products, and its ETag."""
+        text = queries.category(slug)
+        return tagged(text, queries.etag(text))
+
     @authenticated(blp, staff=True)
+    @conditional(blp)
     @blp.arguments(CategoryInSchema(partial=True))
-    @blp.response(200, CategorySchema)
+    @blp.response(200, CategorySchema, headers=WRITE_ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="category_not_found")
     @blp.alt_response(409, response="CONFLICT", description="slug_taken")
     def patch(self, changes, slug):
@@ -39,6 +49,7 @@ class Category(MethodView):
         return staff.update_category(slug, changes)
 
     @authenticated(blp, staff=True)
+    @conditional(blp)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND", description="category_not_found")
     @blp.alt_response(409, response="CONFLICT", description="category_not_empty")

@@ -15,13 +15,15 @@ import re
 
 from flask import Response, request
 from flask.views import MethodView
+from sqlalchemy import select
 
+from products.models import PhotoFile, db
 from products.pictures import store
 from shop_common.api import Blueprint
 from shop_common.errors import Problem
 
 blp = Blueprint("images", __name__, url_prefix="/api/products/images",
-                description="Product pictures (SVG) of the demo and synthetic catalogues.")
+                description="Product pictures: the artwork (SVG) the service draws, and the uploaded photos.")
 
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.svg")
 MAX_NAME = 200
@@ -47,4 +49,28 @@ class Image(MethodView):
             raise Problem(404, "image_not_found", f"No image {name[:100]!r}.")
         response = Response(svg, mimetype=SVG, headers=HEADERS)
         response.add_etag()
+        return response.make_conditional(request)
+
+
+PHOTO = re.compile(r"[0-9a-f]{32}\.webp")
+WEBP = "image/webp"
+#: a photo's name is the digest of its bytes: what a URL shows never changes
+PHOTO_HEADERS = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
+
+
+@blp.route("/photos/<name>")
+class Photo(MethodView):
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=WEBP,
+                  description="The rendition, a WebP image")
+    @blp.alt_response(404, response="NOT_FOUND", description="image_not_found")
+    def get(self, name: str):
+        """A rendition of an uploaded photo, by the digest of its bytes: cached for a year (immutable), with an
+        ETag (a conditional request is 304)."""
+        data = None
+        if PHOTO.fullmatch(name):
+            data = db.session.scalar(select(PhotoFile.data).where(PhotoFile.name == name).limit(1))
+        if data is None:
+            raise Problem(404, "image_not_found", f"No image {name[:100]!r}.")
+        response = Response(data, mimetype=WEBP, headers=PHOTO_HEADERS)
+        response.set_etag(name.removesuffix(".webp"))
         return response.make_conditional(request)

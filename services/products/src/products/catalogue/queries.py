@@ -29,7 +29,9 @@ from shop_common.pagination import check_page, envelope
 from shop_common.schemas import INT64_MAX
 
 _CARD, _VARIANT, _DETAIL = CardSchema(), VariantSchema(), DetailSchema()
-_CATEGORIES = CategorySchema(many=True)
+#: what a product's detail shows beside its own row, loaded with it (a photo's renditions come along)
+WHOLE = (selectinload(Product.variants), selectinload(Product.photos))
+_CATEGORIES, _CATEGORY = CategorySchema(many=True), CategorySchema()
 
 
 def card(product: Product) -> dict[str, Any]:
@@ -42,6 +44,41 @@ def variant(v: Variant) -> dict[str, Any]:
 
 def detail(product: Product) -> dict[str, Any]:
     return _DETAIL.dump(product)
+
+
+def detail_text(product: Product) -> str:
+    """A product's detail as its JSON text, as `product` answers it (and the cache keeps it)."""
+    return encode(detail(product))
+
+
+def etag(text: str) -> str:
+    """The entity tag (unquoted) of an answer's JSON text: its digest, so it changes whenever anything the
+    answer shows does (a sale's stock included, from whichever writer), and never otherwise."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def category_out(category: Category) -> dict[str, Any]:
+    """One category as the API shows it, with the number of its products."""
+    count = db.session.scalar(select(func.coalesce(func.sum(ProductCount.n), 0))
+                              .where(ProductCount.category_id == category.id))
+    return {"id": category.id, "name": category.name, "slug": category.slug,
+            "description": category.description, "product_count": int(count)}
+
+
+def category_text(category: Category) -> str:
+    """One category's JSON text, as `category` answers it."""
+    return encode(_CATEGORY.dump(category_out(category)))
+
+
+def category(slug: str) -> str:
+    """The JSON of one category with the number of its products; 404 `category_not_found`. From Postgres (two
+    rows by index): its ETag is what a staff write's If-Match is compared with, so it must be current."""
+    found = None
+    if len(slug) <= 120 and SLUG.regex.fullmatch(slug):
+        found = db.session.scalar(select(Category).where(Category.slug == slug))
+    if found is None:
+        raise Problem(404, "category_not_found", f"No category {slug[:100]!r}.")
+    return category_text(found)
 
 
 def _digest(query: dict[str, Any]) -> str:
@@ -168,6 +205,29 @@ def page(query: dict[str, Any]) -> str:
     return f'{json.dumps(around, separators=(",", ":"))[:-1]},"results":[{",".join(cards)}]}}'
 
 
+def low_stock_page(query: dict[str, Any]) -> str:
+    """The JSON of a page of the staff's low-stock list (`stock_below`): the products with a variant whose stock
+    is below it, each card with those variants (`low_variants`, fewest first); the other filters and orderings
+    as in `page`. Read from Postgres alone: what staff see is never stored in, nor served from, the public
+    cache (and it must be current). `ix_variants_stock` finds the few low variants without a scan."""
+    below = query["stock_below"]
+    where, rank = conditions(query)
+    where = [*where, select(Variant.id).where(Variant.product_id == Product.id, Variant.stock < below).exists()]
+    count = db.session.scalar(select(func.count()).select_from(Product).where(*where))
+    check_page(query, count)
+    ordering = query.get("ordering")
+    order = (rank.desc(), Product.id.desc()) if ordering is None and rank is not None else \
+        ORDER_BY[ordering or "-created_at"]
+    size = query["page_size"]
+    found = list(db.session.scalars(select(Product).where(*where).order_by(*order).limit(size)
+                                    .offset((query["page"] - 1) * size)))
+    low: dict[int, list[dict[str, Any]]] = {p.id: [] for p in found}
+    for v in db.session.scalars(select(Variant).where(Variant.product_id.in_(list(low)), Variant.stock < below)
+                                .order_by(Variant.stock, Variant.id)):
+        low[v.product_id].append(variant(v))
+    return encode(envelope(query, count, [{**card(p), "low_variants": low[p.id]} for p in found]))
+
+
 def product(slug: str) -> str:
     """The JSON of a product's detail, by slug; 404 `product_not_found`."""
     if len(slug) > 220 or not SLUG.regex.fullmatch(slug):  # cannot exist: not worth a query, nor a cache entry
@@ -190,8 +250,8 @@ def product(slug: str) -> str:
 
     def load() -> dict[str, Any] | None:
         found = db.session.scalar(select(Product).where(Product.id == product_id)
-                                  .options(selectinload(Product.variants)))
-        return None if found is None else detail(found)
+                                  .options(*WHOLE))
+        return None if found is None else detail(found)  # as detail_text
 
     key = cache.key(keys.DETAIL, listing=listing, product=product_id, version=version)
     return _checked(cached_json(key, cache.ttl(), load), product_id, slug)

@@ -129,6 +129,28 @@ def demo_images() -> dict[str, dict[str, Any]]:
     return dict(chain.from_iterable(_images(item) for item in catalogue()["product"]))
 
 
+def demo_photos() -> dict[str, list[str]]:
+    """The demo products that have photos: slug -> their files in `demo/photos/` (made by its make.py), in order."""
+    return {slugify(item["name"]): list(item["photos"]) for item in catalogue()["product"] if item.get("photos")}
+
+
+def photo_bytes(name: str) -> bytes:
+    return (files("products.demo") / "photos" / name).read_bytes()
+
+
+def add_demo_photos() -> int:
+    """Give the demo products that have photos and show none (no `cover`) their photos, through the same path
+    as a staff upload (`staff.add_photo`); return how many were added. A product that shows photos already
+    (the demo's, or ones staff uploaded) is left as it is, so a second run adds nothing."""
+    wanted = demo_photos()
+    bare = list(db.session.scalars(select(Product.slug).where(Product.slug.in_(list(wanted)),
+                                                              Product.cover.is_(None)).order_by(Product.id)))
+    for slug in bare:
+        for name in wanted[slug]:
+            staff.add_photo(slug, photo_bytes(name), name, "image/jpeg")
+    return sum(len(wanted[slug]) for slug in bare)
+
+
 @dataclass
 class SeedReport:
     categories_added: int = 0
@@ -136,10 +158,11 @@ class SeedReport:
     products_added: int = 0
     products_present: int = 0
     variants_added: int = 0
+    photos_added: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.categories_added or self.products_added)
+        return bool(self.categories_added or self.products_added or self.photos_added)
 
     def __str__(self) -> str:
         if not self.changed:
@@ -147,6 +170,8 @@ class SeedReport:
                     f"{_n(self.products_present, 'product')} are there already")
         text = (f"demo catalogue: added {_n(self.categories_added, 'category')} and "
                 f"{_n(self.products_added, 'product')} ({_n(self.variants_added, 'variant')})")
+        if self.photos_added:
+            text += f", {_n(self.photos_added, 'photo')}"
         if self.categories_present or self.products_present:
             text += (f"; {_n(self.categories_present, 'category')} and {_n(self.products_present, 'product')} "
                      "were there already and were left as they are")
@@ -188,4 +213,5 @@ def seed_demo() -> SeedReport:
         staff.create_product(ProductInSchema().load(product))
         report.products_added += 1
         report.variants_added += len(product["variants"])
+    report.photos_added = add_demo_photos()
     return report
