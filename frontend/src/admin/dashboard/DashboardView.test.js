@@ -30,7 +30,8 @@ describe('the dashboard', () => {
       return page(0)
     })
     staffStock.low.mockResolvedValue(page(1, [{ id: 1, slug: 'oxford', name: 'Oxford shirt', low_variants: [
-      { id: 11, sku: 'OX-S', label: 'S', stock: 0 }, { id: 12, sku: 'OX-XL', label: 'XL', stock: 3 }] }]))
+      { id: 11, sku: 'OX-S', label: 'S', stock: 0 }, { id: 12, sku: 'OX-XL', label: 'XL', stock: 3 },
+      { id: 13, sku: 'OX-M', label: 'M', stock: 4 }, { id: 14, sku: 'OX-L', label: 'L', stock: 4 }] }]))
     const { wrapper } = await mountAdmin(DashboardView)
     await flush()
     await flush()
@@ -44,7 +45,8 @@ describe('the dashboard', () => {
 
     expect(staffStock.low).toHaveBeenCalledWith(LOW_STOCK_BELOW, expect.anything(), expect.anything())
     const forms = wrapper.findAll('[data-test=low-stock] [data-test=stock-form]')
-    expect(forms.map((f) => f.attributes('data-variant'))).toEqual(['11', '12'])
+    expect(forms.map((f) => f.attributes('data-variant'))).toEqual(['11', '12', '13']) // a product's three fewest
+    expect(wrapper.find('[data-test=all-low-stock]').attributes('href')).toBe(`/admin/products?low=${LOW_STOCK_BELOW}`)
   })
 
   it('says a figure did not load without hiding the others', async () => {

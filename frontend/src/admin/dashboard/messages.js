@@ -30,6 +30,7 @@ export default {
     total: 'Total',
     placed: 'Placed',
     moreLow: 'More products are low on stock than shown here.',
+    allLow: 'Every product low on stock ({n})',
   },
   ru: {
     title: 'Сводка',
@@ -61,5 +62,6 @@ export default {
     total: 'Сумма',
     placed: 'Оформлен',
     moreLow: 'Заканчивается больше товаров, чем показано здесь.',
+    allLow: 'Все заканчивающиеся товары ({n})',
   },
 }
