@@ -111,8 +111,11 @@ def test_if_match_star_and_a_list_of_tags(client, staff, linen):
                                 headers={**staff, "If-Match": current}), 412, "version_conflict")
     assert client.patch("/api/products/linen-shirt/", json={"name": "B"},
                         headers={**staff, "If-Match": f'{current}, {newer}'}).status_code == 200
-    assert_problem(client.patch("/api/products/linen-shirt/", json={"name": "C"},
-                                headers={**staff, "If-Match": f"W/{tag(client)}"}), 412, "version_conflict")
+    # the gateway's gzip marks the tag it passes on weak: the same version of the same JSON, so it matches
+    assert client.patch("/api/products/linen-shirt/", json={"name": "C"},
+                        headers={**staff, "If-Match": f"W/{tag(client)}"}).status_code == 200
+    assert_problem(client.patch("/api/products/linen-shirt/", json={"name": "D"},
+                                headers={**staff, "If-Match": f"W/{newer}"}), 412, "version_conflict")
 
 
 def test_a_new_product_answers_its_etag(client, staff, linen):

@@ -10,10 +10,9 @@ const path = (value) => encodeURIComponent(value)
 const productUrl = (slug) => `/products/${path(slug)}/`
 const categoryUrl = (slug) => `/categories/${path(slug)}/`
 
-/** `If-Match` when a version is held; without one the server does not check (a delete from the list).
- * The gateway's gzip marks the ETag of a compressed answer weak (`W/"…"`), and If-Match compares strongly,
- * so a weak tag would never match: the version is sent as the opaque tag the products service made. */
-export const ifMatch = (etag) => ({ headers: etag ? { 'If-Match': etag.replace(/^W\//, '') } : {} })
+/** `If-Match` when a version is held, as it was read (the gateway's gzip may have marked it weak: the
+ * products service matches it all the same); without one the server does not check (a delete from the list). */
+export const ifMatch = (etag) => ({ headers: etag ? { 'If-Match': etag } : {} })
 
 /** The body and the version an answer carries (`etag` null when it has none). */
 export const versioned = (response) => ({ data: response.data ?? null, etag: response.headers?.etag ?? null })

@@ -128,9 +128,9 @@ describe('the catalogue API module', () => {
     const refused = await api.variants.remove('linen-shirt', 3, '"old"').catch((p) => p)
     expect([refused.status, refused.code]).toEqual([412, 'version_conflict'])
     await api.products.remove('linen-shirt', null)
-    await api.categories.update('shirts', { name: 'x' }, 'W/"v9"') // weakened by the gateway's gzip: sent as made
+    await api.categories.update('shirts', { name: 'x' }, 'W/"v9"') // weakened by the gateway's gzip: sent as read
     expect(seen).toEqual([
       ['patch', '/products/linen-shirt/', '"v1"'], ['delete', '/products/linen-shirt/variants/3/', '"old"'],
-      ['delete', '/products/linen-shirt/', null], ['patch', '/categories/shirts/', '"v9"']])
+      ['delete', '/products/linen-shirt/', null], ['patch', '/categories/shirts/', 'W/"v9"']])
   })
 })

@@ -49,8 +49,10 @@ def get_product(slug: str, *, lock: bool = False) -> Product:
 
 def _expect(current: str) -> None:
     """412 `version_conflict` when the request sent an If-Match that is not the ETag of `current` (the JSON of
-    the product's detail or the category, read under its lock); no If-Match, no check."""
-    if has_request_context() and request.if_match and not request.if_match.contains(etag(current)):
+    the product's detail or the category, read under its lock); no If-Match, no check. A weak tag matches too:
+    the gateway's gzip marks the tag of what it compresses weak (nginx does so for any content coding), and
+    the tag is a digest of the JSON before any coding, so `W/"x"` names the same version as `"x"`."""
+    if has_request_context() and request.if_match and not request.if_match.contains_weak(etag(current)):
         raise Problem(412, "version_conflict",
                       "It has changed since you read it (If-Match is not its ETag): read it again, then retry.")
 
