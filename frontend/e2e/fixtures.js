@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import AxeBuilder from '@axe-core/playwright'
 import { test as base, expect } from '@playwright/test'
 
 export { expect }
@@ -12,7 +13,8 @@ export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '
  * `page` fails the test on any console error or uncaught page error, on every page it visits (checked at
  * every screenshot and at the end). The one exception is a step that provokes an error answer on purpose:
  * `expectError(pattern)` lets the browser's one log line of that answer through (once). `shoot(name)` saves a full-page screenshot of the page in the dark
- * and in the light theme under test-results/screenshots/<project>/.
+ * and in the light theme under test-results/screenshots/<project>/. `audit(name)` runs axe-core's WCAG 2.2 A/AA rules on
+ * the page in both themes and fails on any violation (what it found, by rule and element, in the message).
  */
 export const test = base.extend({
   // eslint-disable-next-line no-empty-pattern -- a fixture that needs no other
@@ -56,7 +58,29 @@ export const test = base.extend({
       await page.evaluate((t) => (document.documentElement.dataset.theme = t), original)
     })
   },
+  audit: async ({ page }, use) => {
+    await use(async (name) => {
+      await settle(page)
+      const original = await page.evaluate(() => document.documentElement.dataset.theme)
+      const found = []
+      // colours read mid-transition would be neither theme's
+      const still = await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' })
+      for (const theme of ['dark', 'light']) {
+        await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme)
+        const { violations } = await new AxeBuilder({ page }).withTags(WCAG).analyze()
+        for (const v of violations) {
+          found.push(`${theme}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`)
+        }
+      }
+      await page.evaluate((t) => (document.documentElement.dataset.theme = t), original)
+      await still.evaluate((element) => element.remove())
+      expect(found, `axe on "${name}"`).toEqual([])
+    })
+  },
 })
+
+/** The rules axe checks: WCAG 2.0, 2.1 and 2.2 at levels A and AA. */
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 
 /** Wait until every picture of the page has loaded (lazy ones too), so the screenshots show them; scroll to
  * the top unless a dialog is open. Says whether one is. */
