@@ -98,8 +98,88 @@ def test_a_webp_is_taken(client, staff):
     assert served(client, photo["sizes"]["1200"]).size == (800, 600)
 
 
-def test_a_file_that_claims_nothing_is_judged_by_its_content(client, staff):
-    uploaded(client, staff, image("PNG", (50, 50)), name="upload", content_type="application/octet-stream")
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "binary/octet-stream"])
+def test_a_file_that_claims_nothing_is_judged_by_its_content(client, staff, content_type):
+    uploaded(client, staff, image("PNG", (50, 50)), name="upload", content_type=content_type)
+
+
+@pytest.mark.parametrize("fmt, name, content_type", [
+    ("JPEG", "a.jpg", "image/jpg"), ("JPEG", "a.jpeg", "image/pjpeg"), ("PNG", "a.png", "image/x-png")])
+def test_an_alias_of_a_type_is_that_type(client, staff, fmt, name, content_type):
+    uploaded(client, staff, image(fmt, (50, 50)), name=name, content_type=content_type)
+
+
+def test_a_jpeg_with_a_second_picture_is_its_first(client, staff):
+    # phones write an HDR gain map after the photo (MPF); Pillow opens such a file as an MPO
+    first, second = Image.new("RGB", (640, 480), "blue"), Image.new("RGB", (320, 240), "red")
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    photo = uploaded(client, staff, out.getvalue(), name="IMG_0001.jpg", content_type="image/jpeg")
+    assert (photo["width"], photo["height"]) == (640, 480)
+    pixel = served(client, photo["url"]).getpixel((320, 240))
+    assert pixel[2] > 200 > 50 > pixel[0]
+
+
+def test_a_large_jpeg_is_decoded_reduced_and_stands_up(client, staff, monkeypatch):
+    from products.pictures import photos
+
+    decoded = []
+    transpose = photos.ImageOps.exif_transpose
+    monkeypatch.setattr(photos.ImageOps, "exif_transpose",
+                        lambda picture, **kw: decoded.append(picture.size) or transpose(picture, **kw))
+    photo = uploaded(client, staff, image("JPEG", (4800, 3600), orientation=6))
+    assert (photo["width"], photo["height"]) == (3600, 4800)
+    # the DCT decoded it at 1/2 (1800 wide upright), not at 3600 x 4800
+    assert decoded == [(2400, 1800)]
+    small, large = served(client, photo["sizes"]["400"]), served(client, photo["sizes"]["1200"])
+    assert (small.size, large.size) == ((400, 533), (1200, 1600))
+    top, bottom = large.getpixel((600, 100)), large.getpixel((600, 1500))
+    assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]
+
+
+def test_a_large_png_is_reduced_before_it_is_resized(client, staff, monkeypatch):
+    from products.pictures import photos
+
+    decoded = []
+    transpose = photos.ImageOps.exif_transpose
+    monkeypatch.setattr(photos.ImageOps, "exif_transpose",
+                        lambda picture, **kw: decoded.append(picture.size) or transpose(picture, **kw))
+    photo = uploaded(client, staff, image("PNG", (5000, 2000)), name="a.png", content_type="image/png")
+    assert (photo["width"], photo["height"]) == (5000, 2000)
+    assert decoded == [(2500, 1000)]  # halved: still twice the largest rendition
+    assert served(client, photo["sizes"]["1200"]).size == (1200, 480)
+
+
+def test_a_picture_too_large_to_decode_is_422_before_it_is_decoded(client, staff):
+    # 50 megapixels of RGB take 190 MiB decoded (Pillow holds a pixel in 4 bytes): over the budget
+    response = upload(client, staff, png_claiming(7070, 7070), "big.png", "image/png")
+    assert "decoded it would take 190 MiB" in assert_problem(response, 422, "invalid_image")["detail"]
+
+
+def test_one_photo_at_a_time_is_decoded_in_a_process(monkeypatch):
+    import threading
+    import time
+
+    from products.pictures import photos
+
+    running, most = [], []
+    renditions = photos._renditions
+
+    def counted(*args):
+        running.append(1)
+        most.append(len(running))
+        time.sleep(0.05)
+        running.pop()
+        return renditions(*args)
+
+    monkeypatch.setattr(photos, "_renditions", counted)
+    data = image("JPEG", (40, 40))
+    threads = [threading.Thread(target=photos.process, args=(data,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == [1, 1, 1]
 
 
 @pytest.mark.parametrize("data, name, content_type", [
@@ -109,6 +189,8 @@ def test_a_file_that_claims_nothing_is_judged_by_its_content(client, staff):
     (image("BMP", (40, 40)), "a.bmp", "image/bmp"),
     (image("PNG", (40, 40)), "a.jpg", "image/png"),  # a PNG named .jpg
     (image("PNG", (40, 40)), "a.png", "image/jpeg"),  # a PNG sent as a JPEG
+    (image("JPEG", (40, 40)), "a.jpg", "image/png"),  # a JPEG sent as a PNG
+    (image("PNG", (40, 40)), "a.png", "image/pjpeg"),  # a PNG sent as a JPEG by another name
     (image("PNG", (40, 40)), "a.gif", "application/octet-stream"),
     (image("JPEG", (40, 40)), "a.jpg", "text/plain"),
     (image("JPEG", (400, 400))[:300], "a.jpg", "image/jpeg"),  # cut short
@@ -294,3 +376,4 @@ def test_a_chunked_upload_gets_the_upload_limit_and_other_paths_keep_1_mib(clien
     json_body = b'{"description": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     assert_problem(chunked("/api/products/linen-shirt/", json_body, "application/json", "PATCH"), 413,
                    "payload_too_large")
+

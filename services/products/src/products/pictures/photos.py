@@ -9,8 +9,14 @@ is given, it answers renditions or refuses with 422 `invalid_image`, never a 500
   name with an image extension (`.jpg`), that says another type than the content's is refused: a type that
   lies is refused, not trusted and not silently corrected (`application/octet-stream` or no extension claim
   nothing, and the content decides);
-- a decompression bomb is refused before it is decoded: more than MAX_PIXELS declared in its header, and
-  Pillow's own DecompressionBombWarning is an error here;
+- a JPEG with a second picture (MPF: an MPO, as phones write with an HDR gain map) is a JPEG, its first;
+- a decompression bomb is refused before it is decoded: more than MAX_PIXELS declared in its header, or more
+  than MAX_DECODED_BYTES to hold once decoded (`_decoded_bytes`), and Pillow's own DecompressionBombWarning is
+  an error here;
+- memory is spent sparingly (a pod has 512 MiB or so): a JPEG is decoded at the smallest DCT scale that still
+  gives the largest rendition (`draft`), a PNG or WebP is first shrunk by whole factors (`reduce`), the
+  orientation is applied to that smaller picture, nothing is copied or converted needlessly, and one photo at
+  a time is decoded in a process (`_DECODING`), so that threads do not add up their peaks;
 - the EXIF orientation is applied (a phone's portrait photo stands up), then every piece of metadata is left
   behind (EXIF with its GPS position, XMP, ICC, comments): renditions are made from the pixels alone;
 - the pixels are RGB, or RGBA when the image has transparency;
@@ -24,11 +30,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from shop_common.errors import Problem
 
@@ -43,6 +50,12 @@ URL = "/api/products/images/photos/{name}"
 MAX_BYTES = 10 * 1024 * 1024
 #: the largest image accepted, in pixels (width x height): 50 megapixels, above any camera a shop uses
 MAX_PIXELS = 50_000_000
+#: the most memory a photo may take once decoded, in bytes (`_decoded_bytes`): a 33 megapixel RGB PNG; a JPEG
+#: is decoded at a reduced size, so a 50 megapixel one takes a few dozen MiB
+MAX_DECODED_BYTES = 128 * 1024 * 1024
+#: a PNG or WebP is reduced by whole factors while it stays at least this many times the largest width, and
+#: then resized with LANCZOS (Pillow's `thumbnail` does the same)
+REDUCING_GAP = 2.0
 #: Pillow's format -> its content type and the file name extensions that say it
 FORMATS = {
     "JPEG": ("image/jpeg", (".jpg", ".jpeg", ".jpe", ".jfif")),
@@ -51,8 +64,12 @@ FORMATS = {
 }
 #: extensions of image types that are not accepted: a file named so says it is one of them
 OTHER_IMAGE_EXTENSIONS = (".gif", ".bmp", ".tif", ".tiff", ".svg", ".heic", ".heif", ".avif", ".ico")
-#: content types that claim nothing about the content
-UNCLAIMED = ("", "application/octet-stream")
+#: other names clients give the content types of FORMATS (old browsers, Windows' registry)
+ALIASES = {"image/jpg": "JPEG", "image/pjpeg": "JPEG", "image/x-png": "PNG"}
+#: content types that claim nothing about the content: no type, or some binary data
+UNCLAIMED = ("", "application/octet-stream", "binary/octet-stream", "application/binary")
+#: EXIF orientations that turn the picture by a quarter
+QUARTER_TURNS = (5, 6, 7, 8)
 WEBP_QUALITY = 82
 
 
@@ -81,7 +98,7 @@ def _claimed(filename: str | None, content_type: str | None) -> set[str]:
     claims = set()
     mimetype = (content_type or "").split(";")[0].strip().lower()
     if mimetype not in UNCLAIMED:
-        claims.add(next((f for f, (t, _) in FORMATS.items() if t == mimetype), mimetype))
+        claims.add(next((f for f, (t, _) in FORMATS.items() if t == mimetype), ALIASES.get(mimetype, mimetype)))
     suffix = PurePosixPath((filename or "").replace("\\", "/")).suffix.lower()
     if suffix:
         known = next((f for f, (_, extensions) in FORMATS.items() if suffix in extensions), None)
@@ -92,25 +109,29 @@ def _claimed(filename: str | None, content_type: str | None) -> set[str]:
     return claims
 
 
+#: one photo at a time is decoded in a process: two uploads in two threads would double the peak of memory
+_DECODING = threading.Lock()
+
+
 def process(data: bytes, filename: str | None = None, content_type: str | None = None) -> Processed:
     """Check `data` and make its renditions; 413 `payload_too_large` over MAX_BYTES, 422 `invalid_image` for
-    anything that is not a sound JPEG, PNG or WebP of at most MAX_PIXELS that is what it says it is."""
+    anything that is not a sound JPEG, PNG or WebP of at most MAX_PIXELS (and MAX_DECODED_BYTES) that is what
+    it says it is."""
     if len(data) > MAX_BYTES:
         raise Problem(413, "payload_too_large", f"A photo may have at most {MAX_BYTES} bytes.")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data), formats=list(FORMATS)) as probe:
-                kind, (width, height) = probe.format, probe.size
+                kind, (width, height) = _format(probe), probe.size
                 if width * height > MAX_PIXELS:
                     raise invalid(f"The image is {width} x {height} pixels; at most {MAX_PIXELS} are taken.")
                 probe.verify()
             if (claims := _claimed(filename, content_type)) - {kind}:
                 raise invalid(f"The file is {FORMATS[kind][0]}, but its name or type says "
                               f"{', '.join(sorted(claims - {kind}))}.")
-            with Image.open(io.BytesIO(data), formats=[kind]) as image:
-                upright = ImageOps.exif_transpose(image)
-                return _renditions(upright)
+            with _DECODING, Image.open(io.BytesIO(data), formats=[kind]) as image:
+                return _renditions(image)
         except Problem:
             raise
         except UnidentifiedImageError:
@@ -121,23 +142,62 @@ def process(data: bytes, filename: str | None = None, content_type: str | None =
             raise invalid(f"The image cannot be read ({type(error).__name__}).") from None
 
 
-def _pixels(image: Image.Image) -> Image.Image:
-    """The image's pixels alone, RGB or (with transparency) RGBA: no metadata goes along."""
-    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    clean = image.convert("RGBA" if transparent else "RGB")
-    clean.info = {}
-    return clean
+def _format(image: Image.Image) -> str:
+    """The key in FORMATS of an opened image: an MPO is a JPEG with more pictures after its first."""
+    return "JPEG" if image.format == "MPO" else image.format
+
+
+def _turned(image: Image.Image) -> bool:
+    """Whether the image's EXIF orientation turns it by a quarter (its upright width is its stored height)."""
+    return image.getexif().get(ExifTags.Base.Orientation, 1) in QUARTER_TURNS
+
+
+def _transparent(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+
+
+def _decoded_bytes(image: Image.Image, converted: bool) -> int:
+    """The memory `image` takes decoded, as Pillow holds it (a pixel of RGB in 4 bytes, as of RGBA), and with
+    its RGB(A) conversion when that must be made at full size (`converted`)."""
+    per_pixel = 1 if image.mode in ("1", "L", "P") else 2 if image.mode.startswith("I;16") else 4
+    return image.width * image.height * (per_pixel + (4 if converted else 0))
 
 
 def _renditions(image: Image.Image) -> Processed:
-    pixels = _pixels(image)
-    width, height = pixels.size
+    """The renditions of an opened (not yet decoded) image, upright and of its pixels alone."""
+    stored = image.size
+    if image.format in ("JPEG", "MPO"):
+        # the DCT decodes at 1/2, 1/4 or 1/8 of the size directly: the smallest that still gives the largest
+        # rendition (a JPEG's EXIF is in its header; a PNG's may follow its pixels, and is read after them)
+        turned = _turned(image)
+        width, height = stored[::-1] if turned else stored
+        largest = min(WIDTHS[-1], width)
+        wanted = (largest, -(-height * largest // width))
+        image.draft("RGB", wanted[::-1] if turned else wanted)
+    transparent = _transparent(image)
+    mode = "RGBA" if transparent else "RGB"
+    # `reduce` takes 8-bit grey or colour, without a transparent colour; anything else is converted first
+    early = image.mode != mode and (image.mode not in ("L", "LA", "RGB", "RGBA") or "transparency" in image.info)
+    if (decoded := _decoded_bytes(image, early)) > MAX_DECODED_BYTES:
+        raise invalid(f"The image is {stored[0]} x {stored[1]} pixels in {image.mode}: decoded it would take "
+                      f"{decoded // 2**20} MiB, and at most {MAX_DECODED_BYTES // 2**20} MiB are taken.")
+    image.load()
+    turned = _turned(image)
+    width, height = stored[::-1] if turned else stored  # upright
+    largest = min(WIDTHS[-1], width)
+    pixels = image.convert(mode) if early else image
+    if (factor := int((pixels.height if turned else pixels.width) // (largest * REDUCING_GAP))) > 1:
+        pixels = pixels.reduce(factor)
+    if pixels.mode != mode:
+        pixels = pixels.convert(mode)
+    ImageOps.exif_transpose(pixels, in_place=True)
+    pixels.info = {}  # the pixels alone: no metadata goes along
     made: dict[int, Rendition] = {}
     renditions = []
     for size in WIDTHS:
         target = min(size, width)
         if target not in made:
-            scaled = pixels if target == width else pixels.resize(
+            scaled = pixels if target == pixels.width else pixels.resize(
                 (target, max(1, round(height * target / width))), Image.Resampling.LANCZOS)
             out = io.BytesIO()
             scaled.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
