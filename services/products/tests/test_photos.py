@@ -377,3 +377,18 @@ def test_a_chunked_upload_gets_the_upload_limit_and_other_paths_keep_1_mib(clien
     assert_problem(chunked("/api/products/linen-shirt/", json_body, "application/json", "PATCH"), 413,
                    "payload_too_large")
 
+
+def test_an_anonymous_chunked_upload_is_held_to_1_mib_before_its_token_is_checked(client):
+    class Counted(io.BytesIO):
+        read_bytes = 0
+
+        def read(self, size=-1):
+            data = super().read(size)
+            Counted.read_bytes += len(data)
+            return data
+
+    body, kind = _multipart(b"\xff" * (2 * 1024 * 1024))
+    response = client.post(URL, input_stream=Counted(body),
+                           headers={"Transfer-Encoding": "chunked", "Content-Type": kind})
+    assert_problem(response, 413, "payload_too_large")
+    assert Counted.read_bytes <= 1024 * 1024 + 1

@@ -64,7 +64,9 @@ def _body_limits(name: str) -> list[tuple[re.Pattern[str], int]]:
 
 def _limit_unsized_body() -> None:
     larger = next((size for path, size in current_app.extensions[BODY_LIMITS] if path.match(request.path)), None)
-    if larger is not None:
+    # the larger limit is for a request that carries a token (its view still checks it): an anonymous one is
+    # refused at the common limit, before megabytes of its chunked body are read
+    if larger is not None and "Authorization" in request.headers:
         request.max_content_length = larger
     # MAX_CONTENT_LENGTH catches a body whose Content-Length is too large; a chunked body has none, and
     # would otherwise be cut short silently. Read at most one byte more than the limit to know.
