@@ -13,6 +13,9 @@ import { ownShop, staffLogin, waitForMail } from './shop.js'
 const PHOTO = fileURLToPath(new URL('../../services/products/src/products/demo/photos/washed-linen.jpg', import.meta.url))
 const PASSWORD = 'a long and quiet river 7'
 
+/** The input, textarea or select a `data-test` names: the control itself, or the one inside its field. */
+const control = (locator) => locator.locator('xpath=self::input|self::textarea|self::select|.//input|.//textarea|.//select').first()
+
 /** A shopper with one order placed through the API, as the storefront would: their tokens and the order. */
 async function shopperWithOrder(request, who) {
   const email = `${who}@example.com`
@@ -59,9 +62,9 @@ test('the shop owner runs the shop from the back office', async ({ page, request
   await page.goto('/admin/categories')
   await page.getByTestId('category-new').click()
   const form = page.getByTestId('category-form')
-  await form.getByTestId('category-name').fill(categoryName)
-  await form.getByTestId('category-description').fill('Coats and hats for wet days.')
-  await form.getByTestId('category-save').click()
+  await control(form.getByTestId('category-name')).fill(categoryName)
+  await control(form.getByTestId('category-description')).fill('Coats and hats for wet days.')
+  await page.getByTestId('category-save').click()
   await expect(page.getByTestId('category-row-name').filter({ hasText: categoryName })).toBeVisible()
   await shoot('categories')
   await audit('categories')
@@ -72,16 +75,16 @@ test('the shop owner runs the shop from the back office', async ({ page, request
   await audit('products')
   await page.getByTestId('product-new').click()
   await expect(page).toHaveURL(/\/admin\/products\/new$/)
-  await page.getByTestId('editor-name').fill(productName)
-  await page.getByTestId('editor-category').selectOption({ label: categoryName })
-  await page.getByTestId('editor-description').fill('A waxed cotton jacket that keeps the rain out.')
+  await control(page.getByTestId('editor-name')).fill(productName)
+  await control(page.getByTestId('editor-category')).selectOption({ label: categoryName })
+  await control(page.getByTestId('editor-description')).fill('A waxed cotton jacket that keeps the rain out.')
   const rows = page.getByTestId('variant-row')
   const fillVariant = async (row, { size, color, sku, price, stock }) => {
-    await row.getByTestId('variant-size').fill(size)
-    await row.getByTestId('variant-color').fill(color)
-    await row.getByTestId('variant-sku').fill(sku)
-    await row.getByTestId('variant-price').fill(price)
-    await row.getByTestId('variant-stock').fill(stock)
+    await control(row.getByTestId('variant-size')).fill(size)
+    await control(row.getByTestId('variant-color')).fill(color)
+    await control(row.getByTestId('variant-sku')).fill(sku)
+    await control(row.getByTestId('variant-price')).fill(price)
+    await control(row.getByTestId('variant-stock')).fill(stock)
   }
   const sku = `RAIN-${run}`.toUpperCase()
   if ((await rows.count()) === 0) await page.getByTestId('variant-add').click()
@@ -109,7 +112,8 @@ test('the shop owner runs the shop from the back office', async ({ page, request
 
   // -- the order, found by the number the customer reads out, shipped -----------------------------------
   await page.goto('/admin/orders')
-  await page.getByTestId('filter-number').fill(number.replace(/-/g, ' '))
+  if (phone) await page.getByTestId('filters-toggle').click() // a phone folds the filters away
+  await control(page.getByTestId('filter-number')).fill(number.replace(/-/g, ' '))
   await page.getByTestId('filters-apply').click()
   const orderRow = page.getByTestId('admin-row')
   await expect(orderRow).toHaveCount(1)
@@ -129,16 +133,19 @@ test('the shop owner runs the shop from the back office', async ({ page, request
 
   // -- the customer, found and deactivated: their session ends ------------------------------------------
   await page.goto('/admin/customers')
-  await page.getByTestId('filter-search').fill(shopper.email)
+  if (phone) await page.getByTestId('filters-toggle').click()
+  await control(page.getByTestId('filter-search')).fill(shopper.email)
   await page.getByTestId('filters-apply').click()
   const customerRow = page.getByTestId('admin-row')
   await expect(customerRow).toHaveCount(1)
   await audit('customers')
   await visible(customerRow.getByTestId('row-link')).click()
-  await expect(page.getByTestId('customer-username')).toContainText(shopper.email.split('@')[0])
+  await expect(page.getByTestId('customer-title')).toHaveText('Grace Hopper')
   await page.getByTestId('deactivate').click()
+  const deactivated = page.waitForResponse((r) => r.url().endsWith('/deactivate/') && r.request().method() === 'POST')
   await page.getByTestId('confirm-dialog').getByTestId('confirm-ok').click()
-  await expect(page.getByTestId('reactivate')).toBeVisible()
+  await expect(page.getByTestId('reactivate')).toBeVisible() // at once; the server's answer follows
+  expect((await deactivated).status()).toBe(200)
   const refused = await request.get('/api/cart/', { headers: { Authorization: `Bearer ${shopper.tokens.access}` } })
   expect(refused.status()).toBe(401)
   expect((await request.post('/api/auth/refresh/', { data: { refresh: shopper.tokens.refresh } })).status()).toBe(401)
@@ -150,11 +157,11 @@ test('the shop owner runs the shop from the back office', async ({ page, request
   const row = page.getByTestId('low-stock').getByTestId('admin-row').filter({ hasText: `${sku}-M` })
   await expect(row).toHaveCount(1)
   await expect(row.getByTestId('stock-value')).toHaveText('2')
-  await row.getByTestId('stock-input').fill('25')
+  await control(row.getByTestId('stock-input')).fill('25')
   await row.getByTestId('stock-save').click()
   await expect.poll(async () => {
     const detail = await (await request.get(`/api/products/${slug}/`)).json()
     return detail.variants.find((v) => v.sku === `${sku}-M`).stock
   }).toBe(25)
-  await shoot(phone ? 'dashboard-restocked-phone' : 'dashboard-restocked')
+  await shoot('dashboard-restocked')
 })
