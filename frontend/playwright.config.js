@@ -15,6 +15,11 @@ const chromium = {
   launchOptions: { executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium' },
 }
 
+const DESKTOP = { viewport: { width: 1280, height: 860 } }
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+const BACK_OFFICE = 'backoffice.spec.js'
+const SEPARATE = ['performance.spec.js', BACK_OFFICE]
+
 export default defineConfig({
   testDir: './e2e',
   outputDir: './test-results/artifacts',
@@ -37,18 +42,11 @@ export default defineConfig({
   },
   projects: [
     // measured first and alone, so that no other test shares the machine with the measure
-    { name: 'performance', testMatch: 'performance.spec.js', use: { ...chromium, viewport: { width: 1280, height: 860 } } },
-    {
-      name: 'desktop',
-      testIgnore: 'performance.spec.js',
-      dependencies: ['performance'],
-      use: { ...chromium, viewport: { width: 1280, height: 860 } },
-    },
-    {
-      name: 'phone',
-      testIgnore: 'performance.spec.js',
-      dependencies: ['performance'],
-      use: { ...chromium, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
-    },
+    { name: 'performance', testMatch: 'performance.spec.js', use: { ...chromium, ...DESKTOP } },
+    { name: 'desktop', testIgnore: SEPARATE, dependencies: ['performance'], use: { ...chromium, ...DESKTOP } },
+    { name: 'phone', testIgnore: SEPARATE, dependencies: ['performance'], use: { ...chromium, ...PHONE } },
+    // the back office adds to the catalogue the shopper's tests count: after them
+    { name: 'backoffice-desktop', testMatch: BACK_OFFICE, dependencies: ['desktop', 'phone'], use: { ...chromium, ...DESKTOP } },
+    { name: 'backoffice-phone', testMatch: BACK_OFFICE, dependencies: ['desktop', 'phone'], use: { ...chromium, ...PHONE } },
   ],
 })

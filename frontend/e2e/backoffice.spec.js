@@ -36,7 +36,7 @@ async function shopperWithOrder(request, who) {
 test('the shop owner runs the shop from the back office', async ({ page, request, shoot, audit }, testInfo) => {
   test.skip(!ownShop(), 'needs the staff login and the mail of a shop this run started')
   const run = `${testInfo.project.name}-${Date.now().toString(36)}`
-  const phone = testInfo.project.name === 'phone'
+  const phone = Boolean(testInfo.project.use.isMobile)
   const shopper = await shopperWithOrder(request, `pw_bo_${run.replace(/-/g, '_')}`)
   // the number as the customer reads it out: from the confirmation email
   const subject = await waitForMail(shopper.email, /Thank you for your order/)
