@@ -5,6 +5,8 @@ import { useSessionStore } from '@/stores/session'
 import { useUiStore } from '@/stores/ui'
 import CatalogueView from '@/views/CatalogueView.vue'
 
+const statusPage = () => import('@/views/StatusView.vue')
+
 // The catalogue is in the first bundle (it is the landing page); every other page loads when visited.
 export const routes = [
   { path: '/', name: 'catalogue', component: CatalogueView },
@@ -20,10 +22,10 @@ export const routes = [
   { path: '/orders/:id(\\d+)', name: 'order', component: () => import('@/views/OrderView.vue'), meta: { auth: true } },
   { path: '/profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { auth: true } },
   adminRoutes,
-  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue') },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: statusPage, props: { status: 404 } },
   // never matched by an address (not-found comes first): the staff guard sends a signed-in shopper here, by
   // name, at the address they asked for
-  { path: '/:pathMatch(.*)*', name: 'forbidden', component: () => import('@/views/ForbiddenView.vue') },
+  { path: '/:pathMatch(.*)*', name: 'forbidden', component: statusPage, props: { status: 403 } },
 ]
 
 /** The shop's router with its guards; tests pass a memory history. */
