@@ -80,7 +80,8 @@ def test_the_profile_shows_the_account_and_keeps_what_is_changed(stack, client):
     profile = client.get("/api/users/profile/", headers=shopper.headers)
 
     assert profile.status_code == 200
-    assert set(profile.json()) == {"id", "username", "email", "first_name", "last_name", "phone", "date_joined", "is_staff"}
+    assert set(profile.json()) == {"id", "username", "email", "first_name", "last_name", "phone", "date_joined",
+                                   "is_staff"}
     assert (profile.json()["id"], profile.json()["username"]) == (shopper.id, shopper.username)
     change = {"first_name": "Grace", "last_name": "Hopper", "phone": "+1 202 555 0143"}
     changed = client.patch("/api/users/profile/", json=change, headers=shopper.headers)
