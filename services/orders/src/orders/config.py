@@ -11,6 +11,8 @@ SETTINGS = (
     # a reservation under contention waits for the rows ahead of it: more patience than the cart's reads
     *client_settings("products", read=3.0, deadline=5.0),
     *client_settings("cart", read=2.0, deadline=3.0),
+    # opening a card payment waits for the provider's API (Stripe answers within a second or two)
+    *client_settings("payments", read=8.0, deadline=10.0),
     Setting("RESERVATION_SECONDS", "how long products holds a checkout's stock before giving it back unasked",
             "900", cast=positive_int),
     Setting("CHECKOUT_STALE_SECONDS", "a checkout untouched this long was interrupted, and is repaired", "20",
