@@ -38,7 +38,8 @@ def queue_redis():
 def app(shop_app, products_server, cart_server, queue_redis):
     # patient clients: 200 checkouts at once queue up on one product's row, and must not time out
     return shop_app(orders.create_app, PRODUCTS_URL=products_server.url, CART_URL=cart_server.url,
-                    REDIS_URL=queue_redis.url, PRODUCTS_READ_TIMEOUT=30.0, PRODUCTS_DEADLINE=60.0,
+                    PAYMENTS_URL="http://127.0.0.1:9", REDIS_URL=queue_redis.url, PRODUCTS_READ_TIMEOUT=30.0,
+                    PRODUCTS_DEADLINE=60.0,
                     CART_READ_TIMEOUT=30.0, CART_DEADLINE=60.0, PRODUCTS_BREAKER_FAILURES=1000,
                     CART_BREAKER_FAILURES=1000, MAIL_RETRY_SECONDS=(1, 1), MAIL_REHAND_SECONDS=1.0)
 

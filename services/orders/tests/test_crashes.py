@@ -84,7 +84,8 @@ def test_a_crash_between_steps_is_repaired_into_agreement(app, shop, catalogue, 
         assert shop.order(coat["user"], key="crashing").status_code == 201
         assert catalogue.stock("wool-coat") == {coat["variant"]: 3}
     assert confirmations(app) == 1
-    assert repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}  # nothing left to do
+    assert repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "payment_settled": 0,
+                        "forgotten": 0}  # nothing left to do
 
 
 def test_a_repair_that_cannot_reach_products_tries_again_later(app, shop, catalogue, coat, die_after, repair,
@@ -109,7 +110,8 @@ def test_a_started_checkout_is_undone_only_once_stale(app, shop, coat, die_after
     with pytest.raises(Died):
         shop.order(coat["user"])
     with app.app_context():
-        assert checkout.repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}
+        assert checkout.repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "payment_settled": 0,
+                                     "forgotten": 0}
         db.session.remove()
     assert catalogue.stock("wool-coat") == {coat["variant"]: 3}  # still held: it may yet finish
     repair()
