@@ -10,8 +10,11 @@ import pytest
 import requests
 from sqlalchemy import text
 
+import orders
+import payments
 from orders.models import Outbox, db
-from shop_common.testing import CARD_DECLINED, CARD_PAID, assert_problem, fill_card_form, wait_until
+from orders.schemas import SHIPPING_EXAMPLE
+from shop_common.testing import CARD_DECLINED, CARD_PAID, ServiceServer, assert_problem, fill_card_form, wait_until
 
 
 @pytest.fixture
@@ -241,3 +244,26 @@ def test_an_unknown_payment_method_is_422_and_changes_nothing(app, shop, shirt, 
     body = assert_problem(shop.order(alice, payment_method="bitcoin"), 422)
     assert "payment_method" in body["errors"]["json"]
     assert count_orders() == 0 and catalogue.stock(shirt["slug"]) == {shirt["M"]: 5}
+
+
+@pytest.fixture(scope="module")
+def cardless(shop_app, products_server, cart_server):
+    """Orders in a shop whose payments service has no provider (`PAYMENTS_PROVIDER=none`): it takes no cards."""
+    no_cards = ServiceServer(shop_app(payments.create_app, PAYMENTS_PROVIDER="none", ORDERS_URL="http://127.0.0.1:9"))
+    yield shop_app(orders.create_app, PRODUCTS_URL=products_server.url, CART_URL=cart_server.url,
+                   PAYMENTS_URL=no_cards.url).test_client()
+    no_cards.stop()
+
+
+def test_a_shop_without_a_card_provider_refuses_cards_and_holds_nothing(app, cardless, shop, shirt, catalogue):
+    alice = shop.user(7)
+    shop.add(alice, shirt["id"], shirt["M"], 2)
+    body = {"shipping": SHIPPING_EXAMPLE, "payment_method": "card"}
+
+    refused = assert_problem(cardless.post("/api/order/create/", json=body, headers=alice), 422,
+                             "payment_method_unavailable")
+
+    assert "payment_method" in refused["errors"]["json"]
+    assert catalogue.stock(shirt["slug"]) == {shirt["M"]: 5} and shop.cart(alice) == [(shirt["M"], 2)]
+    placed = cardless.post("/api/order/create/", json={**body, "payment_method": "cash_on_delivery"}, headers=alice)
+    assert placed.status_code == 201 and placed.get_json()["status"] == "confirmed"
