@@ -59,6 +59,7 @@ def services(shop_app, jwt_keys, public_url):
     made["cart"] = Served(shop_app(cart.create_app, PRODUCTS_URL=products_url, **edge))
     # payments is routed here, and never calls orders back (no card is paid in these tests)
     made["payments"] = Served(shop_app(payments.create_app, PAYMENTS_PROVIDER="sandbox",
+                                       PAYMENTS_SANDBOX_WEBHOOK_SECRET="whsec_test",
                                        ORDERS_URL="http://127.0.0.1:9", **edge))
     made["orders"] = Served(shop_app(orders.create_app, PRODUCTS_URL=products_url,
                                      CART_URL=f"http://{made['cart'].address}",

@@ -136,7 +136,8 @@ def payments_app(shop_app):
     """Payments with its sandbox; what it would tell orders stays owed (orders is not served here)."""
     import payments
 
-    return shop_app(payments.create_app, PAYMENTS_PROVIDER="sandbox", ORDERS_URL="http://127.0.0.1:9")
+    return shop_app(payments.create_app, PAYMENTS_PROVIDER="sandbox", PAYMENTS_SANDBOX_WEBHOOK_SECRET="whsec_test",
+                    ORDERS_URL="http://127.0.0.1:9")
 
 
 @pytest.fixture(scope="session")

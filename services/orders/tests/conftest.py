@@ -63,7 +63,8 @@ def payments_server():
 def payments_app(shop_app, payments_server, orders_server):
     """The payments service with its sandbox: its links (the page to pay on) and its webhooks are its own
     server's, as they would be the gateway's."""
-    app = shop_app(payments.create_app, PAYMENTS_PROVIDER="sandbox", ORDERS_URL=orders_server.url,
+    app = shop_app(payments.create_app, PAYMENTS_PROVIDER="sandbox", PAYMENTS_SANDBOX_WEBHOOK_SECRET="whsec_test",
+                   ORDERS_URL=orders_server.url,
                    SHOP_URL=payments_server.url,
                    PAYMENTS_SANDBOX_WEBHOOK_URL=f"{payments_server.url}/api/payments/webhooks/sandbox/")
     payments_server.switch.app = app
