@@ -45,9 +45,17 @@ def order_of(shop, user, order_id):
     return shop.orders.get(f"/api/order/{order_id}/", headers=user).get_json()
 
 
-def settled(shop, user, order_id, status):
-    """The order once its payment has become `status` (the webhook is on its way when the shopper is back)."""
-    return wait_until(lambda: (o := order_of(shop, user, order_id))["payment"]["status"] == status and o, 10)
+@pytest.fixture
+def settled(shop, payments_app):
+    """`settled(user, order_id, status)`: the order once its payment has become `status`. The webhook is on its
+    way when the shopper is back: payments' background work (its thread in a served process) posts it, and
+    whatever else it owes, on each look here."""
+    def look(user, order_id):
+        payments_app.extensions["shop_housekeeping"].run_once()
+        return order_of(shop, user, order_id)
+
+    return lambda user, order_id, status: wait_until(
+        lambda: (o := look(user, order_id))["payment"]["status"] == status and o, 10)
 
 
 def card_order(shop, user, shirt, quantity=2):
@@ -75,7 +83,7 @@ def test_a_card_order_awaits_its_payment_with_its_stock_held_and_owes_no_email_y
 
 
 def test_paid_on_the_sandbox_page_the_webhook_confirms_the_order_and_its_email_says_paid(app, payments_app, shop,
-                                                                                        shirt, catalogue):
+                                                                                        shirt, catalogue, settled):
     alice = shop.user(7)
     order = card_order(shop, alice, shirt)
 
@@ -83,7 +91,7 @@ def test_paid_on_the_sandbox_page_the_webhook_confirms_the_order_and_its_email_s
 
     assert back.status_code == 303
     assert back.headers["Location"].endswith(f"/orders/{order['id']}/payment")
-    paid = settled(shop, alice, order["id"], "paid")
+    paid = settled(alice, order["id"], "paid")
     assert paid["status"] == "confirmed" and paid["payment"]["paid_at"] and paid["payment"]["redirect_url"] is None
     assert [(h["status"], h["by"]) for h in paid["history"]] == [("awaiting_payment", "customer"),
                                                                  ("confirmed", "system")]
@@ -96,13 +104,13 @@ def test_paid_on_the_sandbox_page_the_webhook_confirms_the_order_and_its_email_s
 
 
 def test_a_declined_card_cancels_the_order_gives_the_stock_back_and_says_nothing_was_charged(app, payments_app, shop,
-                                                                                            shirt, catalogue):
+                                                                                            shirt, catalogue, settled):
     alice = shop.user(7)
     order = card_order(shop, alice, shirt)
 
     pay(order["payment"]["redirect_url"], CARD_DECLINED)
 
-    failed = settled(shop, alice, order["id"], "failed")
+    failed = settled(alice, order["id"], "failed")
     assert failed["status"] == "cancelled" and failed["payment"]["paid_at"] is None
     assert [(h["status"], h["by"]) for h in failed["history"]][-1] == ("cancelled", "system")
     wait_until(lambda: catalogue.stock(shirt["slug"]) == {shirt["M"]: 5})
@@ -110,34 +118,33 @@ def test_a_declined_card_cancels_the_order_gives_the_stock_back_and_says_nothing
         ("order_cancelled", "failed")]
 
 
-def test_a_session_left_unpaid_expires_and_cancels_the_order(app, payments_app, shop, shirt, catalogue):
+def test_a_session_left_unpaid_expires_and_cancels_the_order(app, payments_app, shop, shirt, catalogue, settled):
     alice = shop.user(7)
     order = card_order(shop, alice, shirt)
     with payments_app.app_context():  # its time runs out
         payments_db = payments_app.extensions["sqlalchemy"]
         with payments_db.engine.begin() as conn:
-            conn.execute(text("UPDATE payments SET expires_at = now() - interval '2 minutes'"))
+            for table in ("payments", "sandbox_sessions"):
+                conn.execute(text(f"UPDATE {table} SET expires_at = now() - interval '2 minutes'"))  # noqa: S608
         payments_db.session.remove()
 
-    payments_app.extensions["shop_housekeeping"].run_once()
-
-    expired = settled(shop, alice, order["id"], "expired")
+    expired = settled(alice, order["id"], "expired")
     assert expired["status"] == "cancelled"
     wait_until(lambda: catalogue.stock(shirt["slug"]) == {shirt["M"]: 5})
     assert [(template, shown["payment"]["status"]) for template, shown in emails(app)] == [
         ("order_cancelled", "expired")]
 
 
-def test_cancelling_a_paid_order_refunds_it_and_the_email_says_so(app, payments_app, shop, shirt, catalogue):
+def test_cancelling_a_paid_order_refunds_it_and_the_email_says_so(app, payments_app, shop, shirt, catalogue, settled):
     alice = shop.user(7)
     order = card_order(shop, alice, shirt)
     pay(order["payment"]["redirect_url"], CARD_PAID)
-    settled(shop, alice, order["id"], "paid")
+    settled(alice, order["id"], "paid")
 
     cancelled = shop.orders.post(f"/api/order/{order['id']}/cancel/", headers=alice)
 
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
-    refunded = settled(shop, alice, order["id"], "refunded")
+    refunded = settled(alice, order["id"], "refunded")
     assert refunded["payment"]["refunded_at"] and refunded["payment"]["refund"]["status"] == "succeeded"
     assert catalogue.stock(shirt["slug"]) == {shirt["M"]: 5}
     templates = emails(app)
@@ -159,7 +166,7 @@ def test_cancelling_an_unpaid_card_order_closes_its_page(app, payments_app, shop
 
 
 def test_a_payment_made_while_orders_cancelled_the_order_is_refunded(app, payments_app, shop, shirt, catalogue,
-                                                                    payments_server, repair):
+                                                                    payments_server, repair, settled):
     alice = shop.user(7)
     order = card_order(shop, alice, shirt)
     payments_server.switch.mode = "failing"  # the cancel cannot close the page: the shopper pays meanwhile
@@ -171,7 +178,7 @@ def test_a_payment_made_while_orders_cancelled_the_order_is_refunded(app, paymen
 
     pay(order["payment"]["redirect_url"], CARD_PAID)
 
-    refunded = settled(shop, alice, order["id"], "refunded")
+    refunded = settled(alice, order["id"], "refunded")
     assert refunded["status"] == "cancelled" and refunded["payment"]["paid_at"]
     repair()  # nothing is owed any more
     assert order_of(shop, alice, order["id"])["payment"]["status"] == "refunded"
