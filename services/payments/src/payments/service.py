@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from payments import providers
 from payments.clients import tell_orders
