@@ -4,7 +4,7 @@ does with each answer. The real orders service is exercised with payments in ord
 
 It answers as orders documents: 401 without the service credential, 200 `{"order_id", "status"}` (a status it
 keeps by the newest version, as orders applies only newer states), 404 `order_not_found` for an order it is told
-it does not have (`unknown`).
+it does not have (`unknown`); `routeless`: 404 `not_found` to everything (a server without the route).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ class OrdersRecorder:
         def payment(order_id: int):
             if request.headers.get("X-Service-Token") != SERVICE_TOKEN:
                 return _problem(401, "invalid_service_token")
+            if self.routeless:
+                return _problem(404, "not_found")
             state = request.get_json()
             with self.lock:
                 self.received.append(state)
@@ -45,6 +47,7 @@ class OrdersRecorder:
         self.received: list[dict[str, Any]] = []
         self.held: dict[int, dict[str, Any]] = {}
         self.unknown: set[int] = set()
+        self.routeless = False  # answer as a server without this route would: 404 `not_found`
 
     def states(self, order_id: int) -> list[tuple[str, int]]:
         """(status, version) of each state told about the order, in the order received."""
