@@ -56,6 +56,9 @@ SMTP_PORT = SMTP_LOCAL_PORT + OFFSET
 VITE_PORT = 5173 + OFFSET
 FRONTEND = ROOT / "frontend"
 MAIL_QUEUE = f"{DATABASE_PREFIX}mail"
+#: settings the stack gives one service beyond the common ones, unless the environment sets them: payments takes
+#: cards with its sandbox (its events go to the default webhook URL, through this stack's gateway)
+DEV_SETTINGS = {"payments": {"SHOP_PAYMENTS_PROVIDER": "sandbox"}}
 PID_FILE = VAR / "stack.pid"
 STATE_FILE = VAR / "stack.json"  # the running stack's Redis and the pid of each part: `up`, `down` and tests read it
 LOG_FILE = VAR / "log" / "stack.log"
@@ -108,6 +111,8 @@ def service_env(service: str, postgres: localservers.Server, redis: localservers
         "SHOP_THREADS": os.environ.get("SHOP_THREADS", "8"),
         "FLASK_APP": f"{SHOP.services[service].package}:create_app",
     }
+    for name, value in DEV_SETTINGS.get(service, {}).items():
+        env.setdefault(name, value)
     if SHOP.services[service].database:
         env["SHOP_DATABASE_URL"] = localservers.ensure_database(postgres.url, f"{DATABASE_PREFIX}{service}")
     return {**env, **(_mail_env() if SHOP.services[service].sends_mail else {})}

@@ -12,7 +12,9 @@ SERVICES = {
     "users": lambda keys: {"JWT_PRIVATE_KEY": keys.private_pem},
     "products": lambda keys: {},
     "cart": lambda keys: {"PRODUCTS_URL": "http://127.0.0.1:9"},
-    "orders": lambda keys: {"PRODUCTS_URL": "http://127.0.0.1:9", "CART_URL": "http://127.0.0.1:9"},
+    "orders": lambda keys: {"PRODUCTS_URL": "http://127.0.0.1:9", "CART_URL": "http://127.0.0.1:9",
+                           "PAYMENTS_URL": "http://127.0.0.1:9"},
+    "payments": lambda keys: {"ORDERS_URL": "http://127.0.0.1:9"},
 }
 
 

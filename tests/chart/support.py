@@ -38,7 +38,7 @@ EVERYTHING: dict[str, Any] = {
     "serviceToken": {"existingSecret": "shop-service-token"},
     "defaults": {
         "enabled": True, "kind": "api", "image": {"repository": "unused", "tag": "2.0.0"}, "port": 8000,
-        "calls": [], "signsTokens": False, "sendsMail": False,
+        "calls": [], "signsTokens": False, "sendsMail": False, "takesPayments": False,
         "database": {"enabled": False, "existingSecret": "", "existingSecretKey": "uri", "port": 6432,
                      "networkPolicyTo": PEER},
         "replicas": 2,
@@ -67,6 +67,9 @@ EVERYTHING: dict[str, Any] = {
     "smtp": {"host": "smtp.example.com", "port": 465, "security": "tls", "username": "shop", "password": "",
              "existingSecret": "shop-smtp", "existingSecretKey": "pass", "from": "Acme <shop@example.com>",
              "networkPolicyTo": [{"ipBlock": {"cidr": "203.0.113.10/32"}}]},
+    "payments": {"provider": "stripe", "sandboxInProduction": False, "sessionMinutes": 60,
+                 "stripe": {"existingSecret": "shop-stripe", "secretKeyKey": "sk", "webhookSecretKey": "whsec"},
+                 "networkPolicyTo": [{"ipBlock": {"cidr": "192.0.2.0/24"}}]},
     "migrations": {"resources": {"requests": {"cpu": "100m", "memory": "192Mi"},
                                  "limits": {"cpu": "1", "memory": "512Mi"}},
                    "activeDeadlineSeconds": 900},
@@ -144,6 +147,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "no-trusted-proxies": {"trustedProxies": []},
     "smtp-password-set": {"smtp": {"host": "smtp.example.com", "username": "shop", "password": "s3cret"}},
     "renamed-release": {},
+    # card payments by Stripe, its keys in a Secret of the operator's (docs/kubernetes.md, "Card payments")
+    "stripe": {"payments": {"provider": "stripe", "stripe": {"existingSecret": "shop-stripe"}}},
+    # a demo shop: the sandbox in a production deployment, asked for in so many words, with short sessions
+    "sandbox-demo": {"payments": {"provider": "sandbox", "sandboxInProduction": True, "sessionMinutes": 0.5}},
     # the load generator, as `--set loadgen.enabled=true` makes it
     "loadgen": {"loadgen": {"enabled": True}},
 }

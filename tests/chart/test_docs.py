@@ -59,7 +59,7 @@ def test_the_docs_name_only_values_the_chart_has():
     text = DOCS.read_text()
     assert "## Deploy with Helm" in text and "## Develop with skaffold" in text
     named = set(re.findall(r"`((?:image|jwt|serviceToken|defaults|services|postgres|redis|smtp|migrations|ingress|"
-                           r"httpRoute|networkPolicy|tests|trustedProxies|publicUrl|imagePullSecrets)(?:\.[\w<>]+)*)"
+                           r"httpRoute|networkPolicy|tests|trustedProxies|publicUrl|imagePullSecrets|payments)(?:\.[\w<>]+)*)"
                            r"(?:=[^`]*)?`", text))
     assert len(named) > 20
     unknown = sorted(n for n in named if not _defined(n))

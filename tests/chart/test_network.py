@@ -46,7 +46,9 @@ def _peer_matches(peer: dict, party: Party) -> bool:
     if "ipBlock" in peer:
         import ipaddress
 
-        return bool(party.ip) and ipaddress.ip_address(party.ip) in ipaddress.ip_network(peer["ipBlock"]["cidr"])
+        block, address = peer["ipBlock"], party.ip and ipaddress.ip_address(party.ip)
+        return bool(address) and address in ipaddress.ip_network(block["cidr"]) and not any(
+            address in ipaddress.ip_network(cidr) for cidr in block.get("except", []))
     if "namespaceSelector" in peer:
         return _matches(peer["namespaceSelector"], party.namespace) and _matches(peer.get("podSelector"),
                                                                                  party.labels)
@@ -144,7 +146,7 @@ def test_the_default_policies_allow_exactly_the_listed_flows():
 
 def test_with_every_option_the_policies_allow_exactly_the_listed_flows_to_the_peers_the_values_name():
     """External databases and Redis (one address block), a relay for SMTP, another controller's namespace,
-    Prometheus, and the load generator with its target."""
+    Prometheus, the load generator with its target, and Stripe's API where payments.networkPolicyTo says."""
     rendered = scenario("everything")
     outside = [
         Party("controller", {}, {"kubernetes.io/metadata.name": "gateways"}, "10.1.0.6", ours=False),
@@ -156,6 +158,7 @@ def test_with_every_option_the_policies_allow_exactly_the_listed_flows_to_the_pe
         Party("stores", {}, {}, "10.20.0.5", ours=False),
         Party("relay", {}, {}, "203.0.113.10", ours=False),
         Party("load-target", {}, {}, "198.51.100.7", ours=False),
+        Party("payment-provider", {}, {}, "192.0.2.10", ours=False),
         Party("elsewhere", {"app": "other"}, {"kubernetes.io/metadata.name": "other"}, "10.9.9.9", ours=False),
     ]
     ports = [("TCP", 8000), ("TCP", 8080), ("TCP", 6432), ("TCP", 6380), ("TCP", 465), ("TCP", 443),
@@ -165,6 +168,7 @@ def test_with_every_option_the_policies_allow_exactly_the_listed_flows_to_the_pe
     wanted = listed_flows(names, controller="controller", database="stores", redis=("stores", 6380),
                           smtp=(["relay"], 465), dns="coredns", metrics="prometheus")
     wanted.add(("loadgen", "load-target", "TCP", 443))  # test_loadgen.py checks the load generator's own
+    wanted.add(("payments", "payment-provider", "TCP", 443))  # provider stripe; test_payments.py checks the rest
     found = flows(rendered, outside, ports)
     assert found == wanted, (sorted(found - wanted), sorted(wanted - found))
 

@@ -1,4 +1,4 @@
-"""The gateway's tests run real nginx (installed by `gateway/nginx.py` when missing) in front of the four
+"""The gateway's tests run real nginx (installed by `gateway/nginx.py` when missing) in front of the five
 real services, each its app on its own test database served over HTTP by the kit's `ServiceServer`,
 with a SPA build made by the tests (an index.html and one hashed asset)."""
 
@@ -13,6 +13,7 @@ import pytest
 
 import cart
 import orders
+import payments
 import products
 import users
 from products.demo.seed import seed_demo
@@ -45,7 +46,7 @@ def public_url(gateway_port) -> str:
 
 @pytest.fixture(scope="session")
 def services(shop_app, jwt_keys, public_url):
-    """The four services, real apps on their own test databases, served over HTTP; products has the demo
+    """The five services, real apps on their own test databases, served over HTTP; products has the demo
     catalogue. They trust one proxy (the gateway) for X-Forwarded-For, and build links from `public_url`."""
     made: dict[str, Served] = {}
     edge = {"TRUSTED_PROXIES": 1, "SHOP_URL": public_url}
@@ -56,8 +57,13 @@ def services(shop_app, jwt_keys, public_url):
     made["users"] = Served(shop_app(users.create_app, JWT_PRIVATE_KEY=jwt_keys.private_pem, **edge))
     products_url = f"http://{made['products'].address}"
     made["cart"] = Served(shop_app(cart.create_app, PRODUCTS_URL=products_url, **edge))
+    # payments is routed here, and never calls orders back (no card is paid in these tests)
+    made["payments"] = Served(shop_app(payments.create_app, PAYMENTS_PROVIDER="sandbox",
+                                       PAYMENTS_SANDBOX_WEBHOOK_SECRET="whsec_test",
+                                       ORDERS_URL="http://127.0.0.1:9", **edge))
     made["orders"] = Served(shop_app(orders.create_app, PRODUCTS_URL=products_url,
-                                     CART_URL=f"http://{made['cart'].address}", **edge))
+                                     CART_URL=f"http://{made['cart'].address}",
+                                     PAYMENTS_URL=f"http://{made['payments'].address}", **edge))
     yield made
     for served in made.values():
         served.server.stop()
@@ -75,7 +81,7 @@ def spa_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def gateway(gateway_module, nginx_binary, services, spa_dir, tmp_path_factory, gateway_port):
-    """nginx in static mode in front of the four services; stopped at the end of the run."""
+    """nginx in static mode in front of the five services; stopped at the end of the run."""
     gw = gateway_module.render(tmp_path_factory.mktemp("gateway"), port=gateway_port, spa_dir=spa_dir,
                                upstreams={name: served.address for name, served in services.items()},
                                read_timeout=READ_TIMEOUT)

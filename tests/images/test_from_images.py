@@ -200,7 +200,8 @@ def test_each_image_runs_as_the_user_the_chart_gives_its_pods(built):
 
 def test_the_migration_jobs_ran_and_every_probe_of_the_chart_answers(shop):
     jobs, deployments = _rendered()
-    assert {j.name for j in jobs} == {"users-migrate", "products-migrate", "cart-migrate", "orders-migrate"}
+    assert {j.name for j in jobs} == {"users-migrate", "products-migrate", "cart-migrate", "orders-migrate",
+                                      "payments-migrate"}
     expected = {(p.name, kind) for p in deployments for c in p.spec["containers"]
                 for kind in ("startupProbe", "readinessProbe", "livenessProbe") if kind in c}
     seen = {(p["pod"], p["probe"]) for p in shop["probes"] if p["passed"]}

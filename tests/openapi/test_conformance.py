@@ -83,10 +83,13 @@ users_schema = _schema(DOCUMENTS["users"])
 products_schema = _schema(DOCUMENTS["products"])
 cart_schema = _schema(DOCUMENTS["cart"])
 orders_schema = _schema(DOCUMENTS["orders"])
+payments_schema = _schema(DOCUMENTS["payments"])
 #: the /internal/ API of the services that have one (their whole documents less the public paths and probes)
 users_internal_schema = _schema(DOCUMENTS["users-internal"])
 products_internal_schema = _schema(DOCUMENTS["products-internal"])
 cart_internal_schema = _schema(DOCUMENTS["cart-internal"])
+orders_internal_schema = _schema(DOCUMENTS["orders-internal"])
+payments_internal_schema = _schema(DOCUMENTS["payments-internal"])
 
 
 @pytest.fixture(scope="session")
@@ -129,10 +132,27 @@ def users_app(shop_app, jwt_keys):
 
 
 @pytest.fixture(scope="session")
-def orders_app(shop_app, demo_products_server, conformance_cart_server):
+def payments_app(shop_app):
+    """Payments with its sandbox; what it would tell orders stays owed (orders is not served here)."""
+    import payments
+
+    return shop_app(payments.create_app, PAYMENTS_PROVIDER="sandbox", PAYMENTS_SANDBOX_WEBHOOK_SECRET="whsec_test",
+                    ORDERS_URL="http://127.0.0.1:9")
+
+
+@pytest.fixture(scope="session")
+def conformance_payments_server(payments_app):
+    server = ServiceServer(payments_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def orders_app(shop_app, demo_products_server, conformance_cart_server, conformance_payments_server):
     import orders
 
-    return shop_app(orders.create_app, PRODUCTS_URL=demo_products_server.url, CART_URL=conformance_cart_server.url)
+    return shop_app(orders.create_app, PRODUCTS_URL=demo_products_server.url, CART_URL=conformance_cart_server.url,
+                    PAYMENTS_URL=conformance_payments_server.url)
 
 
 def _token(app, jwt_keys, role: str) -> str:
@@ -254,6 +274,13 @@ def test_orders_answers_conform(case, role, orders_app, jwt_keys):
     _check(case, orders_app, jwt_keys, role)
 
 
+@pytest.mark.parametrize("role", ROLES)
+@payments_schema.parametrize()
+@BOUNDED
+def test_payments_answers_conform(case, role, payments_app, jwt_keys):
+    _check(case, payments_app, jwt_keys, role)
+
+
 
 @users_internal_schema.parametrize()
 @BOUNDED
@@ -271,3 +298,15 @@ def test_products_internal_answers_conform(case, demo_products_app):
 @BOUNDED
 def test_cart_internal_answers_conform(case, conformance_cart_app):
     _send(case, conformance_cart_app, {HEADER: SERVICE_TOKEN})
+
+
+@orders_internal_schema.parametrize()
+@BOUNDED
+def test_orders_internal_answers_conform(case, orders_app):
+    _send(case, orders_app, {HEADER: SERVICE_TOKEN})
+
+
+@payments_internal_schema.parametrize()
+@BOUNDED
+def test_payments_internal_answers_conform(case, payments_app):
+    _send(case, payments_app, {HEADER: SERVICE_TOKEN})

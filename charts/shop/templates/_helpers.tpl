@@ -197,6 +197,15 @@ file the kit reads through SHOP_<NAME>_FILE, never an environment variable. (dic
 {{- else if and .svc.sendsMail .root.Values.smtp.password -}}
 {{- $_ := set $files "smtp-password" (printf "%s/password" (include "shop.componentName" (dict "root" .root "component" "smtp"))) -}}
 {{- end -}}
+{{- if .svc.takesPayments -}}
+{{- $payments := .root.Values.payments -}}
+{{- if eq $payments.provider "stripe" -}}
+{{- $_ := set $files "stripe-secret-key" (printf "%s/%s" $payments.stripe.existingSecret $payments.stripe.secretKeyKey) -}}
+{{- $_ := set $files "stripe-webhook-secret" (printf "%s/%s" $payments.stripe.existingSecret $payments.stripe.webhookSecretKey) -}}
+{{- else if eq $payments.provider "sandbox" -}}
+{{- $_ := set $files "payments-sandbox-webhook-secret" (printf "%s/webhook-secret" (include "shop.componentName" (dict "root" .root "component" "payments-sandbox"))) -}}
+{{- end -}}
+{{- end -}}
 {{- toYaml $files -}}
 {{- end -}}
 
@@ -288,6 +297,22 @@ SHOP_<SERVICE>_URL and SHOP_REAL_IP_FROM). (dict "root" $ "svc" $svc)
   value: {{ $root.Values.smtp.username | quote }}
 - name: SHOP_MAIL_FROM
   value: {{ $root.Values.smtp.from | quote }}
+{{- end }}
+{{- if $svc.takesPayments }}
+{{- $payments := $root.Values.payments }}
+- name: SHOP_PAYMENTS_PROVIDER
+  value: {{ $payments.provider | quote }}
+- name: SHOP_PAYMENTS_SANDBOX_IN_PRODUCTION
+  value: {{ $payments.sandboxInProduction | toString | quote }}
+- name: SHOP_PAYMENTS_SESSION_MINUTES
+  value: {{ $payments.sessionMinutes | toString | quote }}
+{{- if eq $payments.provider "sandbox" }}
+{{- $gateway := include "shop.gateway" $root | fromYaml }}
+# the sandbox posts its signed events through the front door, as Stripe's come, but from inside the cluster:
+# to the gateway's Service (the public URL is the ingress controller's, which no pod of the shop may reach)
+- name: SHOP_PAYMENTS_SANDBOX_WEBHOOK_URL
+  value: {{ printf "http://%s:%d/api/payments/webhooks/sandbox/" (include "shop.componentName" (dict "root" $root "component" $gateway.name)) ($gateway.port | int) | quote }}
+{{- end }}
 {{- end }}
 {{- include "shop.secretEnv" . }}
 {{- range $name := keys $svc.env | sortAlpha }}

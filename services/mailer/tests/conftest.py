@@ -53,7 +53,8 @@ def orders_app(shop_app):
     import orders
 
     # the mailer only reads and reports its outbox: nothing here calls products or cart
-    return shop_app(orders.create_app, PRODUCTS_URL="http://127.0.0.1:9", CART_URL="http://127.0.0.1:9")
+    return shop_app(orders.create_app, PRODUCTS_URL="http://127.0.0.1:9", CART_URL="http://127.0.0.1:9",
+                   PAYMENTS_URL="http://127.0.0.1:9")
 
 
 @pytest.fixture(scope="session")
@@ -213,6 +214,9 @@ def make_order():
             "shipping": {"full_name": "Ann Example", "phone": "+1 555 0100", "address_line": "1 Main Street",
                          "city": "Springfield", "postal_code": "12345", "country": "US"},
             "comment": "", "created_at": "2026-11-26T17:30:00+00:00", "updated_at": "2026-11-26T17:30:00+00:00",
+            "payment": {"method": "cash_on_delivery", "status": "due_on_delivery", "amount": "89.30",
+                        "currency": "USD", "redirect_url": None, "expires_at": None, "paid_at": None,
+                        "refunded_at": None, "refund": None},
             **changes,
         }
 

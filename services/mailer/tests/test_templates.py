@@ -92,3 +92,31 @@ def test_the_confirmation_promises_only_the_email_that_comes_next(make_order):
     for part in (" ".join(mail.text.split()), mail.html):
         assert "as soon as it is confirmed" not in part
         assert "will write again when it ships" in part
+
+
+def _paid(make_order, **payment):
+    order = make_order()
+    return {**order, "payment": {**order["payment"], "method": "card", **payment}}
+
+
+def test_the_emails_say_how_the_order_is_paid_and_never_charged_before_it_is(make_order):
+    def says(name, order):
+        mail = render(name, {"order": order}, recipient_name="", **SHOP)
+        return " ".join(mail.text.split()), " ".join(mail.html.split())
+
+    due = says("order_confirmation", make_order())
+    assert all("To pay on delivery: $89.30" in part and "payment" not in part.split("Total")[0] for part in due)
+    card = says("order_confirmation", _paid(make_order, status="paid", paid_at="2026-11-26T17:31:00+00:00"))
+    assert all("Paid by card on 26 November 2026" in part and "and your payment" in part for part in card)
+    old = says("order_confirmation", {key: value for key, value in make_order().items() if key != "payment"})
+    assert old == due  # an email queued before orders had a payment: they were all paid on delivery
+
+    cancelled = {status: says("order_cancelled", _paid(make_order, status=status))[0]
+                 for status in ("requires_action", "failed", "expired", "paid", "refunded")}
+    assert "was declined" in cancelled["failed"] and "nothing was charged" in cancelled["failed"]
+    assert "ran out" in cancelled["expired"] and "nothing was charged" in cancelled["expired"]
+    for status in ("paid", "refunded"):
+        assert "The $89.30 you paid by card is being refunded to your card" in cancelled[status]
+    assert "refund" not in cancelled["requires_action"] and "Awaiting your card payment" in cancelled["requires_action"]
+    plain = says("order_cancelled", make_order())[0]
+    assert "If you did not expect this" in plain and "refund" not in plain

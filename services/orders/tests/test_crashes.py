@@ -17,6 +17,8 @@ from products.stock import expire_due
 from shop_common.testing import assert_problem
 
 STEPS = ["cart read", "stock reserved", "order stored", "cart emptied", "stock confirmed"]
+#: a card order's: its payment is opened once its stock is reserved
+CARD_STEPS = ["cart read", "stock reserved", "payment opened", "order stored", "cart emptied", "stock confirmed"]
 
 
 class Died(BaseException):
@@ -84,7 +86,37 @@ def test_a_crash_between_steps_is_repaired_into_agreement(app, shop, catalogue, 
         assert shop.order(coat["user"], key="crashing").status_code == 201
         assert catalogue.stock("wool-coat") == {coat["variant"]: 3}
     assert confirmations(app) == 1
-    assert repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}  # nothing left to do
+    assert repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "payment_settled": 0,
+                        "forgotten": 0}  # nothing left to do
+
+
+@pytest.mark.parametrize("step", CARD_STEPS)
+def test_a_crash_in_a_card_checkout_is_repaired_into_agreement(app, shop, catalogue, coat, die_after, repair,
+                                                               count_orders, step, monkeypatch):
+    die_after(step)
+    with pytest.raises(Died):
+        shop.order(coat["user"], key="crashing", payment_method="card")
+    monkeypatch.setattr(checkout, "after", lambda done: None)
+
+    repair()
+
+    assert unfinished(app) == 0
+    if CARD_STEPS.index(step) >= CARD_STEPS.index("order stored"):  # it stands, awaiting its payment
+        order = shop.orders.get("/api/order/list/", headers=coat["user"]).get_json()["results"][0]
+        assert (order["status"], order["payment"]["status"]) == ("awaiting_payment", "requires_action")
+        assert order["payment"]["redirect_url"]
+        assert catalogue.stock("wool-coat") == {coat["variant"]: 3}
+        assert shop.cart(coat["user"]) == []
+        replay = shop.order(coat["user"], key="crashing", payment_method="card")
+        assert replay.status_code == 201 and replay.get_json()["payment"] == order["payment"]
+    else:  # undone: nothing held; a session opened for it belongs to no order and nobody has its page
+        assert count_orders() == 0
+        assert catalogue.stock("wool-coat") == {coat["variant"]: 5}
+        assert shop.cart(coat["user"]) == [(coat["variant"], 2)]
+        again = shop.order(coat["user"], key="crashing", payment_method="card")
+        assert again.status_code == 201 and again.get_json()["status"] == "awaiting_payment"
+    assert confirmations(app) == 0  # not before it is paid
+    assert repair()["payment_settled"] == 0
 
 
 def test_a_repair_that_cannot_reach_products_tries_again_later(app, shop, catalogue, coat, die_after, repair,
@@ -109,7 +141,8 @@ def test_a_started_checkout_is_undone_only_once_stale(app, shop, coat, die_after
     with pytest.raises(Died):
         shop.order(coat["user"])
     with app.app_context():
-        assert checkout.repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}
+        assert checkout.repair() == {"undone": 0, "completed": 0, "stock_returned": 0, "payment_settled": 0,
+                                     "forgotten": 0}
         db.session.remove()
     assert catalogue.stock("wool-coat") == {coat["variant"]: 3}  # still held: it may yet finish
     repair()

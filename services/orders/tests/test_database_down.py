@@ -16,7 +16,7 @@ from shop_common.testing import assert_database_unavailable, servers, wait_until
 @pytest.fixture(scope="module")
 def down(app_without_database, products_server, cart_server):
     return app_without_database(orders.create_app, PRODUCTS_URL=products_server.url,
-                                CART_URL=cart_server.url).test_client()
+                                CART_URL=cart_server.url, PAYMENTS_URL="http://127.0.0.1:9").test_client()
 
 
 @pytest.mark.parametrize("method, path, staff", [

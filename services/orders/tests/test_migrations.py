@@ -1,6 +1,6 @@
-"""Migration 0004 on a database that has orders already: each gets its history (its creation, and its status
-now when it has moved on), and the answers checkouts keep gain what an order answers now, so a repeat of one
-still answers an order as the document describes it."""
+"""Migrations 0004 and 0005 on a database that has orders already: each gets its history (its creation, and its
+status now when it has moved on) and its payment (on delivery), and the answers checkouts keep gain what an
+order answers now, so a repeat of one still answers an order as the document describes it."""
 
 from __future__ import annotations
 
@@ -14,12 +14,17 @@ from orders.checkout import _fingerprint
 from orders.schemas import SHIPPING_EXAMPLE, CreateSchema
 
 CREATED, MOVED = "2026-11-01T10:00:00+00:00", "2026-11-02T09:30:00+00:00"
+DUE = {"method": "cash_on_delivery", "status": "due_on_delivery", "amount": "39.90", "currency": "USD",
+       "redirect_url": None, "expires_at": None, "paid_at": None, "refunded_at": None, "refund": None}
 
 
 def test_existing_orders_get_their_history_and_kept_answers_the_new_fields(shop_app, make_token):
-    app = shop_app(orders.create_app, PRODUCTS_URL="http://127.0.0.1:9", CART_URL="http://127.0.0.1:9")
+    app = shop_app(orders.create_app, PRODUCTS_URL="http://127.0.0.1:9", CART_URL="http://127.0.0.1:9",
+                   PAYMENTS_URL="http://127.0.0.1:9")
     db = app.extensions["sqlalchemy"]
-    request = CreateSchema().load({"shipping": SHIPPING_EXAMPLE})
+    # the request as 0003's code loaded it (there was no payment_method then)
+    request = {name: value for name, value in CreateSchema().load({"shipping": SHIPPING_EXAMPLE}).items()
+               if name != "payment_method"}
     with app.app_context():
         downgrade(revision="0003")
         with db.engine.begin() as conn:
@@ -59,8 +64,13 @@ def test_existing_orders_get_their_history_and_kept_answers_the_new_fields(shop_
     body = replay.get_json()
     assert list(body) == list(client.get("/api/order/2/", headers=alice).get_json())  # every field, in its place
     assert body == {**kept, "user_id": 7, "next_statuses": ["shipped", "cancelled"], "history": [
-        {"status": "pending", "at": CREATED, "by": "customer"}, {"status": "confirmed", "at": MOVED, "by": "system"}]}
+        {"status": "pending", "at": CREATED, "by": "customer"}, {"status": "confirmed", "at": MOVED, "by": "system"}],
+        "payment": DUE}
     assert client.get("/api/order/2/", headers=alice).get_json()["history"] == body["history"]
+    # 0005: every order placed before was to be paid on delivery; those delivered were paid then
+    payments = {order_id: client.get(f"/api/order/{order_id}/", headers=alice).get_json()["payment"]
+                for order_id in range(1, 6)}
+    assert payments == {1: DUE, 2: DUE, 3: DUE, 4: {**DUE, "status": "paid", "paid_at": MOVED}, 5: DUE}
 
     with app.app_context():  # and back: the kept answer as 0003 made it
         downgrade(revision="0003")

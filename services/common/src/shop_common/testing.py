@@ -492,3 +492,35 @@ def concurrently(count: int, work: Callable[[int], Any], timeout: float = 60) ->
         raise errors[0]
     assert not any(t.is_alive() for t in threads), f"threads still running after {timeout} s"
     return results
+
+
+#: the sandbox's test cards (CONTRACT.md, as Stripe's test mode has them): paid, and declined
+CARD_PAID, CARD_DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0002"
+
+
+def fill_card_form(page: str, card: str) -> tuple[str, dict[str, str]]:
+    """The action and the fields of the card form on a payment page (HTML), filled as a shopper would: the
+    card number, a future expiry, a CVC and a name, each found by its `autocomplete` token (what a browser's
+    autofill goes by), every other field (hidden ones) as the page has it."""
+    from datetime import date
+    from html.parser import HTMLParser
+
+    typed = {"cc-number": card, "cc-exp": f"12 / {date.today().year % 100 + 3:02d}", "cc-csc": "123",
+             "cc-name": "Ada Lovelace"}
+
+    class Form(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.action, self.fields = "", {}
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and attrs.get("method", "get").lower() == "post":
+                self.action = attrs.get("action") or ""
+            elif tag == "input" and attrs.get("name"):
+                self.fields[attrs["name"]] = typed.get(attrs.get("autocomplete", ""), attrs.get("value") or "")
+
+    form = Form()
+    form.feed(page)
+    assert form.fields, "no card form on the page"
+    return form.action, form.fields

@@ -1,10 +1,17 @@
-"""Checkout: an order from the cart, as a saga across the cart and products services.
+"""Checkout: an order from the cart, as a saga across the cart, products and payments services.
 
     1. read the cart                      (cart)
     2. reserve every line, or none        (products, under the order's key)
+    2b. a card order: open its payment    (payments, once per order: the provider's page to pay on)
     3. store the order                    (here, with its confirmation email, in one transaction)
     4. take the ordered lines out of the cart (cart, once per order's key)
     5. confirm the reservation            (products)
+
+A card order is stored `awaiting_payment`, its stock taken in step 5 like any order's: it is held until the
+provider's webhook settles the payment (`service.apply_payment`): paid confirms the order and owes its
+confirmation email; failed or expired cancels it and gives the stock back. A session opened for a checkout
+that is then undone belongs to no order: nobody has its page, and a payment made on it anyway is refunded
+by payments at once (orders answers that it knows no such order).
 
 A step that fails undoes the ones before it: a checkout that cannot store its order releases its
 reservation (products remembers a released key, so a reserve still on its way takes nothing). Once the
@@ -42,8 +49,16 @@ from sqlalchemy.dialects.postgresql import insert
 
 from orders import clients
 from orders.models import Checkout, Order, OrderLine, db
-from orders.service import give_back_stock, order_number, owe_status_email, render
-from shop_common import outbox
+from orders.service import (
+    after_cancel,
+    give_back_stock,
+    mark_cancelled,
+    order_number,
+    owe_confirmation,
+    render,
+    settle_payment,
+    take_payment_state,
+)
 from shop_common.db import DatabaseUnavailable, database_unavailable, end_read, unit_of_work
 from shop_common.errors import Problem, problem
 from shop_common.http import ServiceUnavailable
@@ -165,7 +180,11 @@ def checkout(user_id: int, data: dict[str, Any], key: str | None) -> Answer:
     The database failing is 503 `database_unavailable` with `Retry-After`, never a 500. Before the order is
     stored, nothing stays ordered (the repair undoes what was begun); once it is, the 503 says so, and the
     same request with the same key answers the order (its repeat finishes what is left)."""
-    begun = _begin(user_id, key or f"auto-{uuid.uuid4()}", _fingerprint(data))
+    # paying on delivery is what a request without `payment_method` asked before there was one: such a body
+    # keeps the fingerprint it had then, so a key kept from then still matches its repeat
+    fingerprinted = {name: value for name, value in data.items()
+                     if (name, value) != ("payment_method", "cash_on_delivery")}
+    begun = _begin(user_id, key or f"auto-{uuid.uuid4()}", _fingerprint(fingerprinted))
     if isinstance(begun, Answer):
         return begun
     return _run(begun, user_id, data, keyed=key is not None)
@@ -205,12 +224,33 @@ def _run(checkout_id: int, user_id: int, data: dict[str, Any], *, keyed: bool) -
         _abandon(checkout_id, reserved=True)  # it may have been made before the answer was lost
         raise
     after("stock reserved")
-    if not _store(checkout_id, user_id, data, cart, reservation):
+    prices = {line["variant_id"]: Decimal(line["unit_price"]) for line in reservation["lines"]}
+    total = sum((prices[item["variant_id"]] * item["quantity"] for item in cart), Decimal("0.00"))
+    payment = _open_payment(checkout_id, total) if data["payment_method"] == "card" else None
+    if not _store(checkout_id, user_id, data, cart, prices, total, payment):
         _release_failed(checkout_id)
         raise Problem(503, "checkout_interrupted", "The checkout took too long and was undone; nothing was "
                                                    "ordered. Try again.", headers={"Retry-After": "1"})
     after("order stored")
     return _finish(checkout_id, keyed=keyed, user_id=user_id, lines=wanted)
+
+
+def _open_payment(checkout_id: int, total: Decimal) -> dict[str, Any]:
+    """Open the card payment of the order to be (payments, once per order id), or undo the checkout: with no
+    session there is no order, and no stock is held for one."""
+    try:
+        payment = clients.open_payment(checkout_id, order_number(checkout_id), format(total, "f"),
+                                       _settings()["CURRENCY"])
+    except clients.CardsDisabled:
+        _abandon(checkout_id, reserved=True)
+        raise Problem(422, "payment_method_unavailable", "This shop takes no card payments; choose to pay on "
+                                                         "delivery.", errors={"json": {"payment_method": [
+                                                             "Card payments are not available."]}}) from None
+    except ServiceUnavailable:
+        _abandon(checkout_id, reserved=True)
+        raise
+    after("payment opened")
+    return payment
 
 
 def _short(cart: list[dict[str, Any]], lines: list[dict[str, Any]]) -> Problem:
@@ -224,27 +264,30 @@ def _short(cart: list[dict[str, Any]], lines: list[dict[str, Any]]) -> Problem:
 
 
 def _store(checkout_id: int, user_id: int, data: dict[str, Any], cart: list[dict[str, Any]],
-           reservation: dict[str, Any]) -> bool:
-    """Store the order, its confirmation email and the checkout's new state in one transaction; False if
-    the repair had already given this checkout up (then nothing is stored)."""
+           prices: dict[int, Decimal], total: Decimal, payment: dict[str, Any] | None) -> bool:
+    """Store the order, its confirmation email (once paid, for a card) and the checkout's new state in one
+    transaction; False if the repair had already given this checkout up (then nothing is stored)."""
     with unit_of_work(db):
         moved = db.session.execute(update(Checkout).where(Checkout.id == checkout_id, Checkout.state == "started")
                                    .values(state="ordered")).rowcount
         if not moved:
             return False  # nothing was written
-        prices = {line["variant_id"]: Decimal(line["unit_price"]) for line in reservation["lines"]}
         lines = [OrderLine(position=n, product_id=item["product_id"], variant_id=item["variant_id"], name=item["name"],
                            label=item["label"], unit_price=prices[item["variant_id"]], quantity=item["quantity"])
                  for n, item in enumerate(cart, 1)]
         order = Order(id=checkout_id, number=order_number(checkout_id), user_id=user_id,
                       currency=_settings()["CURRENCY"], shipping=data["shipping"], comment=data["comment"],
-                      total_price=sum((line.unit_price * line.quantity for line in lines), Decimal("0.00")),
-                      lines=lines)
-        order.set_status("pending", "customer")  # its creation: the first line of its history
+                      total_price=total, lines=lines, payment_method=data["payment_method"])
+        if payment is None:
+            order.payment_status = "due_on_delivery"
+            order.set_status("pending", "customer")  # its creation: the first line of its history
+        else:
+            take_payment_state(order, payment)
+            order.set_status("awaiting_payment", "customer")
         db.session.add(order)
         db.session.flush()
-        outbox.owe(db, f"order:{order.id}:confirmation", "order_confirmation", {"user_id": user_id},
-                   {"order": render(order)})
+        if payment is None:
+            owe_confirmation(order)
     return True
 
 
@@ -277,7 +320,9 @@ def complete(checkout_id: int, user_id: int | None = None, lines: list[dict[str,
             if not kept:
                 _lost_stock(order)
             elif order.status == "pending":  # not cancelled meanwhile, nor confirmed by another completion
-                order.set_status("confirmed", "system")
+                order.set_status("confirmed", "system")  # a card order waits for its payment instead
+        if not kept:
+            after_cancel(checkout_id)  # a card order's payment closed, or refunded if it was paid
     order = db.session.get(Order, checkout_id)
     return _answer(checkout_id, Answer(201, render(order)), "done" if done else None)
 
@@ -285,12 +330,10 @@ def complete(checkout_id: int, user_id: int | None = None, lines: list[dict[str,
 def _lost_stock(order: Order) -> None:
     """Products gave the stock of a stored order (locked) back before it was confirmed (the reservation
     expired while orders could not reach it): the order cannot be filled, so it is cancelled, and said so."""
-    if order.status in ("pending", "confirmed"):
+    if order.status in ("pending", "awaiting_payment", "confirmed"):
         log.error("order %s: its reservation expired before it was confirmed; cancelling it", order.id)
-        order.set_status("cancelled", "system")
         order.stock_released_at = func.now()
-        db.session.flush()
-        owe_status_email(order)
+        mark_cancelled(order, "system")
 
 
 # -- the repair ---------------------------------------------------------------------------------------------
@@ -300,11 +343,12 @@ def repair(stale_seconds: float | None = None) -> dict[str, int]:
 
     Checkouts untouched for `stale_seconds` (the setting by default) are taken: `started` ones are
     undone (their stock released), `ordered` ones completed; cancelled orders whose stock was not given
-    back get it back. Answered checkouts older than `IDEMPOTENCY_KEEP_HOURS` are forgotten.
+    back get it back, and cancelled card orders whose payment is still open or paid have it closed or
+    refunded (`settle_payment`). Answered checkouts older than `IDEMPOTENCY_KEEP_HOURS` are forgotten.
     """
     settings = _settings()
     stale = timedelta(seconds=settings["CHECKOUT_STALE_SECONDS"] if stale_seconds is None else stale_seconds)
-    counts = {"undone": 0, "completed": 0, "stock_returned": 0, "forgotten": 0}
+    counts = {"undone": 0, "completed": 0, "stock_returned": 0, "payment_settled": 0, "forgotten": 0}
     with unit_of_work(db):
         db.session.execute(update(Checkout).where(Checkout.state == "started",
                                                   Checkout.updated_at <= func.now() - stale)
@@ -322,6 +366,11 @@ def repair(stale_seconds: float | None = None) -> dict[str, int]:
                                                               Order.stock_released_at.is_(None))
                                        .order_by(Order.id).limit(100)).all():
         counts["stock_returned"] += give_back_stock(order_id)
+    for order_id in db.session.scalars(select(Order.id).where(Order.status == "cancelled",
+                                                              Order.payment_method == "card",
+                                                              Order.payment_settled_at.is_(None))
+                                       .order_by(Order.id).limit(100)).all():
+        counts["payment_settled"] += settle_payment(order_id)
     keep = timedelta(hours=settings["IDEMPOTENCY_KEEP_HOURS"])
     with unit_of_work(db):
         counts["forgotten"] = db.session.execute(delete(Checkout).where(

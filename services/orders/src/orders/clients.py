@@ -95,3 +95,34 @@ def release(order_id: int) -> None:
     """Give the order's stock back (idempotent; a key never reserved is remembered, so nothing is taken later)."""
     _json("products", _client("products").post(f"/internal/reservations/{reservation_key(order_id)}/release/",
                                                idempotent=True), 200)
+
+
+# -- the payments service ---------------------------------------------------------------------------------------
+
+class CardsDisabled(Exception):
+    """The shop takes no card payments (payments has no provider)."""
+
+
+def open_payment(order_id: int, number: str, amount: str, currency: str) -> dict[str, Any]:
+    """Open the order's card payment on the provider's page: its state (`redirect_url`, `expires_at`, ...).
+    Once per order: a repeat answers the session opened first."""
+    response = _client("payments").post("/internal/payments/", idempotent=True, json={
+        "order_id": order_id, "number": number, "amount": amount, "currency": currency})
+    if response.status_code == 409 and _code(response) == "card_payments_disabled":
+        raise CardsDisabled()
+    return _json("payments", response, 200, 201)
+
+
+def cancel_payment(order_id: int) -> dict[str, Any] | None:
+    """Close the order's open session, so its page takes no money any more: the payment's state (None when
+    payments never opened one)."""
+    response = _client("payments").post(f"/internal/payments/{order_id}/cancel/", idempotent=True)
+    if response.status_code == 404 and _code(response) == "payment_not_found":
+        return None
+    return _json("payments", response, 200)
+
+
+def refund_payment(order_id: int) -> dict[str, Any]:
+    """Ask for the order's payment back (payments retries it with the provider until it is done): its state."""
+    return _json("payments", _client("payments").post(f"/internal/payments/{order_id}/refund/", idempotent=True),
+                 200, 202)

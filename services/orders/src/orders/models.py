@@ -34,11 +34,13 @@ from shop_common.outbox import outbox_model
 
 db = make_db()
 
-STATUSES = ("pending", "confirmed", "shipped", "delivered", "cancelled")
+STATUSES = ("pending", "awaiting_payment", "confirmed", "shipped", "delivered", "cancelled")
 #: the moves an order's status may make (pending -> confirmed is the checkout's own, once products has
-#: confirmed the stock: staff moving it on before that could ship stock that might yet go back on sale)
+#: confirmed the stock: staff moving it on before that could ship stock that might yet go back on sale;
+#: awaiting_payment -> confirmed is the payment's own, once the provider said it is paid)
 MOVES: dict[str, tuple[str, ...]] = {
     "pending": ("cancelled",),
+    "awaiting_payment": ("cancelled",),
     "confirmed": ("shipped", "cancelled"),
     "shipped": ("delivered",),
     "delivered": (),
@@ -48,6 +50,14 @@ CANCELLABLE = tuple(status for status, moves in MOVES.items() if "cancelled" in 
 #: who changed an order's status: the customer (placing or cancelling it), staff, or the shop itself (the
 #: checkout confirming the stock, the repair cancelling an order whose reservation expired)
 ACTORS = ("customer", "staff", "system")
+
+#: how an order is paid: on delivery (to the courier), or by card on the payment provider's page
+PAYMENT_METHODS = ("cash_on_delivery", "card")
+#: what its payment is (CONTRACT.md): due on delivery; a card's `requires_action` (the shopper is to pay on the
+#: provider's page) until the provider settles it as paid, failed or expired; refunded once given back
+PAYMENT_STATUSES = ("due_on_delivery", "requires_action", "paid", "failed", "expired", "refunded")
+#: where a refund the shop asked for stands (`failed`: its last attempt failed, and payments tries again)
+REFUND_STATUSES = ("pending", "failed", "succeeded")
 
 
 class Checkout(db.Model):
@@ -84,13 +94,27 @@ class Order(db.Model):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # its checkout's id
     number: Mapped[str] = mapped_column(String(20), unique=True)
     user_id: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
     total_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     shipping: Mapped[dict[str, str]] = mapped_column(JSONB)
     comment: Mapped[str] = mapped_column(Text, server_default="")
     #: when a cancelled order's stock went back to products (NULL while that is still owed)
     stock_released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The payment, as the payments service last said it is (card), or as the order's own moves make it (on
+    # delivery): `payment_version` is the version of the payments service's state it holds (0: none yet).
+    payment_method: Mapped[str] = mapped_column(String(20), server_default="cash_on_delivery")
+    payment_status: Mapped[str] = mapped_column(String(20), server_default="due_on_delivery")
+    payment_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    payment_url: Mapped[str | None] = mapped_column(Text)
+    payment_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the refund's state as payments reports it ({status, attempts, last_error, requested_at}), if one was asked
+    refund: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    #: when payments took over what a cancelled card order still owed its payment (its open session closed,
+    #: or its refund asked for); NULL while that is owed (the repair asks again), or when nothing was owed
+    payment_settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
@@ -103,6 +127,8 @@ class Order(db.Model):
 
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES}", name="known_status"),
+        CheckConstraint(f"payment_method IN {PAYMENT_METHODS}", name="known_payment_method"),
+        CheckConstraint(f"payment_status IN {PAYMENT_STATUSES}", name="known_payment_status"),
         Index("ix_orders_user_id_id", "user_id", "id"),  # a user's orders, newest first (read backwards)
         Index("ix_orders_stock_owed", id, postgresql_where=text("status = 'cancelled' AND stock_released_at IS NULL")),
         # the staff's list (ORDERINGS): by date or by total, each ending in id so that ties page stably,
@@ -111,12 +137,20 @@ class Order(db.Model):
         Index("ix_orders_total_price_id", total_price, id),
         Index("ix_orders_status_created_at", status, created_at),
         Index("ix_orders_user_id_created_at", user_id, created_at),
+        # cancelled card orders whose payment still owes something to payments (the repair's query)
+        Index("ix_orders_payment_owed", id, postgresql_where=text(
+            "status = 'cancelled' AND payment_method = 'card' AND payment_settled_at IS NULL")),
     )
 
     def set_status(self, status: str, by: str) -> None:
         """Change the status and record the change in its history (flushed with it, in its transaction)."""
         self.status = status
         self.history.append(StatusChange(status=status, by=by))
+
+    @property
+    def payment(self) -> Order:
+        """What PaymentSchema reads the order's `payment` from: the order's own payment columns."""
+        return self
 
     @property
     def next_statuses(self) -> list[str]:
@@ -156,7 +190,7 @@ class StatusChange(db.Model):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     order_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("orders.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
     by: Mapped[str] = mapped_column(String(10))
     #: the transaction's time, as the order's own updated_at of the change
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

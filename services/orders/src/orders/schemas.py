@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 import marshmallow as ma
 from marshmallow import validate
 
-from orders.models import ACTORS, ORDERINGS, STATUSES
+from orders.models import ACTORS, ORDERINGS, PAYMENT_METHODS, PAYMENT_STATUSES, REFUND_STATUSES, STATUSES
 from shop_common.pagination import PageQuerySchema, page_schema
 from shop_common.schemas import MONEY_PATTERN, Int64, Money, Schema, Text
 
@@ -35,6 +35,12 @@ class ShippingSchema(Schema):
 class CreateSchema(Schema):
     shipping = ma.fields.Nested(ShippingSchema, required=True, metadata={"example": SHIPPING_EXAMPLE})
     comment = Text(max_length=1000, load_default="")
+    payment_method = ma.fields.String(validate=validate.OneOf(PAYMENT_METHODS), load_default="cash_on_delivery",
+                                      metadata={"description": "`cash_on_delivery` (the default): the order is "
+                                                "confirmed at once and paid to the courier; `card`: the order "
+                                                "awaits its payment on the provider's page "
+                                                "(`payment.redirect_url`), its stock held, until the provider "
+                                                "says it is paid (confirmed) or failed or expired (cancelled)"})
 
 
 class StatusSchema(Schema):
@@ -136,6 +142,34 @@ class StatusChangeSchema(Schema):
     by = ma.fields.String(validate=validate.OneOf(ACTORS))
 
 
+class RefundSchema(Schema):
+    status = ma.fields.String(validate=validate.OneOf(REFUND_STATUSES), metadata={
+        "description": "pending; failed: its last attempt failed, and it is tried again; succeeded"})
+    attempts = ma.fields.Integer()
+    last_error = ma.fields.String(allow_none=True)
+    requested_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class PaymentSchema(Schema):
+    method = ma.fields.String(attribute="payment_method", validate=validate.OneOf(PAYMENT_METHODS))
+    status = ma.fields.String(attribute="payment_status", validate=validate.OneOf(PAYMENT_STATUSES), metadata={
+        "description": "due_on_delivery; requires_action: pay at `redirect_url`; paid; failed; expired; refunded"})
+    amount = Money(attribute="total_price")
+    currency = ma.fields.String()
+    redirect_url = ma.fields.Method("_redirect_url", allow_none=True, metadata={
+        "type": "string", "format": "uri", "nullable": True,
+        "description": "the payment provider's page, while the payment requires the shopper there"})
+    expires_at = ma.fields.DateTime(attribute="payment_expires_at", allow_none=True, metadata={
+        "description": "when the card payment's session ends: unpaid by then, the order is cancelled"})
+    paid_at = ma.fields.DateTime(allow_none=True)
+    refunded_at = ma.fields.DateTime(allow_none=True)
+    refund = ma.fields.Nested(RefundSchema, allow_none=True, metadata={
+        "description": "the refund of a cancelled paid order, once asked for"})
+
+    def _redirect_url(self, order) -> str | None:
+        return order.payment_url if order.payment_status == "requires_action" else None
+
+
 class OrderSchema(Schema):
     id = ma.fields.Integer()
     number = ma.fields.String(metadata={"example": "204-118-377"})
@@ -146,6 +180,8 @@ class OrderSchema(Schema):
     currency = ma.fields.String(metadata={"example": "USD"})
     shipping = ma.fields.Nested(ShippingOutSchema)
     comment = ma.fields.String()
+    payment = ma.fields.Nested(PaymentSchema, metadata={"description": "how the order is paid and where that "
+                                                                       "stands"})
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
     history = ma.fields.List(ma.fields.Nested(StatusChangeSchema), metadata={
@@ -155,3 +191,27 @@ class OrderSchema(Schema):
 
 
 OrderPageSchema = page_schema(OrderSchema, "OrderPage")
+
+
+# -- what the payments service says of a payment (POST /internal/orders/{id}/payment/) --------------------------
+
+class PaymentStateSchema(Schema):
+    """A payment's state as the payments service holds it: its `version` grows with every change, so a state
+    that arrives twice, or after a newer one, is known as old."""
+
+    order_id = Int64(required=True)
+    provider = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, validate=validate.OneOf(PAYMENT_STATUSES[1:]))
+    amount = Money(required=True)
+    currency = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    redirect_url = ma.fields.String(allow_none=True, load_default=None)
+    expires_at = ma.fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
+    paid_at = ma.fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
+    refunded_at = ma.fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
+    refund = ma.fields.Nested(RefundSchema, allow_none=True, load_default=None)
+    version = ma.fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class AppliedSchema(Schema):
+    order_id = ma.fields.Integer()
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))

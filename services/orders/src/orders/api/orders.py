@@ -17,7 +17,8 @@ from shop_common.schemas import IdempotencyHeaderSchema
 
 blp = Blueprint("orders", __name__, url_prefix="/api/order",
                 description="The caller's orders; for staff, every order and its status moves.")
-UNAVAILABLE = ("cart_unavailable or products_unavailable: nothing was reserved, stored or taken from the cart; "
+UNAVAILABLE = ("cart_unavailable, products_unavailable or payments_unavailable (a card order, while payments or its "
+               "provider cannot be reached): nothing was reserved, stored or taken from the cart; "
                "database_unavailable: send it again with the same Idempotency-Key (its detail says when the order "
                f"is placed already: the repeat answers it); {REVOCATIONS_UNAVAILABLE}. Each with Retry-After")
 
@@ -37,10 +38,16 @@ class Create(MethodView):
                                                             "idempotency_key_in_use or checkout_in_progress "
                                                             "(with Retry-After)")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="a shipping field missing or malformed; "
-                                                                         "idempotency_key_reused")
+                                                                         "idempotency_key_reused; "
+                                                                         "payment_method_unavailable: the shop "
+                                                                         "takes no cards")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description=UNAVAILABLE)
     def post(self, data, idempotency_key=None):
-        """Order what is in the cart. Send an `Idempotency-Key`: a repeat answers the first result again."""
+        """Order what is in the cart. Send an `Idempotency-Key`: a repeat answers the first result again.
+
+        Paid on delivery, the order is confirmed at once. By card, it is `awaiting_payment` (its stock held)
+        and `payment.redirect_url` is the provider's page to pay on; the provider's webhook, not the shopper's
+        return, confirms it (or cancels it when the payment fails or expires)."""
         answer = checkout.checkout(current_user_id(), data, idempotency_key)
         mimetype = PROBLEM_JSON if answer.status >= 400 else "application/json"
         response = Response(json.dumps(answer.body), status=answer.status, mimetype=mimetype)
@@ -99,8 +106,8 @@ class Cancel(MethodView):
     @blp.alt_response(404, response="NOT_FOUND", description="order_not_found (also another user's order)")
     @blp.alt_response(409, response="CONFLICT", description="not_cancellable: shipped or delivered")
     def post(self, order_id):
-        """Cancel a pending or confirmed order (staff: any order); its stock goes back on sale. Cancelling again
-        changes nothing."""
+        """Cancel an order not shipped yet (staff: any order); its stock goes back on sale, an open card payment
+        is closed and a paid one refunded. Cancelling again changes nothing."""
         return json_text(encode(service.cancel(order_id, _owner())))
 
 
