@@ -54,12 +54,20 @@ async function checkout(page, method, { audit } = {}) {
   await expect(payment.getByRole('radio', { name: /^Card/ })).toBeVisible() // the sandbox is on: the card is offered
   await payment.getByRole('radio', { name: new RegExp(`^${method}`) }).check()
   if (audit) await audit('checkout-payment')
-  const created = page.waitForResponse((r) => r.url().endsWith('/api/order/create/'))
+  // the answer is read on its way to the page: a card order's page leaves for the provider's at once, and a
+  // response of a page navigated away from has no body left to read
+  let created = null
+  await page.route('**/api/order/create/', async (route) => {
+    const response = await route.fetch()
+    created = { status: response.status(), body: await response.json(), sent: route.request().postDataJSON() }
+    await route.fulfill({ response })
+  })
   await page.getByTestId('place-order').click()
-  const response = await created
-  expect(response.status()).toBe(201)
-  expect(JSON.parse(response.request().postData()).payment_method).toBe(method === 'Card' ? 'card' : 'cash_on_delivery')
-  return response.json()
+  await expect.poll(() => created !== null, { message: 'the order is created' }).toBe(true)
+  await page.unroute('**/api/order/create/')
+  expect(created.status).toBe(201)
+  expect(created.sent.payment_method).toBe(method === 'Card' ? 'card' : 'cash_on_delivery')
+  return created.body
 }
 
 /** On the sandbox's page of `order`. The tokens go into its origin too: the provider sends the shopper back
