@@ -49,13 +49,34 @@ function decodeSubject(header) {
     })
 }
 
+/** The plain-text part of a raw message, decoded (quoted-printable or base64, as Python's EmailMessage
+ * writes it): what the customer reads. */
+function plainText(raw) {
+  const part = raw.split(/\r?\n--[^\r\n]+\r?\n/).find((chunk) => /^Content-Type: text\/plain/mi.test(chunk)) ?? raw
+  const split = part.search(/\r?\n\r?\n/)
+  const headers = part.slice(0, split)
+  const body = part.slice(split).trim()
+  const encoding = headers.match(/^Content-Transfer-Encoding: *(\S+)/mi)?.[1].toLowerCase()
+  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+  if (encoding === 'quoted-printable') {
+    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)))
+    return Buffer.from(bytes, 'latin1').toString('utf8')
+  }
+  return body
+}
+
 /** Wait until a message to `to` whose subject matches `subject` has arrived (the mailer sends in the
- * background); its subject. */
-export async function waitForMail(to, subject, timeout = 30_000) {
+ * background); `{subject, text}` (text: its plain-text body). */
+export async function waitForMessage(to, subject, timeout = 30_000) {
   let found = null
   await expect.poll(() => {
     found = messagesTo(to).find((message) => subject.test(message.subject)) ?? null
     return Boolean(found)
   }, { timeout, message: `an email to ${to} with a subject like ${subject}` }).toBe(true)
-  return found.subject
+  return { subject: found.subject, text: plainText(found.raw) }
+}
+
+/** Like waitForMessage; the subject alone. */
+export async function waitForMail(to, subject, timeout = 30_000) {
+  return (await waitForMessage(to, subject, timeout)).subject
 }

@@ -48,3 +48,8 @@ export const orders = {
   get: (id) => get(`/order/${id}/`),
   cancel: (id) => post(`/order/${id}/cancel/`),
 }
+
+export const payments = {
+  /** `{methods: ['cash_on_delivery', 'card'?], provider}`: `card` only when the shop has a provider. */
+  methods: (config) => get('/payments/methods/', { ...config, skipAuth: true }),
+}

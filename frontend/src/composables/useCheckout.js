@@ -19,7 +19,7 @@ export function newKey() {
 export const RETRY_SAME_KEY = new Set([
   'network_error', 'idempotency_key_in_use', 'products_unavailable', 'cart_unavailable', 'bad_gateway',
   'service_unavailable', 'database_unavailable', 'revocations_unavailable', 'gateway_timeout', 'internal_error',
-  'too_many_requests', 'checkout_in_progress',
+  'too_many_requests', 'checkout_in_progress', 'payments_unavailable',
 ])
 
 /**

@@ -14,5 +14,6 @@ export function useOrder(id) {
   return useResource((value) => orders.get(value), id, { keepData: false })
 }
 
-/** Statuses in which the shopper may still cancel (CONTRACT.md: orders). */
-export const CANCELLABLE = ['pending', 'confirmed']
+/** Statuses in which the shopper may still cancel (CONTRACT.md: orders): a card order waiting for its
+ * payment too (its provider's page stops taking money), and a paid one (it is refunded). */
+export const CANCELLABLE = ['pending', 'awaiting_payment', 'confirmed']

@@ -20,6 +20,13 @@ export const routes = [
   },
   { path: '/orders', name: 'orders', component: () => import('@/views/OrdersView.vue'), meta: { auth: true } },
   { path: '/orders/:id(\\d+)', name: 'order', component: () => import('@/views/OrderView.vue'), meta: { auth: true } },
+  // where the payment provider sends the shopper back (`?left=1`: from its cancel link)
+  {
+    path: '/orders/:id(\\d+)/payment',
+    name: 'order-payment',
+    component: () => import('@/views/OrderPaymentView.vue'),
+    meta: { auth: true },
+  },
   { path: '/profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { auth: true } },
   adminRoutes,
   { path: '/:pathMatch(.*)*', name: 'not-found', component: statusPage, props: { status: 404 } },

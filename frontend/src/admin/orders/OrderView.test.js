@@ -88,4 +88,35 @@ describe('the back office order page', () => {
     expect(staffOrders.get).toHaveBeenCalledTimes(2)
     expect(moves(wrapper)).toEqual([])
   })
+
+  it('shows the payment, its dates and a failing refund’s attempts and last error; cancelling says it refunds', async () => {
+    const paid = order({ status: 'cancelled', next_statuses: [], payment: { method: 'card', status: 'paid', amount: '40.00',
+      currency: 'USD', redirect_url: null, expires_at: '2026-12-03T10:30:00Z', paid_at: '2026-12-03T10:05:00Z', refunded_at: null,
+      refund: { status: 'failed', attempts: 3, last_error: 'provider answered 503', requested_at: '2026-12-03T11:00:00Z' } } })
+    ;({ wrapper } = await openOrder(paid))
+    const panel = wrapper.find('[data-test=order-payment]')
+    expect(panel.find('[data-test=payment-method]').text()).toBe('Card')
+    expect(panel.find('[data-test=payment-status]').text()).toBe('Refund failing, retrying')
+    expect(panel.find('[data-test=payment-paid-at]').exists()).toBe(true)
+    expect(panel.find('[data-test=refund-status]').text()).toBe('Failed, retrying')
+    expect(panel.find('[data-test=refund-attempts]').text()).toBe('3')
+    expect(panel.find('[data-test=refund-error]').text()).toBe('provider answered 503')
+    // staff never see the shopper's "Pay now" (nor its sentences)
+    expect(panel.find('[data-test=pay-now]').exists()).toBe(false)
+    expect(panel.find('[data-test=payment-line]').exists()).toBe(false)
+    wrapper.unmount()
+
+    ;({ wrapper } = await openOrder(order({ status: 'confirmed', next_statuses: ['shipped', 'cancelled'],
+      payment: { ...paid.payment, refund: null } })))
+    await wrapper.find('[data-test=move-cancelled]').trigger('click')
+    expect(document.querySelector('[role=dialog]').textContent).toContain('the payment is refunded to the customer’s card')
+  })
+
+  it('says only the payment moves an order awaiting it', async () => {
+    ;({ wrapper } = await openOrder(order({ status: 'awaiting_payment', next_statuses: ['cancelled'],
+      payment: { method: 'card', status: 'requires_action', amount: '40.00', currency: 'USD', redirect_url: 'http://x/', refund: null } })))
+    expect(wrapper.find('[data-test=awaiting-note]').text()).toContain('Only the payment confirms this order')
+    expect(moves(wrapper)).toEqual(['move-cancelled'])
+    expect(wrapper.find('[data-test=order-status]').text()).toBe('Awaiting payment')
+  })
 })

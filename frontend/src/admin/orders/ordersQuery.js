@@ -1,7 +1,7 @@
 import { field } from '../composables/queryFilters'
 
 /** The statuses of an order (CONTRACT.md), in the order an order goes through them. */
-export const STATUSES = ['pending', 'confirmed', 'shipped', 'delivered', 'cancelled']
+export const STATUSES = ['pending', 'awaiting_payment', 'confirmed', 'shipped', 'delivered', 'cancelled']
 export const ORDERINGS = ['-created_at', 'created_at', '-total_price', 'total_price']
 export const ORDERS_PAGE_SIZE = 20
 

@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+
+import { cart as cartApi, orders, payments, tokens } from '@/api'
+import { flush, problem } from '@/test/helpers'
+import { mountAdmin } from '@/test/adminMount'
+import CheckoutView from '@/views/CheckoutView.vue'
+
+vi.mock('@/api', async () => {
+  const { createTokenStore } = await import('@/api/tokens')
+  const { memoryStorage } = await import('@/test/helpers')
+  return {
+    tokens: createTokenStore(memoryStorage(), null),
+    AUTH_CODES: new Set(),
+    auth: {},
+    users: { profile: vi.fn() },
+    cart: { get: vi.fn() },
+    orders: { create: vi.fn() },
+    payments: { methods: vi.fn() },
+  }
+})
+
+const routes = [{ path: '/checkout', name: 'checkout' }, { path: '/checkout/thank-you/:id(\\d+)', name: 'order-placed' },
+  { path: '/orders/:id(\\d+)/payment', name: 'order-payment' }]
+const line = { id: 1, product_id: 1, variant_id: 2, slug: 'shirt', name: 'Linen shirt', label: 'M', image: '/x.svg',
+  unit_price: '45.00', quantity: 1, line_total: '45.00', stock: 3 }
+const filled = { full_name: 'Ada Lovelace', phone: '+44 20 7946 0958', address_line: '12 St James', city: 'London',
+  postal_code: 'SW1Y 4JH', country: 'United Kingdom' }
+const cardOrder = { id: 12, number: '204-118-377', status: 'awaiting_payment',
+  payment: { method: 'card', status: 'requires_action', redirect_url: 'http://shop.test/api/payments/sandbox/cs_1/' } }
+
+async function open({ methods = ['cash_on_delivery', 'card'] } = {}) {
+  tokens.set({ access: 'a', refresh: 'r' })
+  cartApi.get.mockResolvedValue({ items: [line], total_quantity: 1, total_price: '45.00', currency: 'USD' })
+  if (methods instanceof Error) payments.methods.mockRejectedValue(methods)
+  else payments.methods.mockResolvedValue({ methods, provider: methods.includes('card') ? 'sandbox' : null })
+  const mounted = await mountAdmin(CheckoutView, { path: '/checkout', routes, attachTo: document.body })
+  await flush()
+  await flush()
+  const form = mounted.wrapper.find('[data-test=checkout-form]')
+  for (const [name, value] of Object.entries(filled)) await form.find(`[name=${name}]`).setValue(value)
+  return mounted
+}
+
+describe('checkout’s payment step', () => {
+  let wrapper
+  let assign
+  beforeEach(() => {
+    assign = vi.spyOn(window.location, 'assign').mockImplementation(() => {})
+  })
+  afterEach(() => {
+    wrapper?.unmount()
+    assign.mockRestore()
+    vi.clearAllMocks()
+  })
+
+  it('offers the card only when payments lists it, saying where the card is entered and when it is charged', async () => {
+    let router
+    ;({ wrapper, router } = await open())
+    const card = wrapper.find('[data-test=method-card]')
+    expect(card.text()).toContain('payment provider’s secure page')
+    expect(card.text()).toContain('Nothing is charged until you pay there')
+    expect(wrapper.find('[data-test=method-cash_on_delivery] input').element.checked).toBe(true)
+    expect(wrapper.find('[data-test=checkout-reassure]').text()).not.toMatch(/never charged twice/)
+    wrapper.unmount()
+    ;({ wrapper, router } = await open({ methods: ['cash_on_delivery'] }))
+    expect(wrapper.find('[data-test=method-card]').exists()).toBe(false)
+    expect(wrapper.find('[data-test=method-card-none]').text()).toBe('This shop takes payment on delivery.')
+    wrapper.unmount()
+    ;({ wrapper, router } = await open({ methods: problem(503, 'service_unavailable') }))
+    expect(wrapper.find('[data-test=method-card]').exists()).toBe(false)
+    expect(wrapper.find('[data-test=method-card-none]').text()).toContain('not available right now')
+    expect(router.currentRoute.value.name).toBe('checkout')
+  })
+
+  it('sends a card order with its method and goes to the provider’s page that the answer names', async () => {
+    ;({ wrapper } = await open())
+    await wrapper.find('[data-test=method-card] input').setValue(true)
+    expect(wrapper.find('[data-test=place-order]').text()).toBe('Continue to payment')
+    expect(wrapper.find('[data-test=checkout-reassure]').text()).toContain('only on the payment provider’s page')
+    orders.create.mockResolvedValueOnce(cardOrder)
+    await wrapper.find('[data-test=checkout-form]').trigger('submit')
+    await flush()
+    expect(orders.create.mock.calls[0][0]).toMatchObject({ payment_method: 'card', shipping: { city: 'London' } })
+    expect(assign).toHaveBeenCalledWith('http://shop.test/api/payments/sandbox/cs_1/')
+    expect(wrapper.find('[data-test=place-order]').attributes('disabled')).toBeDefined()
+  })
+
+  it('sends a cash order as pay on delivery and shows its thank-you page', async () => {
+    let router
+    ;({ wrapper, router } = await open())
+    orders.create.mockResolvedValueOnce({ id: 13, status: 'confirmed', payment: { method: 'cash_on_delivery', status: 'due_on_delivery' } })
+    await wrapper.find('[data-test=checkout-form]').trigger('submit')
+    await flush()
+    await flush()
+    expect(orders.create.mock.calls[0][0].payment_method).toBe('cash_on_delivery')
+    expect(assign).not.toHaveBeenCalled()
+    expect(router.currentRoute.value.fullPath).toBe('/checkout/thank-you/13')
+  })
+
+  it('says that nothing is held when payments is away, and sends the same attempt again under its key', async () => {
+    ;({ wrapper } = await open())
+    await wrapper.find('[data-test=method-card] input').setValue(true)
+    orders.create.mockRejectedValueOnce(problem(503, 'payments_unavailable')).mockResolvedValueOnce(cardOrder)
+    await wrapper.find('[data-test=checkout-form]').trigger('submit')
+    await flush()
+    expect(wrapper.find('[data-test=checkout-error]').text()).toContain('Nothing was ordered and nothing is held')
+    await wrapper.find('[data-test=checkout-form]').trigger('submit')
+    await flush()
+    const [first, second] = orders.create.mock.calls
+    expect(second[1]).toBe(first[1])
+    expect(assign).toHaveBeenCalledTimes(1)
+  })
+
+  it('takes the card away when the shop no longer offers it', async () => {
+    ;({ wrapper } = await open())
+    await wrapper.find('[data-test=method-card] input').setValue(true)
+    orders.create.mockRejectedValueOnce(problem(422, 'payment_method_unavailable'))
+    await wrapper.find('[data-test=checkout-form]').trigger('submit')
+    await flush()
+    expect(wrapper.find('[data-test=checkout-error]').text()).toContain('Paying by card is not available right now')
+    expect(wrapper.find('[data-test=method-card]').exists()).toBe(false)
+    expect(wrapper.find('[data-test=method-cash_on_delivery] input').element.checked).toBe(true)
+    expect(wrapper.find('[data-test=place-order]').text()).toBe('Place order')
+  })
+})
