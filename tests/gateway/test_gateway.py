@@ -47,6 +47,7 @@ def test_the_route_table_is_the_one_the_shop_publishes():
         "products": ("/api/products/", "/api/categories/"),
         "cart": ("/api/cart/",),
         "orders": ("/api/order/",),
+        "payments": ("/api/payments/",),
     }
     assert table.throttled == ("/api/auth/login/",) and table.service_of("/api/auth/login/") == "users"
 

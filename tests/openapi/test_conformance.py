@@ -181,6 +181,10 @@ RULES = {
     "GET /api/order/all/": {"fields": {("query", "created_after"), ("query", "created_before")}},
     "POST /internal/reservations/": {"codes": {"idempotency_key_reused"}},  # the key came with other lines
     "POST /internal/carts/{user_id}/remove/": {"codes": {"idempotency_key_reused"}},
+    # a payment of nothing; the state of another order than the path's, or a `refund` with fields it has not
+    # (OpenAPI 3.0 cannot say "this object, or null": apispec's anyOf lets any object stand for the null)
+    "POST /internal/payments/": {"fields": {("json", "amount")}},
+    "POST /internal/orders/{order_id}/payment/": {"fields": {("json", "order_id"), ("json", "refund")}},
 }
 #: refused anywhere, and said so in every document: text that holds NUL (no database takes it) or a lone
 #: surrogate, and an attribute's name outside 1..50 characters (OpenAPI 3.0 cannot constrain a map's keys)

@@ -174,6 +174,8 @@ class ProblemSchema(ma.Schema):
         "description": "insufficient_stock (checkout, reservations): every line there is not enough stock for"})
     order_status = ma.fields.String(metadata={
         "description": "not_cancellable, invalid_status_move: the order's status now", "example": "shipped"})
+    payment_status = ma.fields.String(metadata={
+        "description": "not_paid (refunds): the payment's status now", "example": "requires_action"})
     variant_ids = ma.fields.List(ma.fields.Integer(), metadata={
         "description": "variant_not_found (reservations): the unknown variants"})
     checks = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), metadata={
