@@ -17,7 +17,8 @@ sources (`npm ci` when frontend/node_modules is missing, then `npm run build`); 
 instead (process `web`, port 5173 plus the offset), behind the gateway, with hot reload.
 
 `SHOP_STACK_VAR` (a folder instead of `var/`), `SHOP_STACK_DATABASE_PREFIX` (instead of `shop_`) and
-`SHOP_STACK_PORT_OFFSET` (added to every port) let a second stack run beside the first: the tests do so.
+`SHOP_STACK_PORT_OFFSET` (added to every port) let a second stack run beside the first: the tests do so
+(`SHOP_STACK_PUBLIC_HOST`, instead of `localhost`, names the host its browser opens).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ SHOP = manifest.load(ROOT / "services.toml")
 #: api service -> its port in the local stack (the original shop's ports)
 SERVICES = {s.name: s.port + OFFSET for s in SHOP.apis()}
 GATEWAY_PORT = SHOP.gateway.port + OFFSET
+#: the shop's public URL, as shoppers reach it (SHOP_STACK_PUBLIC_HOST: the host a test's browser opens, so that
+#: the links the shop makes, a payment page's way back among them, lead to the origin that holds its session)
+PUBLIC_URL = f"http://{os.environ.get('SHOP_STACK_PUBLIC_HOST', 'localhost')}:{GATEWAY_PORT}"
 #: the SMTP sink: every email the shop sends is kept as an .eml file under var/mail/
 SMTP_LOCAL_PORT = 1025
 SMTP_PORT = SMTP_LOCAL_PORT + OFFSET
@@ -85,7 +89,7 @@ def _common_env(redis: localservers.Server) -> dict[str, str]:
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("SHOP_STACK_")},
         "SHOP_ENV": "development",
-        "SHOP_SHOP_URL": f"http://localhost:{GATEWAY_PORT}",  # the shop as shoppers reach it: every link made
+        "SHOP_SHOP_URL": PUBLIC_URL,  # the shop as shoppers reach it: every link made
         "SHOP_VAR_DIR": str(VAR),
         "SHOP_REDIS_URL": redis.url,
         "SHOP_MAIL_QUEUE": MAIL_QUEUE,  # its own, should another stack share the Redis
@@ -244,8 +248,8 @@ def serve(mode: str) -> int:
     parts.append(Part("gateway", [sys.executable, str(ROOT / "gateway" / "nginx.py"), "run", str(VAR / "gateway"),
                                   "--port", str(GATEWAY_PORT), *upstreams, *spa, "--access-log", "off"],
                       _common_env(redis)))
-    print(f"\nThe shop: http://localhost:{GATEWAY_PORT}\n"
-          + "".join(f"  {s} API docs: http://localhost:{GATEWAY_PORT}/api/docs/{s}/\n" for s in SERVICES)
+    print(f"\nThe shop: {PUBLIC_URL}\n"
+          + "".join(f"  {s} API docs: {PUBLIC_URL}/api/docs/{s}/\n" for s in SERVICES)
           + f"  email: every message the shop sends lands in {VAR / 'mail'}/\n"
           + f"  staff login: {(VAR / 'staff-login.txt').read_text().strip().replace(chr(10), ', ')}\n", flush=True)
     return Supervisor(parts, on_start=lambda pids: _write_state({"redis_url": redis.url, "parts": pids})).run()
@@ -334,7 +338,7 @@ def up(timeout: float = 180.0) -> int:
             return f"not ready within {timeout:.0f} s: {', '.join(waiting)}; the log: {LOG_FILE}"
         time.sleep(0.5)
         waiting = not_ready()
-    print(f"The shop is up: http://localhost:{GATEWAY_PORT}  (log: {LOG_FILE}; `make down` stops it)")
+    print(f"The shop is up: {PUBLIC_URL}  (log: {LOG_FILE}; `make down` stops it)")
     staff = VAR / "staff-login.txt"
     if staff.exists():
         print(f"staff login: {staff.read_text().strip().replace(chr(10), ', ')}")

@@ -23,7 +23,7 @@ async function shopper(page, request, name) {
   const tokens = await (await request.post('/api/auth/login/', { data: { username: who, password: PASSWORD } })).json()
   await page.goto('/')
   await page.evaluate((pair) => localStorage.setItem('shop.session', JSON.stringify(pair)), tokens)
-  return { email, tokens, headers: { Authorization: `Bearer ${tokens.access}` } }
+  return { email, headers: { Authorization: `Bearer ${tokens.access}` } }
 }
 
 /** One unit of a variant in stock of the project's product put in the cart; `{slug, variantId, stock}` as
@@ -70,18 +70,15 @@ async function checkout(page, method, { audit } = {}) {
   return created.body
 }
 
-/** On the sandbox's page of `order`. The tokens go into its origin too: the provider sends the shopper back
- * to the shop's address (SHOP_URL), which may be another origin than the one the test opened (the stack
- * says localhost, the tests 127.0.0.1), and each origin keeps its own localStorage. */
-async function onSandbox(page, order, buyer) {
+/** On the sandbox's page of `order` (served by payments through the gateway, outside the SPA). */
+async function onSandbox(page, order) {
   await page.waitForURL((url) => url.href === order.payment.redirect_url)
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Pay for order ${order.number}`)
-  await page.evaluate((pair) => localStorage.setItem('shop.session', JSON.stringify(pair)), buyer.tokens)
 }
 
 /** On the sandbox's page: enter `number` and press Pay. */
-async function payOnSandbox(page, order, buyer, number) {
-  await onSandbox(page, order, buyer)
+async function payOnSandbox(page, order, number) {
+  await onSandbox(page, order)
   await page.getByLabel('Card number').fill(number)
   await page.getByLabel('Expiry date').fill('12/34')
   await page.getByLabel('Security code (CVC)').fill('123')
@@ -98,7 +95,7 @@ test.describe('payments', () => {
     expect(order.status).toBe('awaiting_payment')
     expect(order.payment).toMatchObject({ method: 'card', status: 'requires_action' })
     expect(await stockOf(request, bought)).toBe(bought.stock - 1) // held while it is paid for
-    await payOnSandbox(page, order, buyer, PAYS)
+    await payOnSandbox(page, order, PAYS)
 
     // back in the shop: the return page follows the order until the webhook has settled it
     await page.waitForURL(new RegExp(`/orders/${order.id}/payment$`))
@@ -143,7 +140,7 @@ test.describe('payments', () => {
     const buyer = await shopper(page, request, `${testInfo.project.name}_d`)
     const bought = await addOne(request, buyer, testInfo.project.name)
     const order = await checkout(page, 'Card')
-    await payOnSandbox(page, order, buyer, DECLINED)
+    await payOnSandbox(page, order, DECLINED)
     await expect(page.getByRole('status')).toHaveText('The card was declined. Nothing was charged, and this payment has ended.')
     await shoot('sandbox-declined')
 
@@ -183,7 +180,7 @@ test.describe('payments', () => {
     // a card order whose shopper came back by the provider's cancel link: held, pay now or cancel
     await addOne(request, buyer, testInfo.project.name)
     const card = await checkout(page, 'Card')
-    await onSandbox(page, card, buyer)
+    await onSandbox(page, card)
     await page.getByRole('link', { name: 'Cancel and return to the shop' }).click()
     await page.waitForURL(new RegExp(`/orders/${card.id}/payment\\?left=1$`))
     const said = page.getByTestId('payment-outcome')

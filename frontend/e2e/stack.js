@@ -43,6 +43,8 @@ export function stackEnv({ varDir, prefix, offset, postgresUrl, redisUrl }) {
     ...(redisUrl ? { SHOP_REDIS_URL: redisUrl } : {}),
     // every journey registers an account from 127.0.0.1
     SHOP_REGISTER_LIMIT_PER_ADDRESS: '1000 per hour',
+    // the host the browser opens (playwright.config.js): the links the shop makes lead back to that origin
+    SHOP_STACK_PUBLIC_HOST: '127.0.0.1',
   }
 }
 
