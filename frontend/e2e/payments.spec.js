@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures.js'
-import { ownShop, waitForMail, waitForMessage } from './shop.js'
+import { ownShop, staffLogin, waitForMail, waitForMessage } from './shop.js'
 
 // Paying for an order: by the sandbox's test card (the order is confirmed by the provider's webhook, and
 // the return page says so), by a declined card (the order is cancelled, its stock is back, the shopper is
@@ -44,7 +44,7 @@ const stockOf = async (request, { slug, variantId }) =>
 const orderOf = async (request, buyer, id) => (await request.get(`/api/order/${id}/`, { headers: buyer.headers })).json()
 
 /** Fill the shipping form, pick `method` ("Pay on delivery" or "Card") and place the order; the created order. */
-async function checkout(page, method, { audit } = {}) {
+async function checkout(page, method, { audit, shoot } = {}) {
   await page.goto('/checkout')
   const form = page.getByTestId('checkout-form')
   await expect(form.getByLabel('Full name')).toHaveValue('Grace Hopper')
@@ -54,6 +54,7 @@ async function checkout(page, method, { audit } = {}) {
   await expect(payment.getByRole('radio', { name: /^Card/ })).toBeVisible() // the sandbox is on: the card is offered
   await payment.getByRole('radio', { name: new RegExp(`^${method}`) }).check()
   if (audit) await audit('checkout-payment')
+  if (shoot) await shoot(`checkout-${method === 'Card' ? 'card' : 'on-delivery'}`)
   // the answer is read on its way to the page: a card order's page leaves for the provider's at once, and a
   // response of a page navigated away from has no body left to read
   let created = null
@@ -91,7 +92,7 @@ test.describe('payments', () => {
     const buyer = await shopper(page, request, testInfo.project.name)
     const bought = await addOne(request, buyer, testInfo.project.name)
 
-    const order = await checkout(page, 'Card', { audit })
+    const order = await checkout(page, 'Card', { audit, shoot })
     expect(order.status).toBe('awaiting_payment')
     expect(order.payment).toMatchObject({ method: 'card', status: 'requires_action' })
     expect(await stockOf(request, bought)).toBe(bought.stock - 1) // held while it is paid for
@@ -130,6 +131,20 @@ test.describe('payments', () => {
     await shoot('order-refunded')
     await audit('order-refunded')
     expect(await stockOf(request, bought)).toBe(bought.stock)
+
+    // the shop's staff see the payment and its refund in the back office
+    if (ownShop()) {
+      const staff = staffLogin()
+      const tokens = await (await request.post('/api/auth/login/', { data: staff })).json()
+      await page.evaluate((pair) => localStorage.setItem('shop.session', JSON.stringify(pair)), tokens)
+      await page.goto(`/admin/orders/${order.id}`)
+      await expect(page.getByTestId('order-title')).toContainText(order.number)
+      await expect(page.getByTestId('payment-status')).toHaveText('Refunded')
+      await expect(page.getByTestId('payment-refunded-at')).not.toBeEmpty()
+      await expect(page.getByTestId('refund-status')).toHaveAttribute('data-status', 'succeeded')
+      await shoot('admin-order-refunded')
+      await audit('admin-order-refunded')
+    }
     if (ownShop()) {
       const mail = await waitForMessage(buyer.email, new RegExp(`Your order ${order.number} has been cancelled`))
       expect(mail.text).toMatch(/refund/i)
@@ -168,7 +183,7 @@ test.describe('payments', () => {
   test('leaving the provider’s page keeps the order held; pay on delivery needs no provider', async ({ page, request, shoot }, testInfo) => {
     const buyer = await shopper(page, request, `${testInfo.project.name}_c`)
     await addOne(request, buyer, testInfo.project.name)
-    const order = await checkout(page, 'Pay on delivery')
+    const order = await checkout(page, 'Pay on delivery', { shoot })
     expect(order.status).toBe('confirmed')
     expect(order.payment).toMatchObject({ method: 'cash_on_delivery', status: 'due_on_delivery', redirect_url: null })
     await expect(page).toHaveURL(new RegExp(`/checkout/thank-you/${order.id}$`))
