@@ -313,7 +313,10 @@ def refund(order_id: int) -> tuple[int, dict[str, Any]]:
             raise Problem(409, "not_paid", f"The payment of order {order_id} is {payment.status}: there is "
                                            "nothing to refund.", payment_status=payment.status)
         _ask_refund(payment)
-    attempt_refund(order_id)
+        # a repeat attempts it only when its turn has come: asking again does not cut a failed refund's wait short
+        due = db.session.scalar(select(Payment.refund_next_at <= func.now()).where(Payment.order_id == order_id))
+    if due:
+        attempt_refund(order_id)
     return 202, get(order_id)
 
 

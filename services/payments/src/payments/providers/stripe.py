@@ -117,7 +117,8 @@ class StripeProvider:
 
 
 def _looked(session: Any) -> Looked:
-    intent = session.get("payment_intent")
+    found = session.to_dict()  # a StripeObject is no dict in SDK v16
+    intent = found.get("payment_intent")
     if isinstance(intent, dict):  # expanded
         intent = intent.get("id")
-    return Looked(session.status, session.get("payment_status") == "paid", intent)
+    return Looked(found["status"], found.get("payment_status") == "paid", intent)
