@@ -34,9 +34,10 @@ SETTINGS = (
     Setting("PAYMENTS_SESSION_MINUTES", "a card session's life in minutes (Stripe takes 30 to 1440; the sandbox "
             "any)", "30", cast=positive_float),
     Setting("PAYMENTS_SANDBOX_WEBHOOK_SECRET", "the secret the sandbox signs its webhook events with (required "
-            "with the sandbox)", secret=True, dev_default=_dev_sandbox_secret),
-    Setting("PAYMENTS_SANDBOX_WEBHOOK_URL", "where the sandbox posts its events (empty: SHOP_URL's "
-            "/api/payments/webhooks/sandbox/, through the front door as Stripe's come)", "",
+            "with the sandbox; in development one is made under var/secrets)", secret=True,
+            dev_default=_dev_sandbox_secret),
+    Setting("PAYMENTS_SANDBOX_WEBHOOK_URL", "where the sandbox posts its events: the shop's webhook, through the "
+            "front door as Stripe's come", "",
             cast=lambda raw: base_url(raw) + "/" if raw.strip() else "",
             shown_default="{SHOP_URL}/api/payments/webhooks/sandbox/"),
     Setting("STRIPE_SECRET_KEY", "Stripe's secret API key (required with the stripe provider)", secret=True),
