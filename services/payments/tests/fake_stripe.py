@@ -99,7 +99,7 @@ class FakeStripe:
         if form.get("mode") != "payment":
             return _error(400, "invalid_request_error", "parameter_missing", "Missing required param: mode.")
         expires_at = int(form.get("expires_at", 0))
-        if not time.time() + 1800 - 60 <= expires_at <= time.time() + 86400:
+        if not time.time() + 1800 <= expires_at <= time.time() + 86400:
             return _error(400, "invalid_request_error", "parameter_invalid_integer",
                           "The `expires_at` timestamp must be between 30 minutes and 24 hours from now.")
         session_id = f"cs_test_fake{next(self.ids)}"

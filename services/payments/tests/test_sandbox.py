@@ -194,3 +194,31 @@ def test_a_refund_posts_charge_refunded(app, client, webhooks, page):
     assert event["type"] == "charge.refunded" and event["data"]["object"]["amount_refunded"] == 4500
     with app.app_context():
         assert db.session.scalars(db.select(Event.outcome).order_by(Event.id)).all() == ["applied", "already_settled"]
+
+
+def test_the_housekeeping_runs_it_all(app, client, orders, page):
+    """One turn of the background tasks: the sandbox ends the session, posts its event, and orders is told."""
+    keeper = app.extensions["shop_housekeeping"]
+    assert {task.name for task in keeper.tasks} == {"payment states to orders", "refund retries",
+                                                    "session expiry checks", "stale openings", "sandbox events",
+                                                    "sandbox expiry"}
+    with app.app_context():
+        db.session.execute(db.update(SandboxSession).values(expires_at=db.func.now() - db.text("interval '1 second'")))
+        db.session.commit()
+    keeper.run_once()
+    assert payment(app).status == "expired" and orders.states(12) == [("expired", 2)]
+
+
+def test_an_opening_left_by_a_request_that_died_is_forgotten(app, client):
+    from payments.service import forget_openings
+
+    open_payment(client)
+    with app.app_context():
+        db.session.execute(db.update(Payment).values(status="opening"))
+        db.session.commit()
+        assert forget_openings() == 0  # a request may still be asking the provider
+        db.session.execute(db.update(Payment).values(created_at=db.func.now() - db.text("interval '6 minutes'")))
+        db.session.commit()
+        assert forget_openings() == 1
+    assert payment(app) is None
+    assert client.get("/internal/payments/12/", headers=SERVICE).status_code == 404

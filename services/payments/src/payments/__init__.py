@@ -29,15 +29,15 @@ def create_app(overrides=None) -> Flask:
     check(app.config["SHOP"])
     init_clients(app)
     init_provider(app)
-    from payments import service
-
-    keeper = app.extensions["shop_housekeeping"]
-    for name, task, every in service.TASKS:
-        keeper.add(name, task, every=every)
-    if app.config["SHOP"]["PAYMENTS_PROVIDER"] == "sandbox":
+    if app.config["SHOP"]["PAYMENTS_PROVIDER"] == "sandbox":  # its tasks first: a turn posts what it ends
         from payments.api.sandbox import blp as sandbox_page
         from payments.sandbox import init_sandbox
 
         init_sandbox(app)
         app.register_blueprint(sandbox_page)
+    from payments import service
+
+    keeper = app.extensions["shop_housekeeping"]
+    for name, task, every in service.TASKS:
+        keeper.add(name, task, every=every)
     return app

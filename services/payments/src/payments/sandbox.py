@@ -62,14 +62,15 @@ def init_sandbox(app) -> None:
         "payments-webhook", sandbox_webhook_url(s), connect_timeout=1.0, read_timeout=8.0, deadline=10.0, retries=0,
         headers={"Content-Type": "application/json", "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"})
     keeper = app.extensions["shop_housekeeping"]
-    keeper.add("sandbox events", deliver_events, every=2.0, wakeable=True)
     keeper.add("sandbox expiry", expire_sessions, every=5.0)
+    keeper.add("sandbox events", deliver_events, every=2.0, wakeable=True)
 
 
 # -- the provider ---------------------------------------------------------------------------------------------
 
 class SandboxProvider:
     name = "sandbox"
+    shortest_life = timedelta(0)  # any: tests use seconds
 
     def __init__(self, settings):
         self.settings = settings

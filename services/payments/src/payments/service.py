@@ -104,11 +104,11 @@ def open_payment(data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     gave its session. The provider unreachable: the row goes, 503 `provider_unavailable`."""
     provider = _provider()
     order_id = data["order_id"]
-    minutes = current_app.config["SHOP"]["PAYMENTS_SESSION_MINUTES"]
+    life = max(timedelta(minutes=current_app.config["SHOP"]["PAYMENTS_SESSION_MINUTES"]), provider.shortest_life)
     with unit_of_work(db):
         db.session.execute(insert(Payment).values(
             order_id=order_id, number=data["number"], provider=provider.name, amount=data["amount"],
-            currency=data["currency"], expires_at=func.now() + timedelta(minutes=minutes), version=1,
+            currency=data["currency"], expires_at=func.now() + life, version=1,
             synced_version=1).on_conflict_do_nothing(index_elements=["order_id"]))
         payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
         _mismatch(payment, data["amount"], data["currency"])

@@ -10,7 +10,7 @@ session that is no longer open is no error. What the provider cannot answer now 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -75,6 +75,8 @@ class RefundResult:
 
 class Provider(Protocol):
     name: str
+    #: the least time ahead a session's end may be when the provider is asked for it
+    shortest_life: timedelta
 
     def open(self, payment: Any) -> Opened:
         """A session for the payment (order_id, number, amount, currency, expires_at), under Idempotency-Key

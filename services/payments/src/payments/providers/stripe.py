@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
@@ -40,6 +40,9 @@ def _reason(exc: stripe.StripeError) -> str:
 
 class StripeProvider:
     name = "stripe"
+    #: Stripe takes an `expires_at` 30 minutes or more after it creates the session, by its own clock: the
+    #: session life's minimum is sent as 31, for the time the request takes and a clock a little apart
+    shortest_life = timedelta(minutes=31)
 
     def __init__(self, settings):
         self.settings = settings
