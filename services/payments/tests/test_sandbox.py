@@ -13,7 +13,7 @@ from payments_support import SANDBOX_SECRET, SERVICE, open_payment, payment
 
 from payments import sandbox
 from payments.models import Event, Payment, SandboxEvent, SandboxSession, db
-from payments.service import check_expired
+from payments.service import check_expired, forget_openings
 
 CARD = {"number": "4242 4242 4242 4242", "expiry": "12/40", "cvc": "123", "name": "Ada Lovelace"}
 DECLINED = {**CARD, "number": "4000-0000-0000-0002"}
@@ -210,8 +210,6 @@ def test_the_housekeeping_runs_it_all(app, client, orders, page):
 
 
 def test_an_opening_left_by_a_request_that_died_is_forgotten(app, client):
-    from payments.service import forget_openings
-
     open_payment(client)
     with app.app_context():
         db.session.execute(db.update(Payment).values(status="opening"))

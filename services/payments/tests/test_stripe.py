@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import fake_stripe as fake_stripe_module
 import pytest
 from fake_stripe import WEBHOOK_SECRET, event
 from payments_support import SERVICE, open_body, payment, signed
@@ -13,6 +14,7 @@ from payments_support import SERVICE, open_body, payment, signed
 from payments.models import Payment, db
 from payments.providers import ProviderUnavailable
 from payments.service import check_expired, retry_refunds
+from payments.signing import sign
 from shop_common.testing import assert_problem
 
 
@@ -100,9 +102,7 @@ def test_stripe_away_while_opening_is_503_and_nothing_is_stored(stripe_app, stri
 
 
 def test_a_wrong_secret_key_is_503_and_nothing_is_stored(stripe_app, stripe_client, fake_stripe, monkeypatch):
-    import fake_stripe as fake_module
-
-    monkeypatch.setattr(fake_module, "SECRET_KEY", "sk_test_another")
+    monkeypatch.setattr(fake_stripe_module, "SECRET_KEY", "sk_test_another")  # Stripe knows another key
     assert_problem(stripe_client.post("/internal/payments/", json=open_body(), headers=SERVICE), 503,
                    "provider_unavailable")
     assert payment(stripe_app) is None
@@ -246,3 +246,10 @@ def test_a_session_past_its_end_that_stripe_has_paid_is_paid(stripe_app, stripe_
         db.session.commit()
         assert check_expired() == 1
     assert payment(stripe_app).status == "paid" and payment(stripe_app).payment_intent.startswith("pi_fake")
+
+
+def test_a_signed_body_that_is_not_json_is_malformed(stripe_app, stripe_client):
+    body = b"not json"
+    response = stripe_client.post("/api/payments/webhooks/stripe/", data=body, headers={
+        "Content-Type": "application/json", "Stripe-Signature": sign(body, WEBHOOK_SECRET)})
+    assert_problem(response, 400, "malformed_event")
