@@ -30,8 +30,9 @@ from payments.signing import TOLERANCE
 
 log = logging.getLogger(__name__)
 
-#: seconds to connect to Stripe and to wait for its answer (Stripe answers within a second or two)
-TIMEOUTS = (3.0, 10.0)
+#: seconds to connect to Stripe and to wait for its answer (Stripe answers within a second or two): one call within
+#: the 10 s orders gives payments to open a session (SHOP_PAYMENTS_DEADLINE)
+TIMEOUTS = (2.0, 7.0)
 
 
 def _reason(exc: stripe.StripeError) -> str:
@@ -47,9 +48,10 @@ class StripeProvider:
     def __init__(self, settings):
         self.settings = settings
         self.webhook_secret = settings["STRIPE_WEBHOOK_SECRET"]
-        # the SDK retries a failed connection and a 409/429/5xx once, with the same Idempotency-Key
+        # no retries of the SDK's own: each call is repeated by its caller (orders' client, the housekeeping), under
+        # the same Idempotency-Key, so no call outlives the deadline of the request that made it
         self.client = stripe.StripeClient(settings["STRIPE_SECRET_KEY"], base_addresses={
-            "api": settings["STRIPE_API_BASE"]}, max_network_retries=1,
+            "api": settings["STRIPE_API_BASE"]}, max_network_retries=0,
             http_client=stripe.RequestsClient(timeout=TIMEOUTS))
 
     def _unavailable(self, what: str, exc: stripe.StripeError) -> ProviderUnavailable:
