@@ -106,15 +106,14 @@ def open_payment(data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     order_id = data["order_id"]
     life = max(timedelta(minutes=current_app.config["SHOP"]["PAYMENTS_SESSION_MINUTES"]), provider.shortest_life)
     with unit_of_work(db):
-        db.session.execute(insert(Payment).values(
+        fresh = db.session.scalar(insert(Payment).values(
             order_id=order_id, number=data["number"], provider=provider.name, amount=data["amount"],
             currency=data["currency"], expires_at=func.now() + life, version=1,
-            synced_version=1).on_conflict_do_nothing(index_elements=["order_id"]))
+            synced_version=1).on_conflict_do_nothing(index_elements=["order_id"]).returning(Payment.order_id))
         payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
         _mismatch(payment, data["amount"], data["currency"])
         if payment.status != "opening":
             return 200, render(payment)
-        fresh = payment.created_at == db.session.scalar(select(func.now()))  # this transaction made it
         db.session.expunge(payment)  # a copy of what the provider is asked for, outside any transaction
     try:
         opened = provider.open(payment)
@@ -128,7 +127,7 @@ def open_payment(data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
             status="requires_action", session_id=opened.session_id, redirect_url=opened.redirect_url,
             expires_at=opened.expires_at))
         state = render(_find(order_id))
-    return (201 if fresh else 200), state
+    return (201 if fresh is not None else 200), state
 
 
 def forget_openings() -> int:

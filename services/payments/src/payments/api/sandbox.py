@@ -3,7 +3,8 @@ is: the shop, the order's number and amount, a card form and "Pay 45.00 USD", an
 leaves the session open until it expires.
 
 Test card 4242 4242 4242 4242 pays (303 to the order's return page); 4000 0000 0000 0002 is declined (the page
-says so, and the session ends failed); any other number is 422 asking for a test card, changing nothing. The
+says so, and the session ends failed); any other number is 422 asking for a test card, changing nothing; a card
+sent to a session that has ended (expired, paid or declined already) is 409 saying how it ended. The
 page is HTML with its own stylesheet and its own strict Content-Security-Policy (the gateway keeps a service's),
 in English or Russian as Accept-Language asks; an unknown session is a 404 page.
 """
@@ -65,20 +66,26 @@ def page(session_id: str) -> ResponseReturnValue:
     if found is None:
         end_read(db)
         return _not_found()
-    if request.method == "GET" or found.status != "open":
-        view = _view(found)
-        end_read(db)
-        return _page("sandbox/page.html", 200, s=view, form={}, errors={})
+    shown, still_open = _view(found), found.status == "open"
     end_read(db)
+    if request.method == "GET":
+        return _page("sandbox/page.html", 200, s=shown, form={}, errors={})
+    if not still_open:
+        return _ended(shown)
     form = {name: request.form.get(name, "").strip()[:100] for name in ("number", "expiry", "cvc", "name")}
     errors, card = _check(form, TEXT[_language()])
     if errors:
-        return _page("sandbox/page.html", 422, s=_view(found), form=form, errors=errors)
-    paid = sandbox.pay(session_id, card)
-    view = _view(paid)
+        return _page("sandbox/page.html", 422, s=shown, form=form, errors=errors)
+    view = _view(sandbox.pay(session_id, card))
     if view["status"] == "paid":
         return redirect(view["success_url"], code=303)
-    return _page("sandbox/page.html", 409 if view["status"] == "expired" else 200, s=view, form={}, errors={})
+    return _ended(view)
+
+
+def _ended(view: dict[str, Any]) -> Response:
+    """The page after a card was sent: declined (200, it says so), or the session ended before (409: expired, or
+    paid already), whichever request got there first."""
+    return _page("sandbox/page.html", 200 if view["status"] == "declined" else 409, s=view, form={}, errors={})
 
 
 def _view(found) -> dict[str, Any]:
