@@ -12,7 +12,6 @@ from fake_stripe import WEBHOOK_SECRET, event
 from payments_support import SERVICE, open_body, payment, signed
 
 from payments.models import Payment, db
-from payments.providers import ProviderUnavailable
 from payments.service import check_expired, retry_refunds
 from payments.signing import sign
 from shop_common.testing import assert_problem
@@ -75,12 +74,19 @@ def test_asking_again_after_a_lost_answer_sends_the_same_request(stripe_app, str
     assert first["form"] == second["form"] and second["headers"]["Idempotency-Key"] == "order-12"
 
 
-def test_the_same_key_with_another_request_is_refused_by_stripe(stripe_app, stripe_client, fake_stripe):
+def test_an_opening_forgotten_here_but_made_at_stripe_opens_anew(stripe_app, stripe_client, fake_stripe):
+    """Stripe refuses the order's key with another request (an earlier opening, forgotten here, reached it): the
+    order opens under a key of this request's own; the earlier session was given to nobody."""
     _open(stripe_client)
-    changed = payment(stripe_app)
-    changed.amount += 1
-    with stripe_app.app_context(), pytest.raises(ProviderUnavailable, match="IdempotencyError"):
-        stripe_app.extensions["payments_provider"].open(changed)
+    with stripe_app.app_context():
+        db.session.execute(db.delete(Payment))
+        db.session.commit()
+    time.sleep(1)  # another session end: another request
+    state = _open(stripe_client)
+    _, refused, anew = fake_stripe.sent("/v1/checkout/sessions")
+    assert refused["headers"]["Idempotency-Key"] == "order-12"
+    assert anew["headers"]["Idempotency-Key"] == f"order-12-{anew['form']['expires_at']}"
+    assert len(fake_stripe.sessions) == 2 and state["redirect_url"].endswith(payment(stripe_app).session_id)
 
 
 @pytest.mark.parametrize("away", ["unreachable", "failing"])
@@ -97,15 +103,22 @@ def test_stripe_away_while_opening_is_503_and_nothing_is_stored(stripe_app, stri
         fake_stripe.server.switch.mode = "normal"
     assert_problem(response, 503, "provider_unavailable")
     assert response.headers["Retry-After"].isdigit()
-    assert payment(stripe_app) is None
-    assert _open(stripe_client)["status"] == "requires_action"  # Stripe back: the same order opens
+    assert payment(stripe_app).status == "opening"  # nothing open: no payment anyone is told of or finds
+    assert_problem(stripe_client.get("/internal/payments/12/", headers=SERVICE), 404, "payment_not_found")
+    assert_problem(stripe_client.post("/internal/payments/12/cancel/", headers=SERVICE), 404, "payment_not_found")
+    asked = fake_stripe.sent("/v1/checkout/sessions")
+    again = stripe_client.post("/internal/payments/", json=open_body(), headers=SERVICE)  # Stripe back
+    assert again.status_code == 200 and again.get_json()["status"] == "requires_action"
+    repeat = fake_stripe.sent("/v1/checkout/sessions")[-1]
+    assert repeat["headers"]["Idempotency-Key"] == "order-12"
+    assert not asked or repeat["form"] == asked[-1]["form"]  # the very same request
 
 
 def test_a_wrong_secret_key_is_503_and_nothing_is_stored(stripe_app, stripe_client, fake_stripe, monkeypatch):
     monkeypatch.setattr(fake_stripe_module, "SECRET_KEY", "sk_test_another")  # Stripe knows another key
     assert_problem(stripe_client.post("/internal/payments/", json=open_body(), headers=SERVICE), 503,
                    "provider_unavailable")
-    assert payment(stripe_app) is None
+    assert payment(stripe_app).status == "opening"  # nothing open
 
 
 @pytest.mark.parametrize(("kind", "paid", "status"), [

@@ -40,7 +40,7 @@ _STATE = PaymentStateSchema()
 REFUND_FIRST_WAIT, REFUND_MAX_WAIT = timedelta(seconds=30), timedelta(hours=1)
 #: a session still open this long past its `expires_at` is looked at (its expiry event may never come)
 EXPIRY_GRACE = timedelta(minutes=1)
-#: an `opening` row this old was left by a request that died while the provider was asked: it goes
+#: an `opening` row this old was left by a request that died, or that the provider did not answer: it goes
 OPENING_STALE = timedelta(minutes=5)
 
 
@@ -101,7 +101,8 @@ def open_payment(data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
     The row is written first (`opening`, with the session's end), so that asking the provider again, after
     an answer lost, sends the very same request under the same Idempotency-Key; it is open once the provider
-    gave its session. The provider unreachable: the row goes, 503 `provider_unavailable`."""
+    gave its session. The provider unreachable: 503 `provider_unavailable`, and the row stays `opening` (no
+    payment anyone is told of or can find) for the repeat to send the same request, until `forget_openings`."""
     provider = _provider()
     order_id = data["order_id"]
     life = max(timedelta(minutes=current_app.config["SHOP"]["PAYMENTS_SESSION_MINUTES"]), provider.shortest_life)
@@ -115,12 +116,7 @@ def open_payment(data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if payment.status != "opening":
             return 200, render(payment)
         db.session.expunge(payment)  # a copy of what the provider is asked for, outside any transaction
-    try:
-        opened = provider.open(payment)
-    except ProviderUnavailable:
-        with unit_of_work(db):
-            db.session.execute(delete(Payment).where(Payment.order_id == order_id, Payment.status == "opening"))
-        raise
+    opened = provider.open(payment)
     with unit_of_work(db):
         # version 1 is what this answer tells orders (synced_version 1): the state orders holds from the start
         db.session.execute(update(Payment).where(Payment.order_id == order_id, Payment.status == "opening").values(

@@ -72,8 +72,17 @@ class StripeProvider:
             "cancel_url": return_url(self.settings, payment.order_id, left=True),
             "expires_at": int(payment.expires_at.timestamp()),
         }
+        key = f"order-{order_id}"
         try:
-            session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": f"order-{order_id}"})
+            try:
+                session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": key})
+            except stripe.IdempotencyError:
+                # Stripe has the key with another request: an earlier opening of the order (forgotten here) that
+                # reached Stripe without its answer reaching us. Its session was given to nobody and ends on its
+                # own; this request goes under a key of its own, the same at each repeat of it
+                log.warning("stripe: order %s was opened before with another request; opening anew", order_id)
+                session = self.client.v1.checkout.sessions.create(params, {
+                    "idempotency_key": f"{key}-{params['expires_at']}"})
         except stripe.StripeError as exc:
             raise self._unavailable(f"opening a session of order {order_id}", exc) from None
         return Opened(session.id, session.url, datetime.fromtimestamp(session.expires_at, UTC))
