@@ -35,6 +35,8 @@ async function shopperWithOrder(request, who) {
 
 test('the shop owner runs the shop from the back office', async ({ page, request, shoot, audit }, testInfo) => {
   test.skip(!ownShop(), 'needs the staff login and the mail of a shop this run started')
+  // a long journey (about 55 s alone here): room for a machine twice as busy, never a measure of its speed
+  test.setTimeout(300_000)
   const run = `${testInfo.project.name}-${Date.now().toString(36)}`
   const phone = Boolean(testInfo.project.use.isMobile)
   const shopper = await shopperWithOrder(request, `pw_bo_${run.replace(/-/g, '_')}`)
