@@ -31,7 +31,7 @@ import redis as redis_lib
 import requests
 
 from shop_common import localservers, manifest
-from shop_common.testing import claim_redis_db, raw_request, servers
+from shop_common.testing import claim_redis_db, raw_request, release_idle_connections, servers
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "dev"))
@@ -127,6 +127,7 @@ def built(tmp_path_factory) -> Iterator[dict[str, Any]]:
 def shop(built) -> Iterator[dict[str, Any]]:
     """`dev/pods.py up` with the images just built, on ports and databases of this run; then `down`."""
     prefix = f"shop_img_{secrets.token_hex(3)}_"
+    release_idle_connections()  # six services' pods and their migrations need room on the one Postgres
     redis_url = claim_redis_db()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOP_")}
     env.update(SHOP_STACK_VAR=str(built["var"] / "stack"), SHOP_STACK_DATABASE_PREFIX=prefix,

@@ -458,6 +458,18 @@ def load_module(path: Path, name: str) -> Any:
     return sys.modules[name]
 
 
+def release_idle_connections() -> None:
+    """Close the idle pooled database connections of every engine in this process (each opens new ones when next
+    used): before a test starts processes of its own on the tests' one Postgres (the shop from its images),
+    whose connections the pools of the apps built so far would otherwise crowd out (max_connections)."""
+    import gc
+
+    from sqlalchemy.engine import Engine
+
+    for engine in [found for found in gc.get_objects() if isinstance(found, Engine)]:
+        engine.dispose()
+
+
 def wait_until(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.1) -> Any:
     """Poll `condition()` until it returns something true (returned), failing after `timeout` s."""
     deadline = time.monotonic() + timeout
