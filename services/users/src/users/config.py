@@ -3,7 +3,7 @@
 from limits import parse, parse_many
 
 from shop_common import outbox
-from shop_common.config import Setting, dev_keys, positive_int
+from shop_common.config import Setting, dev_keys, positive_float, positive_int
 from shop_common.internal import SERVICE_TOKEN
 
 
@@ -33,4 +33,16 @@ SETTINGS = (
             cast=parse),
     Setting("REGISTER_LIMIT_PER_ADDRESS", "registrations allowed per client address", "50 per hour",
             cast=parse),
+    Setting("PASSWORD_RESET_TTL", "seconds a password-reset link works", "1800", cast=positive_int),
+    Setting("VERIFY_EMAIL_TTL", "seconds an email-verification link works", str(24 * 3600), cast=positive_int),
+    Setting("PASSWORD_RESET_LIMIT_PER_ADDRESS", "password-reset requests allowed per client address (429 past "
+            "it)", "10 per 15 minutes", cast=parse),
+    Setting("PASSWORD_RESET_LIMIT_PER_ACCOUNT", "password-reset emails sent per email address, however many "
+            "are asked for (the answer stays 202: it never tells whether the address has an account)",
+            "3 per hour", cast=parse),
+    Setting("PASSWORD_RESET_ANSWER_SECONDS", "the least time a password-reset request takes to answer, "
+            "account or not, so its timing does not tell either", "0.25", cast=positive_float),
+    Setting("VERIFY_RESEND_LIMIT_PER_ACCOUNT", "verification emails an account may ask to be sent again",
+            "1 per minute; 5 per day", cast=parse_many),
+    Setting("MAX_ADDRESSES", "saved addresses an account may have", "20", cast=positive_int),
 )

@@ -1,11 +1,25 @@
-"""Accounts, the refresh tokens issued to them and what was revoked. Models never commit: `service.py` does."""
+"""Accounts, the refresh tokens issued to them, what was revoked, the single-use tokens of emailed links and
+the address book. Models never commit: `service.py` (and `addresses.py`) do."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Identity, Index, String, Text, Uuid, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    Text,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from shop_common.db import make_db
@@ -34,8 +48,15 @@ class User(db.Model):
     last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
+    #: the language of the account's emails: one of LANGUAGES
+    language: Mapped[str] = mapped_column(String(2), server_default="en")
+    #: the last address the owner proved is theirs (a verification or reset link followed), as it was then;
+    #: None until one is. Order emails go to it while a changed `email` waits to be verified.
+    verified_email: Mapped[str | None] = mapped_column(String(254))
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
+        CheckConstraint("language IN ('en', 'ru')", name="known_language"),
         # unique whatever the case: "Alice" and "alice" are one account (usernames are ASCII: lower() folds them)
         Index("uq_users_username_lower", func.lower(username), unique=True),
         Index("uq_users_email_key", email_key, unique=True),
@@ -44,9 +65,16 @@ class User(db.Model):
 
     @property
     def email_verified(self) -> bool:
-        """Whether the owner proved the email is theirs: never yet, as nothing verifies an email (issue 18
-        will, keeping which address was verified: order emails go to it until a changed one is verified)."""
-        return False
+        """Whether the owner proved the current email is theirs."""
+        return self.verified_email is not None and email_key(self.verified_email) == self.email_key
+
+    @property
+    def notify_email(self) -> str:
+        """Where the account's emails go: the email, unless it changed and waits to be verified while an
+        earlier one was; then that one (a stranger's address typed in never gets the orders' emails)."""
+        if self.verified_email is not None and not self.email_verified:
+            return self.verified_email
+        return self.email
 
     @validates("email")
     def _keep_key(self, _name: str, value: str) -> str:
@@ -89,6 +117,64 @@ class Revocation(db.Model):
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     value: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+#: the languages an account's emails can be in (the storefront's too)
+LANGUAGES = ("en", "ru")
+#: what a token of `AccountToken` is for
+PASSWORD_RESET, VERIFY_EMAIL = "password_reset", "verify_email"
+
+
+class AccountToken(db.Model):
+    """The single-use token of an emailed link: a password reset or an email verification.
+
+    Only the SHA-256 `digest` of the token is kept (the token is in the email alone). `email` is the address
+    the link was sent to, as it was: a verification proves that address; either token is refused once the
+    account's email is another. Spending one (`used_at`) spends every unspent token of its account and
+    purpose. Pruned by the housekeeping a day after it expired.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(f"purpose IN ('{PASSWORD_RESET}', '{VERIFY_EMAIL}')", name="known_purpose"),
+        Index("uq_account_tokens_digest", digest, unique=True),
+        Index("ix_account_tokens_user_purpose", user_id, purpose),
+        Index("ix_account_tokens_expires_at", expires_at),
+    )
+
+
+class Address(db.Model):
+    """A saved shipping address of an account: the fields of an order's `shipping`. At most one per account
+    is the default (a partial unique index)."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(150))
+    phone: Mapped[str] = mapped_column(String(32))
+    address_line: Mapped[str] = mapped_column(String(300))
+    city: Mapped[str] = mapped_column(String(100))
+    postal_code: Mapped[str] = mapped_column(String(12))
+    country: Mapped[str] = mapped_column(String(100))
+    is_default: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+
+    __table_args__ = (
+        Index("uq_addresses_default", user_id, unique=True, postgresql_where=text("is_default")),
+    )
 
 
 Outbox = outbox_model(db)
