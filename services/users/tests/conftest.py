@@ -63,3 +63,27 @@ def stored(app):
             return user
 
     return read
+
+
+@pytest.fixture
+def owed(app):
+    """`owed(template=None)`: the messages the outbox holds (of `template`), oldest first."""
+    from users.models import Outbox
+
+    def read(template=None):
+        with app.app_context():
+            messages = [row.message for row in db.session.query(Outbox).order_by(Outbox.id)]
+            db.session.remove()
+        return [m for m in messages if template is None or m["template"] == template]
+
+    return read
+
+
+@pytest.fixture
+def link(owed):
+    """`link(template)`: the token of the newest email of `template` owed (the one its link carries)."""
+
+    def token(template):
+        return owed(template)[-1]["context"]["token"]
+
+    return token

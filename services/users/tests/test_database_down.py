@@ -17,6 +17,11 @@ def down(app_without_database, jwt_keys):
     ("POST", "/api/auth/login/", {"username": "bob", "password": "correct horse battery"}),
     ("POST", "/api/auth/refresh/", {"refresh": "not.a.token"}),
     ("GET", "/api/users/profile/", None),
+    ("POST", "/api/auth/password-reset/", {"email": "bob@example.com"}),
+    ("POST", "/api/auth/password-reset/confirm/", {"token": "a" * 43, "password": "correct horse battery"}),
+    ("POST", "/api/auth/verify-email/", {"token": "a" * 43}),
+    ("POST", "/api/auth/verify-email/resend/", None),
+    ("POST", "/api/users/password/", {"current_password": "x", "new_password": "correct horse battery"}),
 ])
 def test_every_call_that_needs_the_database_is_a_503_while_it_is_down(down, make_token, method, path, body):
     headers = {"Authorization": f"Bearer {make_token(1)}"}

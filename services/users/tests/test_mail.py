@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import redis
 from rq import Queue
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 
 from shop_common import mailqueue, outbox
 from shop_common.testing import SERVICE_TOKEN, assert_problem, empty, wait_until
-from users.models import Outbox, db
+from users.models import VERIFY_EMAIL, AccountToken, Outbox, db
 
 SERVICE = {"X-Service-Token": SERVICE_TOKEN}
 
@@ -22,14 +24,30 @@ def owed(app) -> list[dict]:
         return rows
 
 
-def test_registering_owes_one_welcome_email_in_the_same_transaction(app, client, register):
-    user = register("alice", first_name="Alice")
-    assert owed(app) == [{"id": f"users:welcome:{user['id']}", "template": "welcome",
-                          "to": {"email": "alice@example.com", "name": "Alice"},
-                          "context": {"username": "alice", "first_name": "Alice"}}]
+def test_registering_owes_one_welcome_email_with_the_verification_link_in_the_same_transaction(app, client,
+                                                                                            register):
+    user = register("alice", first_name="Alice", last_name="Liddell", language="ru")
+    [message] = owed(app)
+    token = message["context"].pop("token")
+    assert message == {"id": f"users:welcome:{user['id']}", "template": "welcome",
+                       "to": {"email": "alice@example.com", "name": "Alice Liddell"}, "language": "ru",
+                       "secret": ["token"], "context": {"username": "alice", "first_name": "Alice", "hours": 24}}
+    with app.app_context():
+        row = db.session.scalars(select(AccountToken)).one()
+        # only the digest is kept; the token is the email's alone
+        assert (row.user_id, row.purpose, row.email) == (user["id"], VERIFY_EMAIL, "alice@example.com")
+        assert row.digest == hashlib.sha256(token.encode()).hexdigest() and token not in row.digest
+        assert len(token) >= 43 and row.used_at is None
+        assert abs((row.expires_at - row.created_at).total_seconds() - 24 * 3600) < 5
+        db.session.remove()
     client.post("/api/auth/register/", json={"username": "alice", "email": "x@example.com",
                                              "password": "correct horse battery"})  # 409: owes nothing
     assert len(owed(app)) == 1
+
+
+def test_a_welcome_without_names_is_addressed_to_the_username(app, register):
+    register("bob")
+    assert owed(app)[0]["to"] == {"email": "bob@example.com", "name": "bob"}
 
 
 def test_a_staff_account_made_from_the_command_line_gets_no_welcome(app):
@@ -75,7 +93,8 @@ def test_the_internal_lookup_needs_the_service_credential(client, register):
     response = client.get(path, headers={"X-Service-Token": SERVICE_TOKEN})
     assert response.status_code == 200
     assert response.get_json() == {"id": user["id"], "username": "alice", "email": "alice@example.com",
-                                   "first_name": "Alice", "last_name": ""}
+                                   "first_name": "Alice", "last_name": "", "language": "en",
+                                   "notify_email": "alice@example.com"}
     assert_problem(client.get("/internal/users/999999/", headers={"X-Service-Token": SERVICE_TOKEN}), 404,
                    "user_not_found")
 
@@ -185,4 +204,28 @@ def test_while_redis_is_down_the_recheck_changes_nothing(shop_app, jwt_keys):
         db.session.commit()
         assert outbox.recheck(db) == 0
         assert db.session.scalars(select(Outbox)).one().lost_at is None  # Redis said nothing: nothing is lost
+        db.session.remove()
+
+
+def test_a_links_token_leaves_the_outbox_once_its_email_is_sent_and_other_context_stays(app, client, register):
+    register("alice")
+    register("bob")
+    failed = client.put("/internal/outbox/welcome:1/", json={"outcome": "failed", "error": "SMTP 554"},
+                        headers=SERVICE)
+    assert failed.status_code == 200
+    assert "token" in owed(app)[0]["context"]  # an operator's retry still needs it
+    for key, outcome in (("welcome:1", "sent"), ("welcome:2", "dropped")):
+        assert client.put(f"/internal/outbox/{key}/", json={"outcome": outcome}, headers=SERVICE).status_code == 200
+    for message, name in zip(owed(app), ("alice", "bob"), strict=True):
+        assert message["context"] == {"username": name, "first_name": "", "hours": 24}
+        assert message["secret"] == ["token"] and message["to"]["email"] == f"{name}@example.com"
+
+
+def test_a_message_without_secrets_is_kept_whole_once_sent(app):
+    with app.app_context(), app.test_request_context():
+        outbox.owe(db, "plain:1", "welcome", {"user_id": 1}, {"token": "not a secret here"})
+        db.session.commit()
+        row = outbox.report(db, "plain:1", outbox.SENT)
+        assert row.message == {"id": "users:plain:1", "template": "welcome", "to": {"user_id": 1},
+                               "context": {"token": "not a secret here"}}
         db.session.remove()

@@ -11,7 +11,8 @@ def test_the_profile_shows_the_callers_own_account(client, auth, stored):
     body = response.get_json()
     user = stored("alice")
     assert body == {"id": user.id, "username": "alice", "email": "alice@example.com", "first_name": "",
-                    "last_name": "", "phone": "", "date_joined": user.date_joined.isoformat(), "is_staff": False}
+                    "last_name": "", "phone": "", "date_joined": user.date_joined.isoformat(), "is_staff": False,
+                    "email_verified": False, "verified_email": None, "language": "en"}
     assert "password" not in response.get_data(as_text=True)
 
 

@@ -4,14 +4,14 @@ import threading
 from datetime import datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, text, update
 
 from shop_common.testing import SERVICE_TOKEN, assert_problem, wait_until
 from users.revocations import is_family_revoked
 
 STAFF_PASSWORD = "staff password 9"
 ACCOUNT_FIELDS = {"id", "username", "email", "first_name", "last_name", "phone", "date_joined", "last_login",
-                  "is_active", "is_staff", "email_verified"}
+                  "is_active", "is_staff", "email_verified", "verified_email", "language"}
 
 
 def bearer(tokens):
@@ -69,7 +69,8 @@ def test_a_blank_search_lists_everyone_newest_first_with_the_whole_account(clien
     row = stored("carol")
     assert carol == {"id": row.id, "username": "carol", "email": "c.straße@example.com", "first_name": "Carol",
                      "last_name": "Danvers", "phone": "", "date_joined": row.date_joined.isoformat(),
-                     "last_login": None, "is_active": True, "is_staff": False, "email_verified": False}
+                     "last_login": None, "is_active": True, "is_staff": False, "email_verified": False,
+                     "verified_email": None, "language": "en"}
     boss = body["results"][-1]
     assert boss["is_staff"] is True and datetime.fromisoformat(boss["last_login"]) == stored("boss").last_login
 
@@ -105,9 +106,37 @@ def test_is_active_filters_active_or_deactivated_accounts(client, staff, people)
     assert names(client.get("/api/users/", headers=staff)) == ["carol", "Bob", "alice", "boss"]
 
 
+def _verify(app, username):
+    # as following the emailed link does
+    from users.models import User, db
+
+    with app.app_context():
+        db.session.execute(update(User).where(User.username == username)
+                           .values(verified_email=User.email, email_verified_at=func.now()))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_email_verified_is_each_accounts_own_and_filters_the_list(app, client, staff, people, login):
+    _verify(app, "alice")
+    _verify(app, "carol")
+    carol = login("carol")  # changes her email: not verified until its link is followed
+    assert client.patch("/api/users/profile/", json={"email": "carol@elsewhere.example"},
+                        headers=bearer(carol)).status_code == 200
+    assert names(client.get("/api/users/?email_verified=true", headers=staff)) == ["alice"]
+    assert names(client.get("/api/users/?email_verified=false", headers=staff)) == ["carol", "Bob", "boss"]
+    assert names(client.get("/api/users/?email_verified=false&search=bo", headers=staff)) == ["Bob", "boss"]
+    listed = {a["username"]: (a["email_verified"], a["verified_email"])
+              for a in client.get("/api/users/", headers=staff).get_json()["results"]}
+    assert listed == {"alice": (True, "alice@wonderland.example"), "carol": (False, "c.straße@example.com"),
+                      "Bob": (False, None), "boss": (False, None)}
+    assert client.get(f"/api/users/{people['alice']['id']}/", headers=staff).get_json()["email_verified"] is True
+
+
 @pytest.mark.parametrize("query", [
     {"page_size": 0}, {"page_size": 101}, {"page": 0}, {"page": "two"}, {"ordering": "email"},
     {"ordering": "-id"}, {"is_active": "maybe"}, {"search": "x" * 201}, {"search": "a\x00b"},
+    {"email_verified": "perhaps"},
 ])
 def test_bad_query_values_are_422_naming_them(client, staff, query):
     body = assert_problem(client.get("/api/users/", query_string=query, headers=staff), 422, "validation_error")

@@ -241,17 +241,20 @@ def require_staff() -> None:
         raise Problem(403, "staff_only", "Only staff may do this.")
 
 
-def authenticated(blp, *, staff: bool = False) -> Callable:
+def authenticated(blp, *, staff: bool = False, optional: bool = False) -> Callable:
     """Decorator for a view that needs an access token (and the staff claim when `staff`).
 
     Put it above the blueprint's `arguments`/`response` decorators: the token is checked before the body,
     so an anonymous request is 401 whatever it sends. It documents the security requirement and the
     401 (and 403) answers in the OpenAPI document, and the 503 `revocations_unavailable` (the kit's
     blueprint's `unavailable`, unless the view's `response` documented it already).
+
+    `optional`: a request without a token is taken too (`get_jwt()` is then `{}`); one with a token that is
+    not valid is still 401.
     """
 
     def decorator(view: Callable) -> Callable:
-        view = blp.doc(security=BEARER)(view)
+        view = blp.doc(security=[{}, *BEARER] if optional else BEARER)(view)
         view = blp.alt_response(401, response="UNAUTHORIZED")(view)
         view = blp.unavailable(view)
         if staff:
@@ -262,7 +265,7 @@ def authenticated(blp, *, staff: bool = False) -> Callable:
             if staff:
                 require_staff()
             else:
-                verify_jwt_in_request()
+                verify_jwt_in_request(optional=optional)
             return view(*args, **kwargs)
 
         return wrapper

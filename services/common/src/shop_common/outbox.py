@@ -19,15 +19,18 @@ be sent as it is: a bad template or message). Redis (RQ) is only the way there, 
   harmless: the mailer sends each message id once (see `mailer.jobs`).
 - `prune()` deletes reported rows after `KEEP_DAYS`; a row not reported is never pruned.
 
-A message is `{"id", "template", "to", "context"}`: `id` is unique in the whole shop
-(`<service>:<key>`: the mailer reports to `<service>`), `to` is `{"email": ..., "name": ...}` or
-`{"user_id": ...}` (the mailer asks the users service for the address when it sends), `context` is what the
-template shows.
+A message is `{"id", "template", "to", "context"}`, and `language` and `secret` when they are given: `id` is
+unique in the whole shop (`<service>:<key>`: the mailer reports to `<service>`), `to` is
+`{"email": ..., "name": ...}` or `{"user_id": ...}` (the mailer asks the users service for the address when it
+sends), `context` is what the template shows, `language` the language to write it in (else the account's, for
+a `user_id`), `secret` the keys of `context` that must not outlive the debt (the token of an emailed link):
+`report()` removes them from the row once the message is `sent` or `dropped`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -141,11 +144,17 @@ def _model(db: SQLAlchemy) -> type:
     return db.shop_outbox
 
 
-def owe(db: SQLAlchemy, key: str, template: str, to: dict[str, Any], context: dict[str, Any]) -> None:
+def owe(db: SQLAlchemy, key: str, template: str, to: dict[str, Any], context: dict[str, Any], *,
+        language: str | None = None, secret: Iterable[str] = ()) -> None:
     """Record an email in the current transaction (not committed). `key` is unique in the service: a
-    second `owe` with it (a repeated step) records nothing."""
+    second `owe` with it (a repeated step) records nothing. `language` is the one to write it in (None: the
+    mailer's rule picks one); `secret` names the keys of `context` the row keeps only while it is owed."""
     service = current_app.name
     message = {"id": f"{service}:{key}", "template": template, "to": to, "context": context}
+    if language is not None:
+        message["language"] = language
+    if secret := sorted(set(secret)):
+        message["secret"] = secret
     outbox = _model(db)
     db.session.execute(insert(outbox).values(key=key, message=message).on_conflict_do_nothing(index_elements=["key"]))
     db.session.info["shop_outbox_owed"] = True
@@ -265,7 +274,8 @@ def report(db: SQLAlchemy, key: str, outcome: str, error: str | None = None) -> 
     """Record what the mailer did with message `key` (committed); the row as it is now, None if there is none.
 
     The first `sent` or `dropped` stands (a copy reported later changes nothing); `failed` becomes `sent` or
-    `dropped` when an operator's retry sends it, never the other way round.
+    `dropped` when an operator's retry sends it, never the other way round. Once `sent` or `dropped`, the
+    message's `secret` context keys are removed from the row (a `failed` one keeps them: a retry needs them).
     """
     outbox = _model(db)
     with unit_of_work(db):
@@ -274,7 +284,15 @@ def report(db: SQLAlchemy, key: str, outcome: str, error: str | None = None) -> 
             row.outcome, row.done_at = outcome, func.now()
             if error:
                 row.last_error = error[:500]
+            if outcome != FAILED and row.message.get("secret"):
+                row.message = _without_secrets(row.message)
     return row
+
+
+def _without_secrets(message: dict[str, Any]) -> dict[str, Any]:
+    # a new dict: the JSONB column is not tracked for changes inside it
+    secret = set(message["secret"])
+    return {**message, "context": {k: v for k, v in message.get("context", {}).items() if k not in secret}}
 
 
 def lookup(db: SQLAlchemy, key: str) -> Any | None:

@@ -10,6 +10,7 @@ from shop_common.outbox import init_outbox
 from users.api import BLUEPRINTS
 from users.config import SETTINGS
 from users.grace import init_grace
+from users.links import init_links
 from users.models import db
 from users.revocations import init_revocations
 from users.throttle import Throttle
@@ -27,9 +28,11 @@ def create_app(overrides=None) -> Flask:
     """Build the users app; `overrides` (typed values keyed without `SHOP_`) win over the environment."""
     app = service_app("users", settings=SETTINGS, overrides=overrides, db=db, migrations=MIGRATIONS,
                       blueprints=BLUEPRINTS, checks={"revocations": _revocations_check},
-                      description="Registration, login, token refresh and logout, and profiles.")
+                      description="Registration, login, token refresh and logout, password resets and changes, "
+                                  "email verification, and profiles.")
     init_revocations(app)  # first: a process's first background turn restores them
     init_grace(app)
+    init_links(app)
     init_outbox(app, db)
     app.extensions["users_throttle"] = Throttle(app, app.extensions["shop_redis"].connection_pool)
     from users.cli import register_commands

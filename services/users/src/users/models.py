@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from shop_common.db import make_db
 from shop_common.outbox import outbox_model
-from users.schemas import email_key
+from users.schemas import LANGUAGES, email_key
 
 db = make_db()
 
@@ -56,7 +56,7 @@ class User(db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        CheckConstraint("language IN ('en', 'ru')", name="known_language"),
+        CheckConstraint(f"language IN {LANGUAGES}", name="known_language"),  # LANGUAGES: the schemas' too
         # unique whatever the case: "Alice" and "alice" are one account (usernames are ASCII: lower() folds them)
         Index("uq_users_username_lower", func.lower(username), unique=True),
         Index("uq_users_email_key", email_key, unique=True),
@@ -119,8 +119,6 @@ class Revocation(db.Model):
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-#: the languages an account's emails can be in (the storefront's too)
-LANGUAGES = ("en", "ru")
 #: what a token of `AccountToken` is for
 PASSWORD_RESET, VERIFY_EMAIL = "password_reset", "verify_email"
 

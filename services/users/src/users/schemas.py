@@ -22,6 +22,9 @@ COMMON_PASSWORDS = frozenset([
     "trustno1", "passw0rd", "p@ssw0rd", "superman", "87654321", "12341234", "qwertyui", "asdfghjk",
     "zxcvbnm1",
 ])
+PASSWORD_LENGTH = (8, 128)
+#: the languages an account's emails can be in (the storefront's too)
+LANGUAGES = ("en", "ru")
 
 
 def email_key(email: str) -> str:
@@ -31,11 +34,44 @@ def email_key(email: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).casefold())
 
 
+def password_problem(password: str, *, username: str, email: str) -> str | None:
+    """What is wrong with `password` as the password of the account `username` with `email`, None if nothing:
+    the rules of every place a password is chosen (registering, a reset, a change)."""
+    shortest, longest = PASSWORD_LENGTH
+    if not shortest <= len(password) <= longest:
+        return f"Use {shortest} to {longest} characters."
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS:
+        return "This password is too common."
+    if len(set(password)) < 3:
+        return "Use more than two different characters."
+    for other in (username, email.split("@")[0]):
+        if len(other) >= 3 and other.lower() in lowered:
+            return "The password must not contain your username or email."
+    return None
+
+
 class PasswordField(Text):
-    """8 to 128 characters, kept exactly as typed (never stripped, never truncated)."""
+    """PASSWORD_LENGTH characters, kept exactly as typed (never stripped, never truncated); the rest of the
+    rules need the account (`password_problem`)."""
 
     def __init__(self, **kwargs):
-        super().__init__(min_length=8, max_length=128, strip=False, load_only=True, **kwargs)
+        super().__init__(min_length=PASSWORD_LENGTH[0], max_length=PASSWORD_LENGTH[1], strip=False,
+                         load_only=True, **kwargs)
+
+
+class LanguageField(ma.fields.String):
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.OneOf(LANGUAGES), metadata={
+            "description": "the language of the account's emails", "example": "en"}, **kwargs)
+
+
+class TokenField(Text):
+    """The token of an emailed link, as the link carried it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, max_length=256, strip=False, required=True,
+                         metadata={"description": "the token of the emailed link (after `#token=`)"}, **kwargs)
 
 
 class EmailField(ma.fields.Email):
@@ -63,19 +99,13 @@ class RegisterSchema(Schema):
     password = PasswordField(required=True, metadata={"example": ADA["password"]})
     first_name = Text(max_length=150, load_default="", metadata={"example": ADA["first_name"]})
     last_name = Text(max_length=150, load_default="", metadata={"example": ADA["last_name"]})
+    language = LanguageField(load_default="en")
 
     @ma.validates_schema
     def _strong_password(self, data, **_):
-        password = data.get("password", "")
-        lowered = password.lower()
-        if lowered in COMMON_PASSWORDS:
-            raise ma.ValidationError("This password is too common.", "password")
-        if len(set(password)) < 3:
-            raise ma.ValidationError("Use more than two different characters.", "password")
-        for other in (data.get("username", ""), data.get("email", "").split("@")[0]):
-            if len(other) >= 3 and other.lower() in lowered:
-                raise ma.ValidationError("The password must not contain your username or email.",
-                                         "password")
+        if "password" in data and (problem := password_problem(
+                data["password"], username=data.get("username", ""), email=data.get("email", ""))):
+            raise ma.ValidationError(problem, "password")
 
 
 class UserSchema(Schema):
@@ -86,10 +116,24 @@ class UserSchema(Schema):
     last_name = ma.fields.String(dump_only=True)
 
 
+class InternalUserSchema(UserSchema):
+    """An account as the mailer needs it."""
+
+    language = ma.fields.String(dump_only=True, metadata={"description": "the language of its emails"})
+    notify_email = ma.fields.Email(dump_only=True, metadata={
+        "description": "where its emails go: `email`, or the verified address while a changed email waits"})
+
+
 class ProfileSchema(UserSchema):
     phone = ma.fields.String(dump_only=True)
     date_joined = ma.fields.DateTime(dump_only=True)
     is_staff = ma.fields.Boolean(dump_only=True, metadata={"description": "set by `shop-users create-staff` only"})
+    email_verified = ma.fields.Boolean(dump_only=True, metadata={
+        "description": "whether the owner followed a link emailed to `email` (a verification or a reset)"})
+    verified_email = ma.fields.Email(dump_only=True, allow_none=True, metadata={
+        "description": "the last address proved; where order emails go while `email` is unverified; null "
+                       "if none was"})
+    language = LanguageField(dump_only=True)
 
 
 class AccountSchema(ProfileSchema):
@@ -99,9 +143,6 @@ class AccountSchema(ProfileSchema):
                                     metadata={"description": "the last login; null if none was recorded"})
     is_active = ma.fields.Boolean(dump_only=True,
                                   metadata={"description": "false: deactivated, its login is refused"})
-    email_verified = ma.fields.Boolean(dump_only=True,
-                                       metadata={"description": "false for every account until emails are "
-                                                                "verified"})
 
 
 AccountPageSchema = page_schema(AccountSchema, "AccountPage")
@@ -114,6 +155,8 @@ class AccountQuerySchema(PageQuerySchema):
     search = Text(max_length=200, metadata={
         "description": "part of the username, email, first or last name, in any case; blank: every account"})
     is_active = ma.fields.Boolean(metadata={"description": "only active (true) or deactivated (false) accounts"})
+    email_verified = ma.fields.Boolean(metadata={
+        "description": "only accounts whose email is verified (true) or is not (false)"})
     ordering = ma.fields.String(validate=validate.OneOf(ACCOUNT_ORDERINGS), load_default="-date_joined")
 
 
@@ -124,6 +167,7 @@ class ProfileUpdateSchema(Schema):
     first_name = Text(max_length=150, metadata={"example": ADA["first_name"]})
     last_name = Text(max_length=150, metadata={"example": ADA["last_name"]})
     phone = Text(max_length=32, validate=[PHONE], metadata={"example": ADA["phone"]})
+    language = LanguageField()
 
 
 class LoginSchema(Schema):
@@ -142,3 +186,28 @@ class TokenPairSchema(Schema):
     refresh = ma.fields.String()
     token_type = ma.fields.String(metadata={"example": "Bearer"})
     expires_in = ma.fields.Integer(metadata={"description": "seconds the access token lives"})
+
+
+class PasswordResetSchema(Schema):
+    email = EmailField(required=True, metadata={"example": ADA["email"]})
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = TokenField()
+    password = PasswordField(required=True, metadata={"example": "difference engine 1822"})
+
+
+class VerifyEmailSchema(Schema):
+    token = TokenField()
+
+
+class PasswordChangeSchema(Schema):
+    current_password = Text(min_length=1, max_length=128, strip=False, required=True, load_only=True,
+                            metadata={"example": ADA["password"]})
+    new_password = PasswordField(required=True, metadata={"example": "difference engine 1822"})
+
+
+class DetailSchema(Schema):
+    """What was done, for a human."""
+
+    detail = ma.fields.String()

@@ -24,7 +24,7 @@ from shop_common.auth import check_claims
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
 from shop_common.pagination import check_page
-from users import grace, revocations
+from users import grace, links, revocations
 from users.models import RefreshToken, User, db
 from users.passwords import hash_password, needs_rehash, verify_password
 from users.schemas import email_key
@@ -62,20 +62,23 @@ def _find(field: str, value: str, exclude_id: int | None = None) -> bool:
 def register(data: dict[str, Any], address: str | None = None, *, is_staff: bool = False) -> User:
     """Create an account; 409 `username_taken` / `email_taken` when either exists in any case; 429 when
     `address` (the client's, for the API) has registered too many. A shopper registering through the API
-    (an `address`) is owed a welcome email, recorded with the account."""
+    (an `address`) is owed a welcome email carrying the link that verifies the email, recorded with the
+    account."""
     if address is not None:
         throttle().registration(address)
     for field in ("username", "email"):
         if _find(field, data[field]):
             raise _taken(field)
     user = User(username=data["username"], email=data["email"], password_hash=hash_password(data["password"]),
-                first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), is_staff=is_staff)
+                first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), is_staff=is_staff,
+                language=data.get("language", "en"))
     with unit_of_work(db, _UNIQUE):
         db.session.add(user)
         if address is not None:
             db.session.flush()  # the id names the email
-            outbox.owe(db, f"welcome:{user.id}", "welcome", {"email": user.email, "name": user.first_name},
-                       {"username": user.username, "first_name": user.first_name})
+            _, context = links.verification(user)
+            outbox.owe(db, f"welcome:{user.id}", "welcome", links.recipient(user), context, language=user.language,
+                       secret=links.SECRET)
     log.info("user registered", extra={"user_id": user.id})
     return user
 
@@ -91,21 +94,28 @@ def login(username: str, password: str, address: str) -> dict[str, Any]:
     # an unknown name is throttled too (by a digest: what was typed may be a password, never logged)
     account = f"user:{user.id}" if user else "name:" + hashlib.sha256(email_key(username).encode()).hexdigest()
     throttle().login_attempt(account, address)
-    if not verify_password(user.password_hash if user else None, password):
+    checked = user.password_hash if user else None
+    if not verify_password(checked, password):
         log.info("login failed", extra={"user_id": user.id if user else None})
-        raise Problem(401, "invalid_credentials", "Wrong username or password.")
+        raise _invalid_credentials()
     with unit_of_work(db):
-        # shared lock: a deactivation (`set_active`) either waits for this session to be recorded, then ends
-        # it, or has committed and is seen here
+        # shared lock: a deactivation (`set_active`) or a new password (`credentials`) either waits for this
+        # session to be recorded, then ends it, or has committed and is seen here
         db.session.refresh(user, with_for_update={"read": True})
         if not user.is_active:
             raise _inactive(user)
+        if user.password_hash != checked:  # the password was changed while this one was checked
+            raise _invalid_credentials()
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.last_login = func.now()
-        pair, _ = _issue(user, family=uuid.uuid4())
+        pair, _ = issue_pair(user, family=uuid.uuid4())
     throttle().login_succeeded(account, address)
     return pair
+
+
+def _invalid_credentials() -> Problem:
+    return Problem(401, "invalid_credentials", "Wrong username or password.")
 
 
 def _inactive(user: User) -> Problem:
@@ -114,7 +124,7 @@ def _inactive(user: User) -> Problem:
     return Problem(403, "account_inactive", "This account has been deactivated; contact the shop.")
 
 
-def _issue(user: User, family: uuid.UUID) -> tuple[dict[str, Any], uuid.UUID]:
+def issue_pair(user: User, family: uuid.UUID) -> tuple[dict[str, Any], uuid.UUID]:
     """A new access and refresh token of `family`, and the refresh token's jti; the refresh token is
     recorded (not committed)."""
     s = current_app.config["SHOP"]
@@ -150,7 +160,28 @@ def _revoke_family(family: uuid.UUID) -> Revoked:
     return revocations.FAMILY, family, until
 
 
-def _mirror(*revoked: Revoked) -> bool:
+def end_sessions(user_id: int, *, keep: uuid.UUID | None = None) -> list[Revoked]:
+    """Revoke every session of the account with a live refresh token, but `keep` (in the caller's unit of
+    work, which holds the account's row FOR NO KEY UPDATE: a login racing this waits, or its session is
+    found here); what to `mirror` once committed."""
+    return [_revoke_family(family) for family in db.session.execute(
+        select(RefreshToken.family).distinct().where(RefreshToken.user_id == user_id, RefreshToken.family != keep,
+                                                     RefreshToken.revoked_at.is_(None),
+                                                     RefreshToken.expires_at > func.now())).scalars()]
+
+
+def retire_refresh_tokens(family: uuid.UUID) -> None:
+    """Revoke the refresh tokens of `family` but not the session: its access tokens stay good, and a pair
+    issued in it afterwards works (in the caller's unit of work)."""
+    live = (RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+    # locked first: a refresh exchanging one of them has committed its new token by the time the UPDATE (a
+    # statement of its own, seeing what was committed before it) runs, or waits and then finds its token revoked
+    db.session.execute(select(RefreshToken.jti).where(*live).with_for_update())
+    db.session.execute(update(RefreshToken).where(*live).values(revoked_at=func.now()))
+
+
+def mirror(*revoked: Revoked) -> bool:
+    """Mirror just-committed revocations to Redis; False (the housekeeping mirrors them later) if it is down."""
     return current_app.extensions["users_revocations"].push(revoked)
 
 
@@ -172,7 +203,7 @@ def refresh(token: str) -> dict[str, Any]:
             return pair
         log.warning("refresh token reused: revoking its family", extra={"user_id": row.user_id})
         revoked = _revoke_family(row.family)  # committed, then the answer given
-    _mirror(revoked)
+    mirror(revoked)
     raise Problem(401, "token_reused", "This refresh token was already used; the session is revoked.")
 
 
@@ -180,7 +211,7 @@ def _exchange(row: RefreshToken, token: str) -> dict[str, Any]:
     user = db.session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Problem(401, "invalid_token", "This account is disabled.")
-    pair, successor = _issue(user, family=row.family)
+    pair, successor = issue_pair(user, family=row.family)
     row.used_at, row.replaced_by, row.grace_answer = func.now(), successor, grace.seal(pair, token)
     return pair
 
@@ -209,13 +240,13 @@ def logout(access_claims: dict[str, Any], refresh_token: str) -> None:
     with unit_of_work(db):
         family = _revoke_family(uuid.UUID(claims["fam"]))
         revocations.record(revocations.JTI, access_claims["jti"], access_claims["exp"])
-    if not _mirror(family, (revocations.JTI, access_claims["jti"], access_claims["exp"])):
+    if not mirror(family, (revocations.JTI, access_claims["jti"], access_claims["exp"])):
         raise Problem(503, "revocation_unavailable",
                       "Logged out of this session's refresh token, but the access token could not be "
                       "revoked yet; try again.", headers={"Retry-After": "5"})
 
 
-def _not_found() -> Problem:
+def user_not_found() -> Problem:
     return Problem(404, "user_not_found", "No such user.")
 
 
@@ -223,7 +254,7 @@ def get_user(user_id: int) -> User:
     """An active account (its owner's profile); 404 `user_not_found` for a deactivated one too."""
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
-        raise _not_found()
+        raise user_not_found()
     return user
 
 
@@ -232,7 +263,7 @@ def get_account(user_id: int) -> User:
     deactivated after ordering); 404 `user_not_found`."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise _not_found()
+        raise user_not_found()
     return user
 
 
@@ -258,6 +289,10 @@ def list_accounts(query: dict[str, Any]) -> tuple[int, list[User]]:
         conditions.append(_search(text))
     if "is_active" in query:
         conditions.append(User.is_active.is_(query["is_active"]))
+    if "email_verified" in query:
+        # `User.email_verified` in SQL: a verified email is kept as spelled (`update_profile`)
+        same = User.verified_email.is_not_distinct_from(User.email)
+        conditions.append(same if query["email_verified"] else ~same)
     count = db.session.execute(select(func.count()).select_from(User).where(*conditions)).scalar_one()
     check_page(query, count)
     size = query["page_size"]
@@ -283,27 +318,36 @@ def set_active(user_id: int, active: bool, by: int) -> User:
         # holding a token this revokes cannot deadlock with it, and its family is revoked all the same
         user = db.session.get(User, user_id, with_for_update={"key_share": True})
         if user is None:
-            raise _not_found()
+            raise user_not_found()
         user.is_active = active
-        revoked = [] if active else [_revoke_family(family) for family in db.session.execute(
-            select(RefreshToken.family).distinct().where(RefreshToken.user_id == user_id,
-                                                         RefreshToken.revoked_at.is_(None),
-                                                         RefreshToken.expires_at > func.now())).scalars()]
+        revoked = [] if active else end_sessions(user_id)
     if revoked:
-        _mirror(*revoked)
+        mirror(*revoked)
     log.info("account activated" if active else "account deactivated",
              extra={"user_id": user_id, "by": by, "sessions_ended": len(revoked)})
     return user
 
 
 def update_profile(user_id: int, changes: dict[str, Any]) -> User:
+    """Change the fields of ProfileUpdateSchema; 409 `email_taken`.
+
+    Another email (by key) is owed a `verify_email` email with its link; the verified address stays where
+    order emails go until it is followed. Back to the verified address, the email is verified again, no
+    email owed. A verified email is kept as it is spelled now (`verified_email` = `email` exactly), so that
+    SQL can tell a verified account (`list_accounts`).
+    """
     user = get_user(user_id)
     if "email" in changes and email_key(changes["email"]) != user.email_key and _find(
             "email", changes["email"], exclude_id=user_id):
         raise _taken("email")
     with unit_of_work(db, _UNIQUE):
+        before = user.email_key
         for field, value in changes.items():
             setattr(user, field, value)
+        if "email" in changes and user.email_verified:
+            user.verified_email = user.email
+        elif user.email_key != before:
+            links.owe_verification(user)
     return user
 
 

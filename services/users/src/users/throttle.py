@@ -1,5 +1,7 @@
 """Throttling in Redis with the `limits` library's moving windows: logins per account and client address,
-per account and per client address; registrations per client address.
+per account and per client address; registrations per client address; password-reset requests per client
+address, and the reset emails per email address (silently: the answer must not tell whether an account has
+it); verification emails asked again per account.
 
 No stranger can lock a shopper out (OWASP's authentication cheat sheet warns against lockouts others can
 trigger): the guesses that hold an account back for long are counted per account *and address*, in
@@ -11,7 +13,8 @@ off for at most that window once the guessing stops.
 Every attempt is counted before it is tried, with one atomic step per limit, so parallel attempts
 cannot slip past the limit together; a successful login forgets the count of its account and address. A
 throttled attempt is refused before the password is even checked, with 429 and `Retry-After`. If Redis
-cannot be used, throttling degrades open: logins and registrations still work, and that is logged.
+cannot be used, throttling degrades open: logins, registrations, resets and resends still work, and that is
+logged.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ class Throttle:
         self.per_account = s["LOGIN_LIMIT_PER_ACCOUNT"]
         self.per_address = s["LOGIN_LIMIT_PER_ADDRESS"]
         self.registrations = s["REGISTER_LIMIT_PER_ADDRESS"]
+        self.resets_per_address = s["PASSWORD_RESET_LIMIT_PER_ADDRESS"]
+        self.reset_emails = s["PASSWORD_RESET_LIMIT_PER_ACCOUNT"]
+        self.resends = s["VERIFY_RESEND_LIMIT_PER_ACCOUNT"]
         # in the service's namespace (its database's): shops sharing a Redis never throttle each other
         storage = RedisStorage("redis://", connection_pool=redis_pool,
                                key_prefix=app.extensions["shop_cache_namespace"] + "throttle")
@@ -84,6 +90,25 @@ class Throttle:
     def registration(self, address: str) -> None:
         """Count a registration; 429 `registration_throttled` when the address has no more."""
         self._take("registration_throttled", "registrations", [(self.registrations, "address", address)])
+
+    def password_reset(self, address: str) -> None:
+        """Count a password-reset request; 429 `password_reset_throttled` when the address has no more."""
+        self._take("password_reset_throttled", "password-reset requests",
+                   [(self.resets_per_address, "address", address)])
+
+    def reset_email(self, account: str) -> bool:
+        """Count a reset email to `account` (a digest of an email key, known or not); whether it may go.
+        Never refused aloud: a 429 here would tell that the address had been asked for."""
+        try:
+            return self.limiter.hit(self.reset_emails, "password_reset_email", "account", account)
+        except REDIS_DOWN:
+            log.warning("password_reset_email: throttling skipped, Redis unusable")
+            return True
+
+    def verification_resend(self, account: str) -> None:
+        """Count a verification email asked again; 429 `verification_throttled` when the account has no more."""
+        self._take("verification_throttled", "verification emails",
+                   [(item, "account", account) for item in self.resends])
 
 
 def throttle() -> Throttle:

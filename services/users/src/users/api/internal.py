@@ -6,7 +6,7 @@ from flask.views import MethodView
 from shop_common.api import Blueprint
 from shop_common.internal import service_only
 from users import service
-from users.schemas import UserSchema
+from users.schemas import InternalUserSchema
 
 blp = Blueprint("internal", __name__, url_prefix="/internal/users", description="Accounts, for other services.")
 
@@ -14,9 +14,10 @@ blp = Blueprint("internal", __name__, url_prefix="/internal/users", description=
 @blp.route("/<id:user_id>/")
 class Account(MethodView):
     @service_only(blp)
-    @blp.response(200, UserSchema)
+    @blp.response(200, InternalUserSchema)
     @blp.alt_response(404, response="NOT_FOUND", description="user_not_found")
     def get(self, user_id):
-        """An account's name and email address, deactivated or not: order emails still reach a customer
-        deactivated after ordering, as a shop still tells them what became of their order."""
+        """An account's name, email addresses and language, deactivated or not: order emails still reach a
+        customer deactivated after ordering, as a shop still tells them what became of their order. Emails
+        go to `notify_email`."""
         return service.get_account(user_id)
