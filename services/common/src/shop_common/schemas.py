@@ -145,6 +145,16 @@ class IdempotencyHeaderSchema(ma.Schema):
         "description": "a key of the client's (a UUID): the same key and body answer the first result again"})
 
 
+class Bool(ma.fields.Boolean):
+    """A JSON boolean, `true` or `false` only: marshmallow's own takes `1`, `"yes"` and `"on"` too, which the
+    document (`type: boolean`) does not allow."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 # -- a shipping address: an order's, and those an account keeps (the users service's address book) --------------
 
 # the text is stripped before it is matched: the patterns end in what no strip removes, so that the document's
