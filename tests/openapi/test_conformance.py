@@ -168,6 +168,8 @@ def _token(app, jwt_keys, role: str) -> str:
 #: the fields its `errors` name
 RULES = {
     "POST /api/auth/register/": {"fields": {("json", "password")}},  # too common, or holds the username
+    # `is_default: false` on the account's default address: the default is moved, never unset
+    "PATCH /api/users/addresses/{address_id}/": {"fields": {("json", "is_default")}},
     "GET /api/products/": {"fields": {("query", "min_price")}},  # above max_price
     "POST /api/products/": {"fields": {("json", "category")}},  # no such category
     # no such category; `images` not exactly the product's photo ids, each once
