@@ -7,12 +7,12 @@ import marshmallow as ma
 
 from shop_common.schemas import Bool, ShippingSchema
 
-IS_DEFAULT = ("true: make it the account's default (the default before is one no longer); an account's first "
-              "address is its default whatever this says")
+IS_DEFAULT = "true: make it the account's default (the default before is one no longer)"
 
 
 class AddressInSchema(ShippingSchema):
-    is_default = Bool(load_default=False, metadata={"description": IS_DEFAULT})
+    is_default = Bool(load_default=False, metadata={
+        "description": f"{IS_DEFAULT}; an account's first address is its default whatever this says"})
 
 
 class AddressChangeSchema(ShippingSchema):
