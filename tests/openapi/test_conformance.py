@@ -174,6 +174,8 @@ RULES = {
     "POST /api/auth/verify-email/": {"codes": {"invalid_token"}},
     # the current password is not that; the new one too common, holding the username, or the current one
     "POST /api/users/password/": {"codes": {"wrong_password"}, "fields": {("json", "new_password")}},
+    # `is_default: false` on the account's default address: the default is moved, never unset
+    "PATCH /api/users/addresses/{address_id}/": {"fields": {("json", "is_default")}},
     "GET /api/products/": {"fields": {("query", "min_price")}},  # above max_price
     "POST /api/products/": {"fields": {("json", "category")}},  # no such category
     # no such category; `images` not exactly the product's photo ids, each once

@@ -1,4 +1,4 @@
-"""`Schema`, `Text` and `Int64`: bad input is a ValidationError naming the field, never something Postgres
+"""`Schema`, `Text`, `Int64` and `Bool`: bad input is a ValidationError naming the field, never something Postgres
 chokes on later."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import marshmallow as ma
 import pytest
 from marshmallow import validate
 
-from shop_common.schemas import INT64_MAX, Int64, Schema, Text
+from shop_common.schemas import INT64_MAX, Bool, Int64, Schema, Text
 
 
 class LineSchema(Schema):
@@ -111,3 +111,13 @@ def test_extra_validators_apply_on_top_of_the_built_in_ones(wrap):
     assert SizeSchema().load({"size": "small", "count": 10}) == {"size": "small", "count": 10}
     assert set(errors_of({"size": "tiny", "count": 11}, SizeSchema())) == {"size", "count"}
     assert set(errors_of({"size": "larger", "count": 0}, SizeSchema())) == {"size", "count"}  # length, minimum
+
+
+class FlagSchema(Schema):
+    flag = Bool()
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", "false", "yes", "on", "1", None, [], {}])
+def test_bool_takes_only_json_true_and_false(value):
+    assert list(errors_of({"flag": value}, FlagSchema())) == ["flag"]
+    assert FlagSchema().load({"flag": True}) == {"flag": True} and FlagSchema().load({"flag": False}) == {"flag": False}

@@ -1,12 +1,14 @@
 """A message enqueued the way producers enqueue it arrives in the mailbox once, as a proper email: to the
-address given or to the user's address from the users service; a message to a deleted account is dropped."""
+address given or to the user's address from the users service, in the message's language or the account's;
+a message to a deleted account is dropped."""
 
 from email.utils import parsedate_to_datetime
 
+import pytest
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 
-from mailer.jobs import CLAIM_PREFIX, message_id
+from mailer.jobs import CLAIM_PREFIX, Recipient, account_recipient, message_id
 from shop_common.mailqueue import QUEUE
 
 
@@ -79,3 +81,110 @@ def test_an_unknown_template_fails_at_once_without_retrying(mailer, queue, sink,
     assert sink.received() == []
     assert not redis.exists(CLAIM_PREFIX + "users:welcome:7")  # given back: a fixed deploy may send it
     assert queue.outcome("users:welcome:7") == "failed"  # not owed for ever: failed for good, until retried
+
+
+# -- the language of an email, and where an account's emails go ---------------------------------------------------
+
+ACCOUNT_CONTEXT = {"username": "bea", "first_name": "Bea", "how": "changed", "at": "2026-11-26T17:30:00+00:00"}
+
+
+def change_account(users_app, user_id: int, **fields) -> None:
+    """Set columns of an account as the users service's own code would have (its language, a changed email)."""
+    from users.models import User, db
+
+    with users_app.app_context():
+        user = db.session.get(User, user_id)
+        for field, value in fields.items():
+            setattr(user, field, value)
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def users_answer(users_app):
+    """The users service's answer about an account names its `language` and `notify_email` (DESIGN.md: issue 18);
+    until that answer has them, the tests that need them are skipped."""
+    document = users_app.test_client().get("/openapi.json").get_json()
+    answer = document["paths"]["/internal/users/{user_id}/"]["get"]["responses"]["200"]["content"]
+    name = answer["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    missing = {"language", "notify_email"} - set(document["components"]["schemas"][name]["properties"])
+    if missing:
+        pytest.skip(f"the users service's /internal/users/{{id}}/ does not answer {sorted(missing)} yet")
+
+
+def test_a_message_in_a_language_arrives_in_that_language(mailer, queue, sink, wait_for_mail):
+    queue.put({**welcome(token="t0ken", hours=24), "language": "ru"})
+    mailer.burst()
+    (mail,) = wait_for_mail(sink)
+    assert mail["Subject"] == "Добро пожаловать в Example Shop, Ann!" and mail["Content-Language"] == "ru"
+    text, html = (part.get_content() for part in mail.iter_parts())
+    assert text.startswith("Здравствуйте, Ann!") and "https://shop.example/verify-email#token=t0ken" in text
+    assert '<html lang="ru">' in html and 'href="https://shop.example/verify-email#token=t0ken"' in html
+
+
+def test_a_message_without_a_language_to_an_address_is_in_english(mailer, queue, sink, wait_for_mail):
+    queue.put(welcome(token="t0ken", hours=24))
+    mailer.burst()
+    (mail,) = wait_for_mail(sink)
+    assert mail["Subject"] == "Welcome to Example Shop, Ann!" and mail["Content-Language"] == "en"
+    assert "within 24 hours" in mail.get_body(("plain",)).get_content()
+
+
+def test_an_email_not_translated_into_the_language_arrives_in_english(mailer, queue, sink, make_order,
+                                                                       wait_for_mail):
+    queue.put({"id": "orders:order:42:confirmation", "template": "order_confirmation", "language": "ru",
+               "to": {"email": "ann@example.com", "name": "Ann"}, "context": {"order": make_order()}})
+    mailer.burst()
+    (mail,) = wait_for_mail(sink)
+    assert mail["Subject"] == "Thank you for your order 204-118-377" and mail["Content-Language"] == "en"
+    assert '<html lang="en">' in mail.get_body(("html",)).get_content()
+
+
+def test_a_message_to_a_user_id_is_in_the_accounts_language(mailer, queue, sink, register, users_app,
+                                                            users_answer, wait_for_mail):
+    user = register("bea", first_name="Bea")
+    change_account(users_app, user["id"], language="ru")
+    queue.put({"id": "users:password_changed:1:1", "template": "password_changed", "to": {"user_id": user["id"]},
+               "context": ACCOUNT_CONTEXT})
+    mailer.burst()
+    (mail,) = wait_for_mail(sink)
+    assert mail["Subject"] == "Ваш пароль в Example Shop изменён" and mail["Content-Language"] == "ru"
+    assert "26 ноября 2026, 17:30 UTC" in mail.get_body(("plain",)).get_content()
+
+
+def test_the_messages_own_language_wins_over_the_accounts(mailer, queue, sink, register, users_app,
+                                                          users_answer, wait_for_mail):
+    user = register("bea", first_name="Bea")
+    change_account(users_app, user["id"], language="ru")
+    queue.put({"id": "users:password_changed:1:2", "template": "password_changed", "to": {"user_id": user["id"]},
+               "language": "en", "context": ACCOUNT_CONTEXT})
+    mailer.burst()
+    (mail,) = wait_for_mail(sink)
+    assert mail["Subject"] == "Your password at Example Shop was changed" and mail["Content-Language"] == "en"
+
+
+def test_a_user_id_is_addressed_where_the_accounts_emails_go(mailer, queue, sink, register, users_app, users_answer,
+                                                            make_order, wait_for_mail):
+    """A changed email waits to be verified: until then order emails go to the address verified before."""
+    user = register("bea", email="bea@new.example", first_name="Bea")
+    change_account(users_app, user["id"], verified_email="bea@old.example")
+    queue.put({"id": "orders:order:42:confirmation", "template": "order_confirmation",
+               "to": {"user_id": user["id"]}, "context": {"order": make_order()}})
+    mailer.burst()
+    (mail,) = wait_for_mail(sink)
+    assert mail["To"] == "Bea <bea@old.example>" and mail["X-Envelope-To"] == "<bea@old.example>"
+
+
+def test_an_accounts_recipient_is_its_notify_email_and_language_else_its_email():
+    bea = {"id": 3, "username": "bea", "email": "bea@new.example", "first_name": "Bea", "last_name": "Smith"}
+    assert account_recipient(bea) == Recipient("Bea Smith", "bea@new.example", None)  # a users service of before
+    assert account_recipient({**bea, "first_name": "", "last_name": "", "notify_email": "bea@old.example",
+                              "language": "ru"}) == Recipient("bea", "bea@old.example", "ru")
+
+
+@pytest.mark.parametrize("language", [7, ["ru"], {"ru": True}])
+def test_a_language_that_is_not_a_language_code_fails_at_once(mailer, queue, sink, redis, language):
+    job_id = queue.put({**welcome(), "language": language}, retry_seconds=(1, 1, 1))
+    mailer.burst()
+    assert FailedJobRegistry(QUEUE, connection=redis).get_job_ids() == [job_id]
+    assert sink.received() == [] and queue.outcome("users:welcome:7") == "failed"

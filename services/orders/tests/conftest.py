@@ -11,8 +11,8 @@ import cart
 import orders
 import payments
 from orders.models import Order, db
-from orders.schemas import SHIPPING_EXAMPLE as SHIPPING
 from shop_common import manifest
+from shop_common.schemas import SHIPPING_EXAMPLE as SHIPPING
 from shop_common.testing import RedisServer, ServiceServer, empty
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 import orders
 from orders import checkout
 from orders.models import Outbox, db
-from orders.schemas import SHIPPING_EXAMPLE as SHIPPING
+from shop_common.schemas import SHIPPING_EXAMPLE as SHIPPING
 from shop_common.testing import assert_database_unavailable, servers, wait_until
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 import orders
 from orders.checkout import _fingerprint
-from orders.schemas import SHIPPING_EXAMPLE, CreateSchema
+from orders.schemas import CreateSchema
+from shop_common.schemas import SHIPPING_EXAMPLE
 
 CREATED, MOVED = "2026-11-01T10:00:00+00:00", "2026-11-02T09:30:00+00:00"
 DUE = {"method": "cash_on_delivery", "status": "due_on_delivery", "amount": "39.90", "currency": "USD",

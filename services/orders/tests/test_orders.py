@@ -7,8 +7,8 @@ import re
 import pytest
 
 from orders.models import Outbox, db
-from orders.schemas import SHIPPING_EXAMPLE as SHIPPING
 from shop_common import manifest
+from shop_common.schemas import SHIPPING_EXAMPLE as SHIPPING
 from shop_common.testing import assert_problem
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 import orders
 import payments
 from orders.models import Outbox, db
-from orders.schemas import SHIPPING_EXAMPLE
+from shop_common.schemas import SHIPPING_EXAMPLE
 from shop_common.testing import CARD_DECLINED, CARD_PAID, ServiceServer, assert_problem, fill_card_form, wait_until
 
 

@@ -3,6 +3,9 @@
 Postgres refuses NUL characters in text and integers beyond 64 bits; `Schema` and the fields below refuse
 them first, at the edge, with a message that names the field. Unknown fields are refused, never ignored,
 so a body that tries to set `id` or a staff flag fails loudly.
+
+A shipping address (`ShippingSchema`) is here too: an order's and a saved one of the address book are one shape
+with one validation, whichever service takes it.
 """
 
 from __future__ import annotations
@@ -140,3 +143,39 @@ class IdempotencyHeaderSchema(ma.Schema):
 
     idempotency_key = ma.fields.String(data_key="Idempotency-Key", validate=IDEMPOTENCY_KEY, metadata={
         "description": "a key of the client's (a UUID): the same key and body answer the first result again"})
+
+
+class Bool(ma.fields.Boolean):
+    """A JSON boolean, `true` or `false` only: marshmallow's own takes `1`, `"yes"` and `"on"` too, which the
+    document (`type: boolean`) does not allow."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+# -- a shipping address: an order's, and those an account keeps (the users service's address book) --------------
+
+# the text is stripped before it is matched: the patterns end in what no strip removes, so that the document's
+# pattern (matched against the text as sent) and the check agree
+PHONE_PATTERN = r"\+?[0-9][0-9 ()\-]{3,29}[0-9()\-]"
+PHONE = validate.Regexp(f"^{PHONE_PATTERN}$", error="Not a phone number.")
+#: a phone number or nothing (a profile's, which may be cleared)
+PHONE_OR_EMPTY = validate.Regexp(f"^({PHONE_PATTERN})?$", error="Not a phone number.")
+POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,10}[A-Za-z0-9\-]$", error="Not a postal code.")
+
+#: an address as the API takes it (the OpenAPI examples, and the tests')
+SHIPPING_EXAMPLE = {"full_name": "Ada Lovelace", "phone": "+44 20 7946 0958", "address_line": "12 St James's Square",
+                    "city": "London", "postal_code": "SW1Y 4JH", "country": "United Kingdom"}
+
+
+class ShippingSchema(Schema):
+    """Where an order goes: every field required."""
+
+    full_name = Text(min_length=1, max_length=150, required=True)
+    phone = Text(max_length=32, required=True, validate=[PHONE])
+    address_line = Text(min_length=1, max_length=300, required=True)
+    city = Text(min_length=1, max_length=100, required=True)
+    postal_code = Text(max_length=12, required=True, validate=[POSTAL_CODE])
+    country = Text(min_length=2, max_length=100, required=True)

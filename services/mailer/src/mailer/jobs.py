@@ -14,10 +14,12 @@ mailer's `calls`). Redis holds only the way there (the queue) and a claim per me
    `sent` or `dropped`: the claim is put back and nothing is sent (`duplicate`). No such row (pruned long after
    it was reported, or never owed): `not owed`, nothing sent. Owed (or `failed`, and an operator retries it):
    go on. The owing service unreachable: the claim is given back, and RQ retries.
-3. Send (render, address, SMTP). The SMTP server accepted it: the claim becomes `sent` (`dropped` when the
-   recipient's account is gone). A send that fails gives its claim back (only its own, by token), so its
-   retry may send; one that can never succeed (a bad template or message) is reported `failed` and goes to
-   RQ's failed registry at once (`shop-mailer retry-failed` may send it after a fix: `failed` turns `sent`).
+3. Send (render, address, SMTP). The email is in the message's `language`, else (a message to a user id) the
+   language of the account's emails as the users service says it, else English (`mailer.render`). The SMTP
+   server accepted it: the claim becomes `sent` (`dropped` when the recipient's account is gone). A send that
+   fails gives its claim back (only its own, by token), so its retry may send; one that can never succeed (a
+   bad template or message) is reported `failed` and goes to RQ's failed registry at once (`shop-mailer
+   retry-failed` may send it after a fix: `failed` turns `sent`).
 4. Report the outcome to the owing service. If that fails (the service down), the job raises and RQ retries
    it: the retry finds the claim `sent` (step 1) and only reports. Only a report makes the row done; until
    then the outbox's recheck hands the message over again whenever Redis loses its job.
@@ -46,6 +48,7 @@ import smtplib
 import ssl
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -56,7 +59,7 @@ from redis import Redis
 from rq import get_current_job
 
 from mailer import config
-from mailer.render import BadContext, UnknownTemplate, render
+from mailer.render import ENGLISH, BadContext, UnknownTemplate, render
 from shop_common.http import ServiceClient
 from shop_common.internal import service_headers
 from shop_common.redis import REDIS_DOWN, make_redis
@@ -246,22 +249,26 @@ def _deliver(mail_id: str, message: dict[str, Any]) -> str:
         template, to, context = message["template"], message["to"], message.get("context") or {}
     except KeyError as exc:
         raise BadMessage(f"a message needs {exc}") from None
+    language = message.get("language")
+    if language is not None and not isinstance(language, str):
+        raise BadMessage(f"a message's language is a language code, not {language!r}")
     recipient = _recipient(to)
     if recipient is None:  # the account is gone: there is no one to write to, now or later
         return "no recipient"
-    name, address = recipient
-    name = " ".join(name.split())  # the user's own text: a line break in a header would fail every send
+    name = " ".join(recipient.name.split())  # the user's own text: a line break in a header would fail every send
     shop_name = parseaddr(s["MAIL_FROM"])[0] or "Shop"
-    rendered = render(template, context, shop_name=shop_name, shop_url=s["SHOP_URL"], recipient_name=name)
+    rendered = render(template, context, language=language or recipient.language or ENGLISH, shop_name=shop_name,
+                      shop_url=s["SHOP_URL"], recipient_name=name)
 
     mail = EmailMessage()
     mail["From"] = s["MAIL_FROM"]
-    mail["To"] = Address(display_name=name, addr_spec=address)
+    mail["To"] = Address(display_name=name, addr_spec=recipient.address)
     mail["Subject"] = rendered.subject
     mail["Date"] = formatdate(usegmt=True)
     mail["Message-ID"] = message_id(mail_id, s["MAIL_FROM"])
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")
+    mail["Content-Language"] = rendered.language  # after the parts: making them drops every Content-* header
     _smtp_send(mail, s)
     return "sent"
 
@@ -272,10 +279,18 @@ def message_id(mail_id: str, mail_from: str) -> str:
     return f"<{hashlib.sha256(mail_id.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def _recipient(to: Any) -> tuple[str, str] | None:
-    """`(name, address)` of the recipient; None when the user's account is gone."""
+@dataclass(frozen=True)
+class Recipient:
+    name: str
+    address: str
+    #: the language of the account's emails, for a message to a user id (None: the users service did not say)
+    language: str | None = None
+
+
+def _recipient(to: Any) -> Recipient | None:
+    """Who the message goes to; None when the user's account is gone."""
     if isinstance(to, dict) and to.get("email"):
-        return to.get("name") or "", to["email"]
+        return Recipient(to.get("name") or "", to["email"])
     if isinstance(to, dict) and isinstance(to.get("user_id"), int):
         response = _client("users").get(f"/internal/users/{to['user_id']}/")
         if response.status_code == 404 and _code(response) == "user_not_found":
@@ -284,10 +299,16 @@ def _recipient(to: Any) -> tuple[str, str] | None:
         # /internal/ with 404 too): fail and retry, loudly, rather than drop every email as sent to nobody
         if response.status_code != 200:
             raise RuntimeError(f"users answered {response.status_code} for user {to['user_id']}")
-        user = response.json()
-        name = " ".join(part for part in (user["first_name"], user["last_name"]) if part)
-        return name or user["username"], user["email"]
+        return account_recipient(response.json())
     raise BadMessage("`to` needs an email or a user_id")
+
+
+def account_recipient(user: Mapping[str, Any]) -> Recipient:
+    """The recipient of an email to an account, from the users service's answer (`/internal/users/{id}/`): its
+    names (else its username), its `notify_email` (where its emails go while a changed email waits to be
+    verified; `email` from a users service that does not say) and its `language`."""
+    name = " ".join(part for part in (user["first_name"], user["last_name"]) if part)
+    return Recipient(name or user["username"], user.get("notify_email") or user["email"], user.get("language"))
 
 
 def _code(response: Any) -> str | None:

@@ -10,26 +10,7 @@ from marshmallow import validate
 
 from orders.models import ACTORS, ORDERINGS, PAYMENT_METHODS, PAYMENT_STATUSES, REFUND_STATUSES, STATUSES
 from shop_common.pagination import PageQuerySchema, page_schema
-from shop_common.schemas import MONEY_PATTERN, Int64, Money, Schema, Text
-
-# the text is stripped before it is matched: the patterns end in what no strip removes, so that the document's
-# pattern (matched against the text as sent) and the check agree
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 ()\-]{3,29}[0-9()\-]$", error="Not a phone number.")
-POSTAL_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 \-]{0,10}[A-Za-z0-9\-]$", error="Not a postal code.")
-
-
-#: an address as the API takes it (the OpenAPI example, and the tests')
-SHIPPING_EXAMPLE = {"full_name": "Ada Lovelace", "phone": "+44 20 7946 0958", "address_line": "12 St James's Square",
-                    "city": "London", "postal_code": "SW1Y 4JH", "country": "United Kingdom"}
-
-
-class ShippingSchema(Schema):
-    full_name = Text(min_length=1, max_length=150, required=True)
-    phone = Text(max_length=32, required=True, validate=[PHONE])
-    address_line = Text(min_length=1, max_length=300, required=True)
-    city = Text(min_length=1, max_length=100, required=True)
-    postal_code = Text(max_length=12, required=True, validate=[POSTAL_CODE])
-    country = Text(min_length=2, max_length=100, required=True)
+from shop_common.schemas import MONEY_PATTERN, SHIPPING_EXAMPLE, Int64, Money, Schema, ShippingSchema, Text
 
 
 class CreateSchema(Schema):
