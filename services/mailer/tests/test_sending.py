@@ -100,18 +100,6 @@ def change_account(users_app, user_id: int, **fields) -> None:
         db.session.remove()
 
 
-@pytest.fixture
-def users_answer(users_app):
-    """The users service's answer about an account names its `language` and `notify_email` (DESIGN.md: issue 18);
-    until that answer has them, the tests that need them are skipped."""
-    document = users_app.test_client().get("/openapi.json").get_json()
-    answer = document["paths"]["/internal/users/{user_id}/"]["get"]["responses"]["200"]["content"]
-    name = answer["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-    missing = {"language", "notify_email"} - set(document["components"]["schemas"][name]["properties"])
-    if missing:
-        pytest.skip(f"the users service's /internal/users/{{id}}/ does not answer {sorted(missing)} yet")
-
-
 def test_a_message_in_a_language_arrives_in_that_language(mailer, queue, sink, wait_for_mail):
     queue.put({**welcome(token="t0ken", hours=24), "language": "ru"})
     mailer.burst()
@@ -141,7 +129,7 @@ def test_an_email_not_translated_into_the_language_arrives_in_english(mailer, qu
 
 
 def test_a_message_to_a_user_id_is_in_the_accounts_language(mailer, queue, sink, register, users_app,
-                                                            users_answer, wait_for_mail):
+                                                            wait_for_mail):
     user = register("bea", first_name="Bea")
     change_account(users_app, user["id"], language="ru")
     queue.put({"id": "users:password_changed:1:1", "template": "password_changed", "to": {"user_id": user["id"]},
@@ -153,7 +141,7 @@ def test_a_message_to_a_user_id_is_in_the_accounts_language(mailer, queue, sink,
 
 
 def test_the_messages_own_language_wins_over_the_accounts(mailer, queue, sink, register, users_app,
-                                                          users_answer, wait_for_mail):
+                                                          wait_for_mail):
     user = register("bea", first_name="Bea")
     change_account(users_app, user["id"], language="ru")
     queue.put({"id": "users:password_changed:1:2", "template": "password_changed", "to": {"user_id": user["id"]},
@@ -163,7 +151,7 @@ def test_the_messages_own_language_wins_over_the_accounts(mailer, queue, sink, r
     assert mail["Subject"] == "Your password at Example Shop was changed" and mail["Content-Language"] == "en"
 
 
-def test_a_user_id_is_addressed_where_the_accounts_emails_go(mailer, queue, sink, register, users_app, users_answer,
+def test_a_user_id_is_addressed_where_the_accounts_emails_go(mailer, queue, sink, register, users_app,
                                                             make_order, wait_for_mail):
     """A changed email waits to be verified: until then order emails go to the address verified before."""
     user = register("bea", email="bea@new.example", first_name="Bea")
