@@ -63,9 +63,12 @@ def ask_password_reset(email: str, address: str, arrived: float) -> None:
             user = db.session.execute(select(User).where(User.email_key == key, User.is_active)).scalar_one_or_none()
             if user is not None and allowed:
                 links.owe_reset(user)
-        if user is not None:
+            # read before the commit: afterwards `user.id` would be loaded again, in a transaction of its own
+            # that only a known email then holds until the request ends, a round trip its answer would show
+            user_id = user.id if user is not None else None
+        if user_id is not None:
             log.info("password reset asked" if allowed else "password reset email withheld: over the limit",
-                     extra={"user_id": user.id})
+                     extra={"user_id": user_id})
     finally:
         time.sleep(max(0.0, arrived + current_app.config["SHOP"]["PASSWORD_RESET_ANSWER_SECONDS"]
                        - time.perf_counter()))
