@@ -18,7 +18,8 @@ instead (process `web`, port 5173 plus the offset), behind the gateway, with hot
 
 `SHOP_STACK_VAR` (a folder instead of `var/`), `SHOP_STACK_DATABASE_PREFIX` (instead of `shop_`) and
 `SHOP_STACK_PORT_OFFSET` (added to every port) let a second stack run beside the first: the tests do so
-(`SHOP_STACK_PUBLIC_HOST`, instead of `localhost`, names the host its browser opens).
+(`SHOP_STACK_PUBLIC_HOST`, instead of `localhost`, names the host its browser opens;
+`SHOP_STACK_LOGINS_PER_MINUTE` raises the gateway's throttle of sign-ins, all from 127.0.0.1 there).
 """
 
 from __future__ import annotations
@@ -245,8 +246,10 @@ def serve(mode: str) -> int:
                                   "--strictPort"], _common_env(redis), cwd=str(FRONTEND)))
         spa = ["--vite", f"http://127.0.0.1:{VITE_PORT}"]
     upstreams = [arg for service, port in SERVICES.items() for arg in ("--upstream", f"{service}=127.0.0.1:{port}")]
+    logins = os.environ.get("SHOP_STACK_LOGINS_PER_MINUTE")
+    throttle = ["--logins-per-minute", logins] if logins else []
     parts.append(Part("gateway", [sys.executable, str(ROOT / "gateway" / "nginx.py"), "run", str(VAR / "gateway"),
-                                  "--port", str(GATEWAY_PORT), *upstreams, *spa, "--access-log", "off"],
+                                  "--port", str(GATEWAY_PORT), *upstreams, *spa, *throttle, "--access-log", "off"],
                       _common_env(redis)))
     print(f"\nThe shop: {PUBLIC_URL}\n"
           + "".join(f"  {s} API docs: {PUBLIC_URL}/api/docs/{s}/\n" for s in SERVICES)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import dataclasses
 import grp
 import http
 import importlib.util
@@ -356,6 +357,7 @@ def render(
     routes: Path = MANIFEST,
     api: bool = True,
     container: str | None = None,
+    logins_per_minute: int | None = None,
 ) -> Gateway:
     """Render nginx.conf from the route table into `directory` (made if missing; the pid file, temp folders
     and logs go there too) and return the `Gateway` for it, not started.
@@ -364,6 +366,8 @@ def render(
     `spa` is `static` (serve the built SPA in `spa_dir`, history fallback to index.html) or `dev` (pass
     everything outside /api/ to the Vite dev server at `vite_url`, WebSockets included). `access_log` is
     a file, `stdout` or `off` (default: DIRECTORY/logs/access.log), one JSON object a line.
+    `logins_per_minute` replaces the route table's throttle rate, for a test stack whose every shopper
+    signs in from 127.0.0.1 (the burst stays the table's).
 
     With `container` (a writable folder such as /tmp/gateway) the config is the gateway image's
     (gateway/Dockerfile), the same routes, headers and error pages for a container whose addresses are
@@ -375,6 +379,8 @@ def render(
     `upstreams`, `host` and `port` are then not used. `api=False` leaves out every route to a service.
     """
     table = load_routes(routes)
+    if logins_per_minute is not None:  # a test stack, whose every shopper signs in from 127.0.0.1
+        table = dataclasses.replace(table, rate_per_minute=logins_per_minute)
     unknown = set(upstreams or {}) - set(table.services)
     if unknown:
         raise ValueError(f"no service {', '.join(sorted(unknown))} in {routes}")
@@ -465,6 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.add_argument("--access-log", help="a file, stdout or off (default: DIR/logs/access.log)")
         sub.add_argument("--workers", type=int, default=1)
         sub.add_argument("--no-api", dest="api", action="store_false", help="no route to any service: the SPA alone")
+        sub.add_argument("--logins-per-minute", type=int, metavar="N",
+                         help="instead of the route table's throttle rate (a test stack: every shopper at one address)")
         sub.add_argument("--container", metavar="RUN_DIR",
                          help="the gateway image's config: no `user` line, pid, temp files and the addresses the "
                               "entry script writes in RUN_DIR, errors to stderr")
@@ -479,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          spa="dev" if args.vite else "static", spa_dir=args.spa_dir,
                          vite_url=args.vite or VITE_URL, connect_timeout=args.connect_timeout,
                          read_timeout=args.read_timeout, access_log=args.access_log, workers=args.workers,
-                         api=args.api, container=args.container)
+                         api=args.api, container=args.container, logins_per_minute=args.logins_per_minute)
         if args.command == "render":
             print(gateway.conf)
             return 0

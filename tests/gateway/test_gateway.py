@@ -52,6 +52,14 @@ def test_the_route_table_is_the_one_the_shop_publishes():
     assert table.throttled == ("/api/auth/login/",) and table.service_of("/api/auth/login/") == "users"
 
 
+def test_a_test_stack_may_let_more_sign_ins_through_than_the_route_table(tmp_path):
+    gateway = load_gateway()
+    default = gateway.render(tmp_path / "default").conf.read_text()
+    raised = gateway.render(tmp_path / "raised", logins_per_minute=600).conf.read_text()
+    assert f"rate={gateway.load_routes().rate_per_minute}r/m;" in default
+    assert "rate=600r/m;" in raised and "rate=600r/m;" not in default
+
+
 GATEWAY = '[services.gateway]\nkind = "web"\nport = 1\n'
 
 
