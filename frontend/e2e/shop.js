@@ -52,7 +52,10 @@ function decodeSubject(header) {
 /** The plain-text part of a raw message, decoded (quoted-printable or base64, as Python's EmailMessage
  * writes it): what the customer reads. */
 function plainText(raw) {
-  const part = raw.split(/\r?\n--[^\r\n]+\r?\n/).find((chunk) => /^Content-Type: text\/plain/mi.test(chunk)) ?? raw
+  // split at the message's own boundary: a quoted-printable line may start with dashes too (a wrapped token)
+  const boundary = raw.match(/boundary="?([^";\r\n]+)"?/i)?.[1]
+  const parts = boundary ? raw.split(`--${boundary}`) : [raw]
+  const part = parts.find((chunk) => /^\s*Content-Type: text\/plain/mi.test(chunk)) ?? raw
   const split = part.search(/\r?\n\r?\n/)
   const headers = part.slice(0, split)
   const body = part.slice(split).trim()

@@ -23,7 +23,7 @@ export const staffOrders = {
 }
 
 export const staffUsers = {
-  /** `params`: search, page, page_size, is_active, ordering */
+  /** `params`: search, page, page_size, is_active, email_verified, ordering */
   list: (params, config) => get('/users/', { ...config, params }),
   get: (id, config) => get(`/users/${id}/`, config),
   /** Every session of the account ends at once. */

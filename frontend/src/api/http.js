@@ -72,7 +72,9 @@ export function createHttp({ tokens = sharedTokens, adapter } = {}) {
       const problem = toProblem(error)
       const config = error?.config
       const sent = config?.headers?.Authorization?.replace(/^Bearer /, '')
-      if (!AUTH_CODES.has(problem.code) || !sent || config.skipAuth || config.retried || !tokens.get()) throw problem
+      // a 401 only: `invalid_token` is also the 400 of a spent emailed link, which no refresh can mend
+      const expired = problem.status === 401 && AUTH_CODES.has(problem.code)
+      if (!expired || !sent || config.skipAuth || config.retried || !tokens.get()) throw problem
       try {
         await refresh(sent)
       } catch (refreshProblem) {

@@ -8,7 +8,7 @@ import { deferred, flush, memoryStorage } from '@/test/helpers'
 
 /** A fake shop behind an Axios adapter: `valid` is the access token it accepts; refresh rotates the pair. */
 function fakeServer({ refreshAnswer } = {}) {
-  const server = { valid: 'access-2', refreshCalls: 0, seen: [], refreshGate: null, gates: {}, rejectAll: false }
+  const server = { valid: 'access-2', refreshCalls: 0, seen: [], refreshGate: null, gates: {}, answers: {}, rejectAll: false }
   const respond = (config, status, data, headers = {}) => {
     const response = { data, status, statusText: String(status), headers, config, request: {} }
     if (status >= 400) throw new AxiosError(`status ${status}`, 'ERR_BAD_REQUEST', config, {}, response)
@@ -24,6 +24,8 @@ function fakeServer({ refreshAnswer } = {}) {
       return respond(config, 200, { access: server.valid, refresh: `refresh-${server.refreshCalls + 1}` })
     }
     if (server.gates[config.url]) await server.gates[config.url]
+    const fixed = server.answers[config.url]
+    if (fixed) return respond(config, fixed.status, fixed.body)
     if (server.rejectAll || auth !== `Bearer ${server.valid}`) {
       return respond(config, 401, { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'token_expired',
         detail: 'The token has expired.' })
@@ -117,6 +119,17 @@ describe('the API client', () => {
     expect(error.code).toBe('token_expired')
     expect(server.refreshCalls).toBe(1)
     expect(server.seen.filter((s) => s.startsWith('get /cart/'))).toHaveLength(2)
+  })
+
+  it('takes a 400 invalid_token (a spent emailed link) as the answer, never as a session to refresh', async () => {
+    const { server, http, tokens } = setup()
+    tokens.set({ access: 'access-2', refresh: 'refresh-1' })
+    server.answers['/auth/verify-email/'] = { status: 400, body: { status: 400, code: 'invalid_token', title: 'Bad Request' } }
+    const error = await http.post('/auth/verify-email/', { token: 't' }).catch((p) => p)
+    expect([error.status, error.code]).toEqual([400, 'invalid_token'])
+    expect(server.refreshCalls).toBe(0)
+    expect(server.seen).toEqual(['post /auth/verify-email/ Bearer access-2'])
+    expect(tokens.get()).toEqual({ access: 'access-2', refresh: 'refresh-1' })
   })
 
   it('never sends a token, or refreshes, for the calls that make one', async () => {

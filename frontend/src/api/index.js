@@ -16,11 +16,29 @@ export const auth = {
   register: (account) => post('/auth/register/', account, { skipAuth: true }),
   login: (username, password) => post('/auth/login/', { username, password }, { skipAuth: true }),
   logout: (refresh) => post('/auth/logout/', { refresh }),
+  /** 202 for any well-formed email, known or not: the answer never says whether it has an account. */
+  requestPasswordReset: (email) => post('/auth/password-reset/', { email }, { skipAuth: true }),
+  /** `token` from the emailed link; every session of the account ends. */
+  confirmPasswordReset: (token, password) => post('/auth/password-reset/confirm/', { token, password }, { skipAuth: true }),
+  /** Sent with the access token when there is one: a link of another account is refused then. */
+  verifyEmail: (token) => post('/auth/verify-email/', { token }),
+  resendVerification: () => post('/auth/verify-email/resend/'),
 }
 
 export const users = {
   profile: () => get('/users/profile/'),
   updateProfile: (changes) => http.patch('/users/profile/', changes).then(body),
+  /** A new token pair for this session; every other session of the account ends. */
+  changePassword: (currentPassword, newPassword) =>
+    post('/users/password/', { current_password: currentPassword, new_password: newPassword }),
+}
+
+/** The address book: the default first, then the newest. An address has the order's shipping fields. */
+export const addresses = {
+  list: () => get('/users/addresses/'),
+  create: (address) => post('/users/addresses/', address),
+  update: (id, changes) => http.patch(`/users/addresses/${id}/`, changes).then(body),
+  remove: (id) => http.delete(`/users/addresses/${id}/`).then(body),
 }
 
 export const catalogue = {

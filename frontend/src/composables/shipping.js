@@ -15,6 +15,22 @@ export const FIELDS = {
   comment: { min: 0, max: 1000 },
 }
 
+/** The fields of an address: an order's `shipping`, and an address of the address book (the same schema). */
+export const ADDRESS_FIELDS = Object.keys(FIELDS).filter((name) => name !== 'comment')
+
+export const emptyAddress = () => Object.fromEntries(ADDRESS_FIELDS.map((name) => [name, '']))
+
+/** The address fields of `form` (an address, a checkout form, a saved address), trimmed. */
+export function addressOf(form) {
+  return Object.fromEntries(ADDRESS_FIELDS.map((name) => [name, String(form?.[name] ?? '').trim()]))
+}
+
+/** One line naming an address, for lists and screen readers: "12 St James, SW1Y 4JH London, UK". */
+export function addressSummary(address) {
+  return [address.address_line, [address.postal_code, address.city].filter(Boolean).join(' '), address.country]
+    .filter(Boolean).join(', ')
+}
+
 /** {field: message key} for what is wrong with `form` (empty when all is well). */
 export function validateShipping(form) {
   const errors = {}
@@ -30,8 +46,7 @@ export function validateShipping(form) {
 
 /** The body of POST /api/order/create/. */
 export function orderBody(form) {
-  const shipping = {}
-  for (const name of Object.keys(FIELDS)) if (name !== 'comment') shipping[name] = String(form[name] ?? '').trim()
+  const shipping = addressOf(form)
   const comment = String(form.comment ?? '').trim()
   return comment ? { shipping, comment } : { shipping }
 }

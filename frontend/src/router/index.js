@@ -28,6 +28,9 @@ export const routes = [
     meta: { auth: true },
   },
   { path: '/profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { auth: true } },
+  // the pages of emailed links (the token is in the fragment): for guests too
+  { path: '/password-reset', name: 'password-reset', component: () => import('@/views/PasswordResetView.vue') },
+  { path: '/verify-email', name: 'verify-email', component: () => import('@/views/VerifyEmailView.vue') },
   adminRoutes,
   { path: '/:pathMatch(.*)*', name: 'not-found', component: statusPage, props: { status: 404 } },
   // never matched by an address (not-found comes first): the staff guard sends a signed-in shopper here, by

@@ -80,7 +80,8 @@ export const useCartStore = defineStore('cart', () => {
     try {
       accept(await cartApi.get(), seq)
     } catch (problem) {
-      if (!quiet) useUiStore().toastProblem(problem)
+      // a session that ended meanwhile is said once, by the session store
+      if (!quiet && useSessionStore().signedIn) useUiStore().toastProblem(problem)
     } finally {
       loading.value = false
     }

@@ -47,6 +47,19 @@ describe('cart store', () => {
     await cart.load()
   })
 
+  it('says nothing of its own when loading fails because the session ended', async () => {
+    cartApi.get.mockImplementationOnce(async () => {
+      tokens.clear('expired')
+      throw problem(401, 'token_revoked')
+    })
+    await cart.load()
+    expect(ui.toasts.map((t) => t.tone)).toEqual(['warning']) // the session store's "your session has ended"
+    tokens.set({ access: 'a2', refresh: 'r2' })
+    cartApi.get.mockRejectedValueOnce(problem(503, 'cart_unavailable'))
+    await cart.load()
+    expect(ui.toasts.map((t) => t.tone)).toEqual(['warning', 'danger'])
+  })
+
   it('shows a quantity change at once and keeps the server answer', async () => {
     const answer = deferred()
     cartApi.update.mockReturnValue(answer.promise)

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 import { auth, AUTH_CODES, tokens, users } from '@/api'
+import { clearDrafts } from '@/composables/checkoutDraft'
 import { i18n } from '@/i18n'
 
 import { useUiStore } from './ui'
@@ -18,6 +19,8 @@ export const useSessionStore = defineStore('session', () => {
     hasTokens.value = Boolean(pair)
     if (!pair) {
       user.value = null
+      // signed out (here or in another tab): what was typed at checkout goes too; an expired session keeps it
+      if (reason === 'signed_out') clearDrafts()
       if (reason === 'expired') useUiStore().toast(i18n.global.t('session.expired'), { tone: 'warning' })
     }
   })
@@ -35,6 +38,13 @@ export const useSessionStore = defineStore('session', () => {
       .then((profile) => (user.value = profile))
       .finally(() => (profileLoad = null))
     return profileLoad
+  }
+
+  /** Read the profile afresh after a change made elsewhere (an emailed link followed): a read already in
+   * flight may have been answered before it, so it is waited for, not shared. */
+  async function reloadProfile() {
+    await profileLoad?.catch(() => {})
+    return loadProfile()
   }
 
   /** The signed-in user's profile, read first if it is not known yet (the staff pages' guard asks before the
@@ -69,8 +79,9 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
+  /** A new account, its emails in the language the shop is shown in now; then signed in. */
   async function register(account) {
-    await auth.register(account)
+    await auth.register({ ...account, language: i18n.global.locale.value })
     await signIn(account.username, account.password)
   }
 
@@ -90,5 +101,25 @@ export const useSessionStore = defineStore('session', () => {
     return user.value
   }
 
-  return { user, signedIn, isStaff, displayName, restoring, restore, loadProfile, ensureProfile, signIn, register, signOut, updateProfile }
+  /** The shop's language was switched: a signed-in account's emails follow it. A failure changes nothing
+   * the shopper sees (the profile says which language the emails are in, and sets it too). */
+  async function followLanguage(code) {
+    if (!signedIn.value || (user.value && user.value.language === code)) return
+    try {
+      await updateProfile({ language: code })
+    } catch {
+      // kept as it was; see above
+    }
+  }
+
+  /** Change the password: the server ends every other session and answers a new pair for this one. */
+  async function changePassword(currentPassword, newPassword) {
+    const pair = await users.changePassword(currentPassword, newPassword)
+    tokens.set(pair, 'refreshed')
+  }
+
+  return {
+    user, signedIn, isStaff, displayName, restoring, restore, loadProfile, reloadProfile, ensureProfile, signIn, register, signOut,
+    updateProfile, followLanguage, changePassword,
+  }
 })

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { cart as cartApi, orders, payments, tokens } from '@/api'
+import { addresses, cart as cartApi, orders, payments, tokens } from '@/api'
+import { useSessionStore } from '@/stores/session'
+import { useUiStore } from '@/stores/ui'
 import { flush, problem } from '@/test/helpers'
 import { mountAdmin } from '@/test/adminMount'
 import CheckoutView from '@/views/CheckoutView.vue'
@@ -16,6 +18,7 @@ vi.mock('@/api', async () => {
     cart: { get: vi.fn() },
     orders: { create: vi.fn() },
     payments: { methods: vi.fn() },
+    addresses: { list: vi.fn(async () => []), create: vi.fn() },
   }
 })
 
@@ -121,5 +124,104 @@ describe('checkout’s payment step', () => {
     expect(wrapper.find('[data-test=method-card]').exists()).toBe(false)
     expect(wrapper.find('[data-test=method-cash_on_delivery] input').element.checked).toBe(true)
     expect(wrapper.find('[data-test=place-order]').text()).toBe('Place order')
+  })
+})
+
+describe('checkout’s addresses', () => {
+  let wrapper
+  const home = { id: 3, ...filled, is_default: true, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' }
+  const work = { ...home, id: 5, address_line: '1 Analytical Row', city: 'Cambridge', postal_code: 'CB2 1TN', is_default: false }
+  const cash = { id: 21, status: 'confirmed', payment: { method: 'cash_on_delivery', status: 'due_on_delivery' } }
+
+  /** Checkout of account 7 whose address book holds `saved`. */
+  async function openFor(saved = []) {
+    tokens.set({ access: 'a', refresh: 'r' })
+    cartApi.get.mockResolvedValue({ items: [line], total_quantity: 1, total_price: '45.00', currency: 'USD' })
+    payments.methods.mockResolvedValue({ methods: ['cash_on_delivery', 'card'], provider: 'sandbox' })
+    addresses.list.mockResolvedValue(saved)
+    const mounted = await mountAdmin(CheckoutView, { path: '/checkout', routes, attachTo: document.body })
+    useSessionStore().user = { id: 7, username: 'ada', first_name: 'Ada', last_name: 'Lovelace', phone: '' }
+    await flush()
+    await flush()
+    return mounted
+  }
+  const form = () => wrapper.find('[data-test=checkout-form]')
+  const fill = async (values) => {
+    for (const [name, value] of Object.entries(values)) await form().find(`[name=${name}]`).setValue(value)
+  }
+
+  beforeEach(() => sessionStorage.clear())
+  afterEach(() => {
+    wrapper?.unmount()
+    vi.clearAllMocks()
+  })
+
+  it('chooses the default saved address and orders to the one chosen, asking for no fields', async () => {
+    ;({ wrapper } = await openFor([home, work]))
+    expect(wrapper.find('[data-test=address-3] input').element.checked).toBe(true)
+    expect(wrapper.find('[data-test=new-address]').exists()).toBe(false)
+    await wrapper.find('[data-test=address-5] input').setValue(true)
+    orders.create.mockResolvedValueOnce(cash)
+    await form().trigger('submit')
+    await flush()
+    const { id: _id, is_default: _d, created_at: _c, updated_at: _u, ...shipping } = work
+    expect(orders.create.mock.calls[0][0].shipping).toEqual(shipping)
+    expect(addresses.create).not.toHaveBeenCalled()
+  })
+
+  it('saves a new address to the account once the order is placed, when asked', async () => {
+    let router
+    ;({ wrapper, router } = await openFor([home]))
+    await wrapper.find('[data-test=address-new] input').setValue(true)
+    expect(form().find('[name=full_name]').element.value).toBe('Ada Lovelace') // from the profile
+    await fill({ ...filled, address_line: '1 Analytical Row' })
+    await wrapper.find('[data-test=save-address]').setValue(true)
+    orders.create.mockResolvedValueOnce(cash)
+    addresses.create.mockResolvedValueOnce({ id: 9 })
+    await form().trigger('submit')
+    await flush()
+    await flush()
+    expect(addresses.create).toHaveBeenCalledWith({ ...filled, address_line: '1 Analytical Row' })
+    expect(orders.create.mock.invocationCallOrder[0]).toBeLessThan(addresses.create.mock.invocationCallOrder[0])
+    expect(router.currentRoute.value.fullPath).toBe('/checkout/thank-you/21')
+  })
+
+  it('places the order all the same when the address cannot be saved, and says so', async () => {
+    let router
+    ;({ wrapper, router } = await openFor([]))
+    expect(wrapper.find('[data-test=address-picker]').exists()).toBe(false) // nothing saved: the fields at once
+    await fill(filled)
+    await wrapper.find('[data-test=save-address]').setValue(true)
+    orders.create.mockResolvedValueOnce(cash)
+    addresses.create.mockRejectedValueOnce(problem(409, 'address_limit'))
+    await form().trigger('submit')
+    await flush()
+    await flush()
+    expect(router.currentRoute.value.fullPath).toBe('/checkout/thank-you/21')
+    expect(useUiStore().toasts.map((t) => t.message)).toContain(
+      'Your order is placed, but the address was not saved: Your address book is full. Delete an address first.')
+  })
+
+  it('keeps what is typed across a reload, until the order is placed', async () => {
+    ;({ wrapper } = await openFor([home]))
+    await wrapper.find('[data-test=address-new] input').setValue(true)
+    await fill({ ...filled, city: 'Bath' })
+    await form().find('[name=comment]').setValue('ring twice')
+    await wrapper.find('[data-test=method-card] input').setValue(true)
+    wrapper.unmount()
+
+    ;({ wrapper } = await openFor([home]))
+    expect(wrapper.find('[data-test=address-new] input').element.checked).toBe(true)
+    expect(form().find('[name=city]').element.value).toBe('Bath')
+    expect(form().find('[name=comment]').element.value).toBe('ring twice')
+    expect(wrapper.find('[data-test=method-card] input').element.checked).toBe(true)
+    expect(JSON.parse(sessionStorage.getItem('shop.checkout.7')).address.city).toBe('Bath')
+
+    await wrapper.find('[data-test=method-cash_on_delivery] input').setValue(true)
+    orders.create.mockResolvedValueOnce(cash)
+    await form().trigger('submit')
+    await flush()
+    expect(orders.create.mock.calls[0][0]).toMatchObject({ shipping: { city: 'Bath' }, comment: 'ring twice' })
+    expect(sessionStorage.getItem('shop.checkout.7')).toBeNull()
   })
 })

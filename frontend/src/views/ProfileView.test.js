@@ -15,6 +15,7 @@ vi.mock('@/api', async () => {
     cart: {},
     auth: {},
     users: { profile: vi.fn(), updateProfile: vi.fn() },
+    addresses: { list: vi.fn(async () => []) },
   }
 })
 
@@ -75,5 +76,22 @@ describe('ProfileView', () => {
     await flush()
     expect(field(wrapper, 'first_name').element.value).toBe('')
     expect(field(wrapper, 'email').element.value).toBe('bob@example.com')
+  })
+
+  it('sets the language of the emails with the other details, and shows whether the email is confirmed', async () => {
+    const { wrapper, answer } = mountProfile()
+    answer.resolve(ada({ language: 'en', email_verified: false, email: 'new@example.com', verified_email: 'ada@example.com' }))
+    await flush()
+    expect(wrapper.find('[data-test=email-state]').text()).toBe('Not confirmed yet')
+    expect(wrapper.text()).toContain('Order emails go to ada@example.com until you confirm the new address.')
+    const select = wrapper.find('[data-test=profile-language]')
+    expect(wrapper.find('label[for=profile-language]').text()).toBe('Language of emails')
+    expect(select.element.value).toBe('en')
+    await select.setValue('ru')
+    users.updateProfile.mockResolvedValueOnce(ada({ language: 'ru', email_verified: true }))
+    await wrapper.find('[data-test=profile-form]').trigger('submit')
+    await flush()
+    expect(users.updateProfile).toHaveBeenCalledWith({ language: 'ru' })
+    expect(wrapper.find('[data-test=email-state]').text()).toBe('Confirmed')
   })
 })

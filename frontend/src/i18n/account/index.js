@@ -1,0 +1,21 @@
+import { i18n } from '@/i18n'
+
+import en from './en.json'
+import ru from './ru.json'
+
+/**
+ * The texts of the account pages and steps (resetting and changing the password, confirming the email, the
+ * address book, the saved addresses of checkout) and the problems only they meet: `account.…` and
+ * `problems.…`. Every component that shows them is loaded lazily, so they are merged into vue-i18n when the
+ * first of those loads (installAccountMessages), never in the catalogue's first bundle (like the back
+ * office's texts, src/admin/messages.js).
+ */
+export const accountMessages = { en, ru }
+
+let installed = false
+
+export function installAccountMessages() {
+  if (installed) return
+  installed = true
+  for (const [locale, messages] of Object.entries(accountMessages)) i18n.global.mergeLocaleMessage(locale, messages)
+}
