@@ -18,8 +18,7 @@ const chromium = {
 const DESKTOP = { viewport: { width: 1280, height: 860 } }
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
 const BACK_OFFICE = 'backoffice.spec.js'
-const ACCOUNTS = 'accounts.spec.js'
-const SEPARATE = ['performance.spec.js', BACK_OFFICE, ACCOUNTS]
+const SEPARATE = ['performance.spec.js', BACK_OFFICE]
 
 export default defineConfig({
   testDir: './e2e',
@@ -49,9 +48,5 @@ export default defineConfig({
     // the back office adds to the catalogue the shopper's tests count: after them
     { name: 'backoffice-desktop', testMatch: BACK_OFFICE, dependencies: ['desktop', 'phone'], use: { ...chromium, ...DESKTOP } },
     { name: 'backoffice-phone', testMatch: BACK_OFFICE, dependencies: ['desktop', 'phone'], use: { ...chromium, ...PHONE } },
-    // the accounts journeys sign in many times, and the gateway lets only a few sign-ins a minute through from
-    // one address (services.toml `throttle`): last, with the address's sign-ins to themselves
-    { name: 'accounts-desktop', testMatch: ACCOUNTS, dependencies: ['backoffice-desktop', 'backoffice-phone'], use: { ...chromium, ...DESKTOP } },
-    { name: 'accounts-phone', testMatch: ACCOUNTS, dependencies: ['backoffice-desktop', 'backoffice-phone'], use: { ...chromium, ...PHONE } },
   ],
 })

@@ -1,7 +1,7 @@
 import { expect, test, visible } from './fixtures.js'
 import { ownShop, waitForMessage } from './shop.js'
 
-// The accounts of issue 18, in the browser (projects accounts-desktop and accounts-phone, after the others): a forgotten password chosen anew from the emailed link; a
+// The accounts of issue 18, in the browser: a forgotten password chosen anew from the emailed link; a
 // password changed in the profile, which keeps this browser signed in and signs another one out; the email
 // confirmed from the link in the welcome email; an address typed at checkout that survives a reload, saved
 // to the account, and chosen for the next order. The emails are read from the stack's SMTP sink, so the
@@ -10,7 +10,7 @@ import { ownShop, waitForMessage } from './shop.js'
 
 const PASSWORD = 'a long and quiet river 7'
 const NEW_PASSWORD = 'the heron waits by the weir 4'
-const PRODUCTS = { 'accounts-desktop': 'lambswool-crewneck', 'accounts-phone': 'fisherman-rollneck' }
+const PRODUCTS = { desktop: 'lambswool-crewneck', phone: 'fisherman-rollneck' }
 const SHIPPING = { 'Street and house number': '1 Navy Yard', City: 'Arlington', 'Postal code': '22202', Country: 'United States' }
 
 test.beforeEach(() => test.skip(!ownShop(), 'the emails are read from the SMTP sink of a shop this run started'))
@@ -24,9 +24,9 @@ async function register(request, name) {
   return { username, email }
 }
 
-/** A login through the API. The gateway lets a few a minute through from one address (services.toml
- * `throttle`), shared with the journeys running beside these: a 429 is waited out as its Retry-After says,
- * a few times at most. */
+/** A login through the API. This run's own stack lets its sign-ins through (stack.js); a shop of another test
+ * (SHOP_PW_BASE_URL) keeps the gateway's few a minute from one address (services.toml `throttle`): a 429 is
+ * waited out as its Retry-After says, a few times at most. */
 async function login(request, username, password) {
   for (let attempt = 1; ; attempt += 1) {
     const response = await request.post('/api/auth/login/', { data: { username, password } })

@@ -41,9 +41,11 @@ export function stackEnv({ varDir, prefix, offset, postgresUrl, redisUrl }) {
     // the tests' servers; none given (they would be embedded), the stack starts its own in its folder
     ...(postgresUrl ? { SHOP_POSTGRES_URL: postgresUrl } : {}),
     ...(redisUrl ? { SHOP_REDIS_URL: redisUrl } : {}),
-    // every journey registers an account from 127.0.0.1, and signs in from there (the accounts journeys many times)
+    // every journey registers an account from 127.0.0.1, and signs in from there (the accounts journeys many
+    // times): the users service's throttles and the gateway's let them through
     SHOP_REGISTER_LIMIT_PER_ADDRESS: '1000 per hour',
     SHOP_LOGIN_LIMIT_PER_ADDRESS: '1000 per 15 minutes',
+    SHOP_STACK_LOGINS_PER_MINUTE: '600',
     // the host the browser opens (playwright.config.js): the links the shop makes lead back to that origin
     SHOP_STACK_PUBLIC_HOST: '127.0.0.1',
   }
