@@ -39,7 +39,16 @@ def test_registering_answers_the_public_fields_refuses_duplicates_and_sends_a_we
     assert_problem(same_email, 409, "email_taken")
     [welcome] = stack.wait_for_mail(account["email"], "Welcome")
     assert welcome["Subject"] == "Welcome to Shop, Ada!"
-    assert username in welcome.get_body(("plain",)).get_content()
+    text = welcome.get_body(("plain",)).get_content()
+    assert username in text
+
+    # the welcome's link verifies the email, once, through the gateway
+    token = re.search(r"/verify-email#token=([\w-]+)", text).group(1)
+    assert client.post("/api/auth/verify-email/", json={"token": token}).status_code == 204
+    assert_problem(client.post("/api/auth/verify-email/", json={"token": token}), 400, "invalid_token")
+    tokens = stack.login(username, account["password"]).json()
+    profile = client.get("/api/users/profile/", headers={"Authorization": f"Bearer {tokens['access']}"}).json()
+    assert (profile["email_verified"], profile["verified_email"]) == (True, account["email"])
 
 
 def test_logging_in_works_with_the_username_or_the_email(stack, client):
@@ -81,7 +90,8 @@ def test_the_profile_shows_the_account_and_keeps_what_is_changed(stack, client):
 
     assert profile.status_code == 200
     assert set(profile.json()) == {"id", "username", "email", "first_name", "last_name", "phone", "date_joined",
-                                   "is_staff"}
+                                   "is_staff", "email_verified", "verified_email", "language"}
+    assert (profile.json()["email_verified"], profile.json()["verified_email"]) == (False, None)
     assert (profile.json()["id"], profile.json()["username"]) == (shopper.id, shopper.username)
     change = {"first_name": "Grace", "last_name": "Hopper", "phone": "+1 202 555 0143"}
     changed = client.patch("/api/users/profile/", json=change, headers=shopper.headers)
