@@ -48,6 +48,8 @@ class Category(db.Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: its name and description in the other languages: {"ru": {"name": ..., "description": ...}}
+    translations: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
 
 
 class Product(db.Model):
@@ -69,6 +71,9 @@ class Product(db.Model):
     #: its first photo's `{"url", "sizes"}` (`photos.cover`), null without photos: what its card shows, kept
     #: on the row, in the same transaction as every photo change, so lists read the products' rows alone
     cover: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    #: its text in the other languages: {"ru": {"name": ..., "description": ..., "values": {"Bottle Green":
+    #: "..."}}}, `values` translating the values of its own and its variants' attributes (and so their labels)
+    translations: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     variants: Mapped[list[Variant]] = relationship(back_populates="product", order_by="Variant.id",

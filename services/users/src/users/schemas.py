@@ -7,6 +7,7 @@ import unicodedata
 import marshmallow as ma
 from marshmallow import validate
 
+from shop_common.language import LANGUAGES
 from shop_common.pagination import PageQuerySchema, page_schema
 from shop_common.schemas import PHONE_OR_EMPTY, Schema, Text
 
@@ -23,8 +24,6 @@ COMMON_PASSWORDS = frozenset([
     "zxcvbnm1",
 ])
 PASSWORD_LENGTH = (8, 128)
-#: the languages an account's emails can be in (the storefront's too)
-LANGUAGES = ("en", "ru")
 
 
 def email_key(email: str) -> str:
