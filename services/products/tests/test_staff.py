@@ -47,7 +47,7 @@ def test_a_product_is_created_with_its_variants_and_derived_figures(client, staf
     body = response.get_json()
     assert (body["slug"], body["price"], body["stock"], body["in_stock"]) == ("linen-shirt", "35.50", 9, True)
     assert [v["price"] for v in body["variants"]] == ["40.00", "35.50"]
-    assert client.get("/api/products/linen-shirt/").get_json() == body
+    assert client.get("/api/products/linen-shirt/", headers=staff).get_json() == body
 
 
 def test_slugs_are_made_from_names_and_kept_unique(client, staff, product):
@@ -157,7 +157,7 @@ def test_categories_are_created_changed_and_deleted_only_when_empty(client, staf
                    "slug_taken")
     renamed = client.patch("/api/categories/hats/", headers=staff, json={"name": "Caps", "slug": "caps"})
     assert renamed.get_json() == {"id": renamed.get_json()["id"], "name": "Caps", "slug": "caps",
-                                  "description": "On heads", "product_count": 0}
+                                  "description": "On heads", "product_count": 0, "translations": {}}
     product("Linen shirt")
     assert_problem(client.delete("/api/categories/shirts/", headers=staff), 409, "category_not_empty")
     assert client.delete("/api/categories/caps/", headers=staff).status_code == 204

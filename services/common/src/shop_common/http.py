@@ -4,7 +4,9 @@ Every call has a connect and a read timeout and an overall deadline; it is retri
 backoff and jitter (tenacity), only when retrying cannot do a thing twice: the method is idempotent, the
 caller says the call is (a POST carrying an idempotency key), or the connection was never made. A circuit
 breaker per client (`Breaker`) stops calling a service that keeps failing and answers at once until it
-has had time to recover. The request id of the current request goes along as `X-Request-ID`.
+has had time to recover. The request id of the current request goes along as `X-Request-ID`, and its
+`Accept-Language` as it came (so the cart's lines and an order's snapshot of product names are in the shopper's
+language: the service called answers in it).
 
 Callers get the `requests.Response` for anything below 500; a service that is down, slow, failing or
 whose breaker is open becomes `ServiceUnavailable`, a 503 problem with the code `<service>_unavailable`.
@@ -22,7 +24,7 @@ from typing import Any
 
 import requests
 import urllib3
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from tenacity import (
     Retrying,
     retry_if_exception,
@@ -210,6 +212,9 @@ class ServiceClient:
         sent_headers = {**self.headers, **(headers or {})}
         if request_id := request_id_var.get():
             sent_headers["X-Request-ID"] = request_id
+        if "Accept-Language" not in sent_headers and has_request_context() and (
+                language := request.headers.get("Accept-Language")):
+            sent_headers["Accept-Language"] = language
         url = self.base_url + path
         ends = time.monotonic() + self.deadline
 

@@ -3,11 +3,16 @@
 The one list of them (`LANGUAGES`): the users service keeps an account's language in it, the catalogue answers
 in it, the mailer writes in it. A request's language is what its `Accept-Language` header prefers among them
 (RFC 9110 section 12.5.4: quality values, language ranges, `*`), English when it names none of them.
+
+An answer whose text depends on that language says which one it is in (`Content-Language`) and that caches must
+keep one copy per `Accept-Language` (`Vary`): `localized`, an `after_request` hook for a blueprint of such answers.
+Public answers of that kind may be kept a little while by browsers and proxies (`public, max-age`), answers to a
+request with a token never (`private, no-store`): `cache_control`.
 """
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import Response, g, has_request_context, request
 
 #: every language the shop speaks; the first is the default, and the language of the catalogue's own columns
 LANGUAGES = ("en", "ru")
@@ -43,3 +48,38 @@ def current() -> str:
     if not has_request_context():
         return DEFAULT
     return negotiate(request.headers.get("Accept-Language"))
+
+
+def answered_in(language: str) -> None:
+    """Say that this request's answer is in `language` rather than in `current()` (an answer of the stored
+    columns, say): `localized` names it in `Content-Language`."""
+    g.answer_language = language
+
+
+def localized(response: Response) -> Response:
+    """`after_request` hook of a blueprint whose answers speak the request's language: a successful answer with
+    a body (and a 304) gets `Content-Language` (`current()`, or what `answered_in` said) and
+    `Vary: Accept-Language`, so no cache serves one language's answer to a request asking for another. Errors
+    are left alone (their text is the kit's, in English)."""
+    if (response.status_code < 300 and response.status_code != 204) or response.status_code == 304:
+        response.headers["Content-Language"] = g.get("answer_language") or current()
+        response.vary.add("Accept-Language")
+    return response
+
+
+def cache_control(max_age: int):
+    """An `after_request` hook for public reads (GET, HEAD) of a blueprint: a successful answer (or a 304) to a
+    request without `Authorization` may be kept `max_age` seconds by anyone (`public, max-age=N`), with its
+    ETag revalidated after that; an answer to a request with a token is never kept (`private, no-store`), nor
+    is any other answer given a `Cache-Control` it did not set itself."""
+
+    def hook(response: Response) -> Response:
+        if request.method not in ("GET", "HEAD") or "Cache-Control" in response.headers:
+            return response
+        if "Authorization" in request.headers:
+            response.headers["Cache-Control"] = "private, no-store"
+        elif response.status_code == 200 or response.status_code == 304:
+            response.headers["Cache-Control"] = f"public, max-age={max_age}"
+        return response
+
+    return hook

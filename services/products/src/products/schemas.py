@@ -7,7 +7,9 @@ from flask import current_app
 from flask_smorest.fields import Upload
 from marshmallow import validate
 
+from products import translations as tr
 from products.pictures import photos
+from shop_common.language import DEFAULT, LANGUAGES
 from shop_common.pagination import PageQuerySchema
 from shop_common.schemas import Int64, Money, Schema, Text
 
@@ -27,19 +29,66 @@ class Attributes(ma.fields.Dict):
                          values=Text(max_length=200), validate=validate.Length(max=30), **kwargs)
 
 
+# -- translations (products.translations) --------------------------------------------------------------------
+
+CATEGORY_NAME, CATEGORY_DESCRIPTION, PRODUCT_NAME, PRODUCT_DESCRIPTION = 100, 2000, 200, 20000
+#: the most translated values a product keeps (its attributes' and its variants')
+MAX_VALUES = 500
+
+
+class CategoryTextSchema(Schema):
+    """A category's text in one language; what is left out or empty is shown in English."""
+
+    name = Text(max_length=CATEGORY_NAME, metadata={"example": "Купальники"})
+    description = Text(max_length=CATEGORY_DESCRIPTION, metadata={"example": "Плавки, купальники и полотенца."})
+
+
+class ProductTextSchema(Schema):
+    """A product's text in one language; what is left out or empty is shown in English."""
+
+    name = Text(max_length=PRODUCT_NAME, metadata={"example": "Рубашка из сирсакера"})
+    description = Text(max_length=PRODUCT_DESCRIPTION, metadata={"example": "Жатый хлопок, отложной воротник."})
+    values = ma.fields.Dict(keys=Text(min_length=1, max_length=200), values=Text(max_length=200),
+                            validate=validate.Length(max=MAX_VALUES), metadata={
+                                "description": "English value of its (or its variants') attributes -> its "
+                                               "translation; a variant's label is translated through them too",
+                                "example": {"Blue": "Синий", "cotton seersucker": "хлопковый сирсакер"}})
+
+
+def _translations(text: type[Schema], name: str, what: str) -> type[Schema]:
+    """The `translations` of a category or product: one object per language but the default (the columns)."""
+    fields = {language: ma.fields.Nested(text) for language in LANGUAGES if language != DEFAULT}
+    schema = Schema.from_dict(fields, name=name)
+    schema.__doc__ = (f"The {what}'s text in the other languages ({', '.join(fields)}); English is its own "
+                      "fields. Replaced as a whole by a change that sends it.")
+    return schema
+
+
+CategoryTranslationsSchema = _translations(CategoryTextSchema, "CategoryTranslationsSchema", "category")
+ProductTranslationsSchema = _translations(ProductTextSchema, "ProductTranslationsSchema", "product")
+STAFF_ONLY = "staff only: in a staff member's read (whose other fields are then the English columns) and in " \
+             "the answers of staff changes"
+
+
 # -- answers -------------------------------------------------------------------------------------------------
+# Text fields are in the answer's language (products.translations), each falling back to English.
+
+def _text(field: str):
+    return ma.fields.Function(lambda row: tr.text(row, field), metadata={"type": "string"})
+
 
 class CategoryRefSchema(Schema):
     slug = ma.fields.String()
-    name = ma.fields.String()
+    name = _text("name")
 
 
 class CategorySchema(Schema):
     id = ma.fields.Integer(dump_only=True)
-    name = ma.fields.String()
+    name = _text("name")
     slug = ma.fields.String()
-    description = ma.fields.String()
+    description = _text("description")
     product_count = ma.fields.Integer(dump_only=True)
+    translations = ma.fields.Nested(CategoryTranslationsSchema, metadata={"description": STAFF_ONLY})
 
 
 # The only presenters of the catalogue: products.catalogue dumps through these, cached answers included.
@@ -48,12 +97,15 @@ def _currency(_obj) -> str:
     return current_app.config["SHOP"]["CURRENCY"]
 
 
+ATTRIBUTES = {"type": "object", "additionalProperties": {"type": "string"}}
+
+
 class VariantSchema(Schema):
     id = ma.fields.Integer()
     sku = ma.fields.String()
-    label = ma.fields.String()
-    attributes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
-                                metadata={"example": {"size": "M", "color": "navy"}})
+    label = ma.fields.Function(lambda v: tr.label(v.label, v.product.translations), metadata={"type": "string"})
+    attributes = ma.fields.Function(lambda v: tr.attributes(v.attributes, v.product.translations), metadata={
+        **ATTRIBUTES, "example": {"size": "M", "color": "navy"}})
     price = Money()
     stock = ma.fields.Integer()
     in_stock = ma.fields.Function(lambda v: v.stock > 0, metadata={"type": "boolean"})
@@ -76,7 +128,7 @@ class PhotoSchema(Schema):
 class CardSchema(Schema):
     id = ma.fields.Integer()
     slug = ma.fields.String()
-    name = ma.fields.String()
+    name = _text("name")
     price = Money(metadata={"description": "the lowest price of its variants"})
     currency = ma.fields.Function(_currency, metadata={"type": "string", "example": "USD"})
     image = ma.fields.Function(lambda p: p.cover["url"] if p.cover else p.images[0] if p.images else None,
@@ -92,13 +144,14 @@ class CardSchema(Schema):
 
 
 class DetailSchema(CardSchema):
-    description = ma.fields.String()
-    attributes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    description = _text("description")
+    attributes = ma.fields.Function(lambda p: tr.attributes(p.attributes, p.translations), metadata=ATTRIBUTES)
     images = ma.fields.Function(lambda p: [photos.url_of(ph) for ph in p.photos] or list(p.images), metadata={
         "type": "array", "items": {"type": "string"},
         "description": "its photos' URLs in their order; its artwork when it has no photos"})
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema), metadata={"description": "uploaded, in their order"})
     variants = ma.fields.List(ma.fields.Nested(VariantSchema))
+    translations = ma.fields.Nested(ProductTranslationsSchema, metadata={"description": STAFF_ONLY})
 
 
 class ListedCardSchema(CardSchema):
@@ -150,15 +203,17 @@ class VariantInSchema(Schema):
 
 # examples (Swagger UI's) that a shop holding the demo catalogue takes as they are
 class ProductInSchema(Schema):
-    name = Text(min_length=1, max_length=200, required=True, metadata={"example": "Seersucker Camp Shirt"})
+    name = Text(min_length=1, max_length=PRODUCT_NAME, required=True, metadata={"example": "Seersucker Camp Shirt"})
     slug = Text(min_length=1, max_length=220, validate=[SLUG], metadata={"example": "seersucker-camp-shirt"})
-    description = Text(max_length=20000, load_default="", metadata={"example": "Puckered cotton, camp collar."})
+    description = Text(max_length=PRODUCT_DESCRIPTION, load_default="",
+                       metadata={"example": "Puckered cotton, camp collar."})
     attributes = Attributes(load_default=dict)
     images = ma.fields.List(Text(min_length=1, max_length=500), validate=validate.Length(max=20),
                             load_default=list, metadata={"example": []})
     category = Text(max_length=120, required=True, validate=[SLUG], metadata={"example": "shirts-tops"})
     variants = ma.fields.List(ma.fields.Nested(VariantInSchema), required=True,
                               validate=validate.Length(min=1, max=100))
+    translations = ma.fields.Nested(ProductTranslationsSchema, load_default=dict)
 
 
 class ProductChangesSchema(ProductInSchema):
@@ -174,9 +229,11 @@ class UploadSchema(Schema):
 
 
 class CategoryInSchema(Schema):
-    name = Text(min_length=1, max_length=100, required=True, metadata={"example": "Swimwear"})
+    name = Text(min_length=1, max_length=CATEGORY_NAME, required=True, metadata={"example": "Swimwear"})
     slug = Text(min_length=1, max_length=120, validate=[SLUG], metadata={"example": "swimwear"})
-    description = Text(max_length=2000, load_default="", metadata={"example": "Trunks, suits and towels."})
+    description = Text(max_length=CATEGORY_DESCRIPTION, load_default="",
+                       metadata={"example": "Trunks, suits and towels."})
+    translations = ma.fields.Nested(CategoryTranslationsSchema, load_default=dict)
 
 
 # -- internal (other services) ---------------------------------------------------------------------------
@@ -187,6 +244,10 @@ class StockQuerySchema(Schema):
 
 
 class StockVariantSchema(VariantSchema):
+    """A variant as the cart and orders see it: its text in the request's language (stock.availability)."""
+
+    label = ma.fields.String()
+    attributes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     product_id = ma.fields.Integer()
     slug = ma.fields.String()
     name = ma.fields.String()

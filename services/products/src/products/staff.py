@@ -16,12 +16,22 @@ from slugify import slugify
 from sqlalchemy import select
 
 from products.catalogue import cache
-from products.catalogue.queries import WHOLE, category_out, category_text, detail_text, etag
+from products.catalogue.queries import (
+    WHOLE,
+    category_etags,
+    category_out,
+    category_text,
+    etag,
+    product_etags,
+    staff_detail_text,
+)
 from products.models import Category, Photo, PhotoFile, Product, Variant, db
 from products.pictures import photos
 from products.stock import refresh_figures
+from products.translations import clean
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
+from shop_common.language import DEFAULT, answered_in
 
 _CONFLICTS = {
     "uq_products_slug": lambda: field_problem(409, "slug_taken", "slug", "A product has this slug already."),
@@ -42,24 +52,26 @@ def get_product(slug: str, *, lock: bool = False) -> Product:
     if product is None:
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
     if lock:
-        _expect(detail_text(product))
+        _expect(product_etags(product))
         g.versioned = (Product, product.id)
     return product
 
 
-def _expect(current: str) -> None:
-    """412 `version_conflict` when the request sent an If-Match that is not the ETag of `current` (the JSON of
-    the product's detail or the category, read under its lock); no If-Match, no check. A weak tag matches too:
-    the gateway's gzip marks the tag of what it compresses weak (nginx does so for any content coding), and
-    the tag is a digest of the JSON before any coding, so `W/"x"` names the same version as `"x"`."""
-    if has_request_context() and request.if_match and not request.if_match.contains_weak(etag(current)):
+def _expect(current: set[str]) -> None:
+    """412 `version_conflict` when the request sent an If-Match that names none of `current` (the ETags of the
+    product or category as it is now, read under its lock: the staff's read, or the public one in any
+    language); no If-Match, no check. A weak tag matches too: the gateway's gzip marks the tag of what it
+    compresses weak (nginx does so for any content coding), and the tag is a digest of the JSON before any
+    coding, so `W/"x"` names the same version as `"x"`."""
+    if has_request_context() and request.if_match and not any(request.if_match.contains_weak(tag)
+                                                             for tag in current):
         raise Problem(412, "version_conflict",
                       "It has changed since you read it (If-Match is not its ETag): read it again, then retry.")
 
 
 def _new_etag() -> str | None:
-    """The ETag of what this change wrote (`g.versioned`), read back in its transaction, under its lock; None
-    when it wrote no product or category, or deleted it."""
+    """The ETag of what this change wrote (`g.versioned`), read back in its transaction, under its lock, as the
+    staff read it (what the change answers); None when it wrote no product or category, or deleted it."""
     model, ident = g.pop("versioned", (None, None))
     if model is None:
         return None
@@ -67,17 +79,19 @@ def _new_etag() -> str | None:
     db.session.expire_all()  # bulk updates (the derived figures) are read back, not what the session assumed
     if model is Product:
         product = db.session.scalar(select(Product).where(Product.id == ident).options(*WHOLE))
-        return None if product is None else etag(detail_text(product))
+        return None if product is None else etag(staff_detail_text(product), DEFAULT)
     category = db.session.get(Category, ident)
-    return None if category is None else etag(category_text(category))
+    return None if category is None else etag(category_text(category, staff=True), DEFAULT)
 
 
 def _writes(change):
     """A staff change: one unit of work, committed at the end, constraint violations as 409s; then the
-    products it `_touched` are made stale in the cache."""
+    products it `_touched` are made stale in the cache. It answers as the staff read: the columns and their
+    translations."""
 
     @wraps(change)
     def run(*args, **kwargs):
+        answered_in(DEFAULT)
         g.touched_products = set()
         g.pop("versioned", None)
         with unit_of_work(db, _CONFLICTS):
@@ -115,7 +129,7 @@ def _free_slug(model, name: str, limit: int) -> str:
 def create_product(data: dict[str, Any]) -> Product:
     product = Product(name=data["name"], slug=data.get("slug") or _free_slug(Product, data["name"], 220),
                       description=data["description"], attributes=data["attributes"], images=data["images"],
-                      category=_category(data["category"]),
+                      category=_category(data["category"]), translations=clean(data["translations"]),
                       variants=[Variant(**variant) for variant in data["variants"]])
     db.session.add(product)
     db.session.flush()
@@ -132,6 +146,8 @@ def update_product(slug: str, changes: dict[str, Any]) -> Product:
         _reorder(product, changes.pop("images"))
     if "category" in changes:
         product.category = _category(changes.pop("category"))
+    if "translations" in changes:
+        changes["translations"] = clean(changes["translations"])
     for field, value in changes.items():
         setattr(product, field, value)
     _touched(product)
@@ -243,7 +259,7 @@ def _get_category(slug: str) -> Category:
     category = db.session.scalar(select(Category).where(Category.slug == slug).with_for_update())
     if category is None:
         raise Problem(404, "category_not_found", f"No category {slug[:100]!r}.")
-    _expect(category_text(category))
+    _expect(category_etags(category))
     g.versioned = (Category, category.id)
     return category
 
@@ -251,7 +267,7 @@ def _get_category(slug: str) -> Category:
 @_writes
 def create_category(data: dict[str, Any]) -> dict[str, Any]:
     category = Category(name=data["name"], slug=data.get("slug") or _free_slug(Category, data["name"], 120),
-                        description=data["description"])
+                        description=data["description"], translations=clean(data["translations"]))
     db.session.add(category)
     db.session.flush()
     g.versioned = (Category, category.id)
@@ -261,6 +277,8 @@ def create_category(data: dict[str, Any]) -> dict[str, Any]:
 @_writes
 def update_category(slug: str, changes: dict[str, Any]) -> dict[str, Any]:
     category = _get_category(slug)
+    if "translations" in changes:
+        changes["translations"] = clean(changes["translations"])
     for field, value in changes.items():
         setattr(category, field, value)
     db.session.flush()

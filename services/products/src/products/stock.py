@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from products import translations
 from products.catalogue.cache import changed
 from products.models import Product, Reservation, ReservationLine, Variant, db
 from products.schemas import KEY
@@ -24,7 +25,8 @@ from shop_common.errors import Problem
 
 
 def availability(variant_ids: Iterable[int] = (), product_ids: Iterable[int] = ()) -> list[dict[str, Any]]:
-    """The named variants and every variant of the named products, with what a cart shows of them.
+    """The named variants and every variant of the named products, with what a cart shows of them, in the
+    request's language (products.translations: the cart's lines and an order's snapshot of them are in it).
 
     Unknown ids are simply absent from the answer.
     """
@@ -37,12 +39,13 @@ def availability(variant_ids: Iterable[int] = (), product_ids: Iterable[int] = (
     # columns, not entities: the cart and the checkout ask this at every step, and rows cost less than objects
     rows = db.session.execute(
         select(Variant.id, Variant.sku, Variant.label, Variant.attributes, Variant.price, Variant.stock,
-               Product.id.label("product_id"), Product.slug, Product.name,
+               Product.id.label("product_id"), Product.slug, Product.name, Product.translations,
                func.coalesce(Product.cover["url"].astext, Product.images[0].astext).label("image"))
         .join(Product, Product.id == Variant.product_id).where(or_(*wanted)).order_by(Variant.id))
-    return [{"id": r.id, "sku": r.sku, "label": r.label, "attributes": r.attributes, "price": r.price,
-             "stock": r.stock, "in_stock": r.stock > 0, "product_id": r.product_id, "slug": r.slug, "name": r.name,
-             "image": r.image} for r in rows]
+    return [{"id": r.id, "sku": r.sku, "label": translations.label(r.label, r.translations),
+             "attributes": translations.attributes(r.attributes, r.translations), "price": r.price,
+             "stock": r.stock, "in_stock": r.stock > 0, "product_id": r.product_id, "slug": r.slug,
+             "name": translations.text(r, "name"), "image": r.image} for r in rows]
 
 
 def lock_products(product_ids: Iterable[int]) -> None:

@@ -3,14 +3,18 @@
 from flask.views import MethodView
 
 from products import staff
-from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, tagged
+from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, public_cache, staff_read, tagged
 from products.catalogue import queries
 from products.schemas import CategoryInSchema, CategorySchema
 from shop_common.api import Blueprint, json_text
-from shop_common.auth import authenticated
+from shop_common.auth import BEARER, authenticated
+from shop_common.language import localized
 
-blp = Blueprint("categories", __name__, url_prefix="/api/categories", description="Categories.")
+blp = Blueprint("categories", __name__, url_prefix="/api/categories",
+                description="Categories, in the language Accept-Language asks for.")
 blp.after_request(add_written_etag)
+blp.after_request(localized)
+blp.after_request(public_cache)
 
 
 @blp.route("/")
@@ -33,9 +37,11 @@ class Categories(MethodView):
 class Category(MethodView):
     @blp.response(200, CategorySchema, headers=ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="category_not_found")
+    @blp.doc(security=[{}, *BEARER])
     def get(self, slug):
-        """A category with the number of its products, and its ETag."""
-        text = queries.category(slug)
+        """A category with the number of its products, and its ETag. A staff member reads it as they edit it:
+        its own (English) fields and its `translations`."""
+        text = queries.category(slug, staff=staff_read())
         return tagged(text, queries.etag(text))
 
     @authenticated(blp, staff=True)

@@ -8,9 +8,11 @@ from products.schemas import ReservationSchema, ReserveSchema, StockQuerySchema,
 from shop_common.api import Blueprint, json_text
 from shop_common.cache import encode
 from shop_common.internal import service_only
+from shop_common.language import localized
 
 _STOCK = StockSchema()
 blp = Blueprint("internal", __name__, url_prefix="/internal", description="Stock, for other services only.")
+blp.after_request(localized)  # names and labels in the language of the caller's Accept-Language
 
 
 @blp.route("/stock/")
@@ -20,7 +22,7 @@ class Stock(MethodView):
     @blp.response(200, StockSchema)
     def post(self, query):
         """The named variants and every variant of the named products, with their stock (unknown ids are
-        left out). A read: safe to retry."""
+        left out), names and labels in the language Accept-Language asks for. A read: safe to retry."""
         variants = stock.availability(query["variant_ids"], query["product_ids"])
         return json_text(encode(_STOCK.dump({"variants": variants})))
 

@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from products import staff
-from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, tagged
+from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, public_cache, staff_read, tagged
 from products.catalogue import queries
 from products.pictures import photos
 from products.schemas import (
@@ -19,6 +19,7 @@ from products.schemas import (
 )
 from shop_common.api import Blueprint, json_text
 from shop_common.auth import BEARER, authenticated, require_staff
+from shop_common.language import localized
 
 #: Swagger UI's example of a new product: it can be sent as it is to a shop holding the demo catalogue
 NEW_PRODUCT = {
@@ -31,8 +32,11 @@ NEW_PRODUCT = {
                   "price": "54.00", "stock": 8}],
 }
 
-blp = Blueprint("products", __name__, url_prefix="/api/products", description="The catalogue.")
+blp = Blueprint("products", __name__, url_prefix="/api/products",
+                description="The catalogue, in the language Accept-Language asks for (Content-Language says it).")
 blp.after_request(add_written_etag)
+blp.after_request(localized)
+blp.after_request(public_cache)
 
 
 @blp.route("/")
@@ -66,9 +70,12 @@ class Products(MethodView):
 class Product(MethodView):
     @blp.response(200, DetailSchema, headers=ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
+    @blp.doc(security=[{}, *BEARER])
     def get(self, slug):
-        """A product with its variants, and its ETag (a conditional GET with If-None-Match may answer 304)."""
-        text = queries.product(slug)
+        """A product with its variants, and its ETag (a conditional GET with If-None-Match may answer 304).
+
+        A staff member reads the product as they edit it: its own (English) fields and its `translations`."""
+        text = queries.staff_product(slug) if staff_read() else queries.product(slug)
         return tagged(text, queries.etag(text))
 
     @authenticated(blp, staff=True)

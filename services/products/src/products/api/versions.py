@@ -8,8 +8,18 @@ shows changes, whoever changed it (a checkout's stock included), with no counter
 from __future__ import annotations
 
 from flask import Response, g, request
+from flask_jwt_extended import verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt.exceptions import PyJWTError
 
 from shop_common.api import json_text
+from shop_common.auth import is_staff
+from shop_common.errors import Problem
+from shop_common.language import DEFAULT, answered_in, cache_control
+
+#: seconds a browser or proxy may keep a public catalogue answer (CONTRACT.md: at most 1 s stale after a change)
+PUBLIC_MAX_AGE = 1
+public_cache = cache_control(PUBLIC_MAX_AGE)
 
 ETAG = {"ETag": {"description": "its version: send it as If-Match with a staff change, so that a change made "
                                 "meanwhile by anyone is not overwritten (412 version_conflict)",
@@ -44,3 +54,19 @@ def add_written_etag(response: Response) -> Response:
     if (tag := g.pop("etag", None)) and response.status_code < 300:
         response.set_etag(tag)
     return response
+
+
+def staff_read() -> bool:
+    """Whether this read is a staff member's (a valid staff token): they read what they edit, the columns
+    (English) and their `translations`, current, from Postgres (`answered_in(DEFAULT)`). Any other token,
+    valid or not, reads the public answer as a guest would: a public read never fails for its token."""
+    if "Authorization" not in request.headers:
+        return False
+    try:
+        verify_jwt_in_request(optional=True)
+        staff = is_staff()
+    except (JWTExtendedException, PyJWTError, Problem):
+        return False
+    if staff:
+        answered_in(DEFAULT)
+    return staff

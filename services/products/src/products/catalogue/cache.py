@@ -64,11 +64,11 @@ local function key(ns, template, fields)
 end
 """
 # A page: the counters, the list's ids and count, and each product's counter and card.
-# ARGV: namespace, digest, "1" if the list filters on stock, then the templates of _PAGE_KEYS.
+# ARGV: namespace, digest, "1" if the list filters on stock, the language, then the templates of _PAGE_KEYS.
 _PAGE_KEYS = (keys.LISTING, keys.STOCK, keys.LIST, keys.PRODUCT, keys.CARD)
 _PAGE = KEY_LUA + """
-local ns, digest, by_stock = ARGV[1], ARGV[2], ARGV[3] == '1'
-local LISTING, STOCK, LIST, PRODUCT, CARD = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local ns, digest, by_stock, language = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[4]
+local LISTING, STOCK, LIST, PRODUCT, CARD = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local listing = redis.call('GET', key(ns, LISTING, {})) or '0'
 local stock = '-'
 if by_stock then stock = redis.call('GET', key(ns, STOCK, {})) or '0' end
@@ -79,23 +79,24 @@ for _, id in ipairs(cjson.decode(listed)['ids']) do
   local product = string.format('%d', id)
   local version = redis.call('GET', key(ns, PRODUCT, {product = product})) or '0'
   table.insert(reply, version)
-  table.insert(reply, redis.call('GET', key(ns, CARD, {listing = listing, product = product, version = version}))
-               or '')
+  table.insert(reply, redis.call('GET', key(ns, CARD, {listing = listing, language = language, product = product,
+                                                     version = version})) or '')
 end
 return reply
 """
 # A detail: the catalogue's counter, the slug's product, its counter and its detail.
-# ARGV: namespace, slug, then the templates of _DETAIL_KEYS.
+# ARGV: namespace, slug, the language, then the templates of _DETAIL_KEYS.
 _DETAIL_KEYS = (keys.LISTING, keys.SLUG, keys.PRODUCT, keys.DETAIL)
 _DETAIL = KEY_LUA + """
-local ns, slug = ARGV[1], ARGV[2]
-local LISTING, SLUG, PRODUCT, DETAIL = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local ns, slug, language = ARGV[1], ARGV[2], ARGV[3]
+local LISTING, SLUG, PRODUCT, DETAIL = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local listing = redis.call('GET', key(ns, LISTING, {})) or '0'
 local id = redis.call('GET', key(ns, SLUG, {listing = listing, slug = slug}))
 if not id or id == 'null' then return {listing, id or ''} end
 local version = redis.call('GET', key(ns, PRODUCT, {product = id})) or '0'
 return {listing, id, version,
-        redis.call('GET', key(ns, DETAIL, {listing = listing, product = id, version = version})) or ''}
+        redis.call('GET', key(ns, DETAIL, {listing = listing, language = language, product = id, version = version}))
+        or ''}
 """
 
 
@@ -106,21 +107,22 @@ def _script(name: str, source: str):
     return scripts[name]
 
 
-def cached_page(digest: str, stock: bool) -> list[str] | None:
+def cached_page(digest: str, stock: bool, language: str) -> list[str] | None:
     """What the cache holds of a page, in one round trip: [listing, stock counter or "-"] when the list is not
-    cached, else [listing, stock, the list's JSON, then each product's counter and card JSON ("" when not
-    cached)]. None if Redis cannot be used."""
+    cached, else [listing, stock, the list's JSON, then each product's counter and card JSON in `language`
+    ("" when not cached)]. None if Redis cannot be used."""
     try:
-        return _script("page", _PAGE)(args=[namespace(), digest, "1" if stock else "0", *_PAGE_KEYS])
+        return _script("page", _PAGE)(args=[namespace(), digest, "1" if stock else "0", language, *_PAGE_KEYS])
     except REDIS_DOWN:
         return None
 
 
-def cached_detail(slug: str) -> list[str] | None:
+def cached_detail(slug: str, language: str) -> list[str] | None:
     """What the cache holds of a detail, in one round trip: [listing, product id JSON ("" when not cached),
-    then, for a product, its counter and its detail JSON ("" when not cached)]. None if Redis cannot be used."""
+    then, for a product, its counter and its detail JSON in `language` ("" when not cached)]. None if Redis
+    cannot be used."""
     try:
-        return _script("detail", _DETAIL)(args=[namespace(), slug, *_DETAIL_KEYS])
+        return _script("detail", _DETAIL)(args=[namespace(), slug, language, *_DETAIL_KEYS])
     except REDIS_DOWN:
         return None
 

@@ -5,7 +5,8 @@ them with `str.format` (`cache.key`); the Lua scripts of `cache` receive the tem
 ARGV and fill them with the same names (`string.gsub` over `{name}`), so there is no second copy of the
 format to drift apart from this one. Field names are letters only, which is what the Lua side matches.
 
-What the counters and versions mean, and why keys carry them instead of being deleted: see `cache`.
+What the counters and versions mean, and why keys carry them instead of being deleted: see `cache`. Every key of
+an answer with text carries the `language` it is in (products.translations); a list's ids do not depend on it.
 """
 
 #: bumped by every staff change (what lists contain, how they sort, what cards say)
@@ -18,8 +19,8 @@ PRODUCT = "v:product:{product}"
 LIST = "list:{listing}:{stock}:{digest}"
 #: the sort keys that let deep pages of one list (`digest` of its filters alone) seek instead of skip
 ANCHORS = "list:{listing}:{stock}:{digest}:anchors:{ordering}"
-CARD = "card:{listing}:{product}:{version}"
-DETAIL = "detail:{listing}:{product}:{version}"
+CARD = "card:{listing}:{language}:{product}:{version}"
+DETAIL = "detail:{listing}:{language}:{product}:{version}"
 #: slug -> product id (JSON; null for no such product)
 SLUG = "slug:{listing}:{slug}"
-CATEGORIES = "categories:{listing}"
+CATEGORIES = "categories:{listing}:{language}"

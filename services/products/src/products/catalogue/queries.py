@@ -6,6 +6,11 @@ one its OpenAPI document declares. What the public
 reads answer is their JSON text, as Redis keeps it: a page is its cards' texts joined inside the envelope,
 so the hottest answers of the shop are never parsed, checked against a schema and encoded again on their
 way out (that was two thirds of a cached page's cost).
+
+Every answer is in the language of `products.translations.language()`, and cached under it: a card's, a detail's
+and the categories' keys carry it, so one language's answer is never served for another. A staff member's read of
+a product or a category (`staff_detail_text`, `category_text(..., staff=True)`) is the columns themselves with
+their `translations`, from Postgres: what the back office edits.
 """
 
 from __future__ import annotations
@@ -19,19 +24,23 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from products import translations
 from products.catalogue import cache, keys
 from products.catalogue.filters import ORDER_BY, conditions
 from products.models import Category, Product, ProductCount, Variant, db
 from products.schemas import SLUG, CardSchema, CategorySchema, DetailSchema, VariantSchema
 from shop_common.cache import cached, cached_json, encode, get_many, set_many
 from shop_common.errors import Problem
+from shop_common.language import DEFAULT, LANGUAGES
 from shop_common.pagination import check_page, envelope
 from shop_common.schemas import INT64_MAX
 
-_CARD, _VARIANT, _DETAIL = CardSchema(), VariantSchema(), DetailSchema()
+_CARD, _VARIANT = CardSchema(), VariantSchema()
+_DETAIL, _STAFF_DETAIL = DetailSchema(exclude=("translations",)), DetailSchema()
 #: what a product's detail shows beside its own row, loaded with it (a photo's renditions come along)
 WHOLE = (selectinload(Product.variants), selectinload(Product.photos))
-_CATEGORIES, _CATEGORY = CategorySchema(many=True), CategorySchema()
+_CATEGORIES, _CATEGORY = CategorySchema(many=True, exclude=("translations",)), CategorySchema(exclude=("translations",))
+_STAFF_CATEGORY = CategorySchema()
 
 
 def card(product: Product) -> dict[str, Any]:
@@ -51,34 +60,69 @@ def detail_text(product: Product) -> str:
     return encode(detail(product))
 
 
-def etag(text: str) -> str:
-    """The entity tag (unquoted) of an answer's JSON text: its digest, so it changes whenever anything the
-    answer shows does (a sale's stock included, from whichever writer), and never otherwise."""
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def staff_detail_text(product: Product) -> str:
+    """A product's detail as a staff member reads it: the columns (English) and `translations`."""
+    with translations.speaking(DEFAULT):
+        return encode(_STAFF_DETAIL.dump(product))
+
+
+def etag(text: str, language: str | None = None) -> str:
+    """The entity tag (unquoted) of an answer's JSON text in `language` (the answer's, by default): their
+    digest, so it changes whenever anything the answer shows does (a sale's stock included, from whichever
+    writer), and never otherwise, and differs between languages even where a translation is missing (the same
+    text, but not the same `Content-Language`)."""
+    language = language or translations.language()
+    return hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()[:32]
+
+
+def product_etags(product: Product) -> set[str]:
+    """Every ETag the product's current version is read with: the staff's read, and the public detail in each
+    language (what a staff change's If-Match may name)."""
+    tags = {etag(staff_detail_text(product), DEFAULT)}
+    for language in LANGUAGES:
+        with translations.speaking(language):
+            tags.add(etag(detail_text(product), language))
+    return tags
 
 
 def category_out(category: Category) -> dict[str, Any]:
-    """One category as the API shows it, with the number of its products."""
+    """One category as the API shows it, with the number of its products (and its translations, which only
+    the staff's schema dumps)."""
     count = db.session.scalar(select(func.coalesce(func.sum(ProductCount.n), 0))
                               .where(ProductCount.category_id == category.id))
     return {"id": category.id, "name": category.name, "slug": category.slug,
-            "description": category.description, "product_count": int(count)}
+            "description": category.description, "product_count": int(count),
+            "translations": category.translations}
 
 
-def category_text(category: Category) -> str:
-    """One category's JSON text, as `category` answers it."""
+def category_text(category: Category, *, staff: bool = False) -> str:
+    """One category's JSON text, as `category` answers it: in the answer's language, or (`staff`) as the staff
+    read it, the columns with their translations."""
+    if staff:
+        with translations.speaking(DEFAULT):
+            return encode(_STAFF_CATEGORY.dump(category_out(category)))
     return encode(_CATEGORY.dump(category_out(category)))
 
 
-def category(slug: str) -> str:
-    """The JSON of one category with the number of its products; 404 `category_not_found`. From Postgres (two
-    rows by index): its ETag is what a staff write's If-Match is compared with, so it must be current."""
+def category_etags(category: Category) -> set[str]:
+    """Every ETag the category's current version is read with (see `product_etags`)."""
+    tags = {etag(category_text(category, staff=True), DEFAULT)}
+    for language in LANGUAGES:
+        with translations.speaking(language):
+            tags.add(etag(category_text(category), language))
+    return tags
+
+
+def category(slug: str, *, staff: bool = False) -> str:
+    """The JSON of one category with the number of its products (`staff`: as the staff read it); 404
+    `category_not_found`. From Postgres (two rows by index): its ETag is what a staff write's If-Match is
+    compared with, so it must be current."""
     found = None
     if len(slug) <= 120 and SLUG.regex.fullmatch(slug):
         found = db.session.scalar(select(Category).where(Category.slug == slug))
     if found is None:
         raise Problem(404, "category_not_found", f"No category {slug[:100]!r}.")
-    return category_text(found)
+    return category_text(found, staff=staff)
 
 
 def _digest(query: dict[str, Any]) -> str:
@@ -170,10 +214,10 @@ def card_texts(ids: list[int], listing: int, versions: list[int] | None = None,
                found: list[str | None] | None = None) -> list[str]:
     """The JSON of these products' cards, in this order (deleted ones left out): from the cache, the missing
     ones from one query. `versions` and `found`: the products' counters and cached cards, already read."""
-    ns = cache.namespace()
+    ns, language = cache.namespace(), translations.language()
     if versions is None:
         versions = cache.versions(*(ns + keys.PRODUCT.format(product=i) for i in ids))
-    card_keys = [ns + keys.CARD.format(listing=listing, product=i, version=v)
+    card_keys = [ns + keys.CARD.format(listing=listing, language=language, product=i, version=v)
                  for i, v in zip(ids, versions, strict=True)]
     cards = dict(zip(ids, get_many(card_keys, raw=True) if found is None else found, strict=True))
     missing = [i for i, hit in cards.items() if not hit]
@@ -188,7 +232,7 @@ def page(query: dict[str, Any]) -> str:
     """The JSON of a page: the count of matching products, links to the pages around it and this page's
     cards; 404 `page_not_found` past the last page."""
     digest = _digest(query)
-    held = cache.cached_page(digest, "in_stock" in query) or [0, 0]
+    held = cache.cached_page(digest, "in_stock" in query, translations.language()) or [0, 0]
     listing, stock = int(held[0]), held[1]
     if len(held) > 2:  # the list, and what there is of its cards
         listed = json.loads(held[2])
@@ -232,7 +276,8 @@ def product(slug: str) -> str:
     """The JSON of a product's detail, by slug; 404 `product_not_found`."""
     if len(slug) > 220 or not SLUG.regex.fullmatch(slug):  # cannot exist: not worth a query, nor a cache entry
         raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
-    held = cache.cached_detail(slug) or [0, ""]
+    language = translations.language()
+    held = cache.cached_detail(slug, language) or [0, ""]
     listing = int(held[0])
     if held[1]:
         product_id = json.loads(held[1])
@@ -253,8 +298,19 @@ def product(slug: str) -> str:
                                   .options(*WHOLE))
         return None if found is None else detail(found)  # as detail_text
 
-    key = cache.key(keys.DETAIL, listing=listing, product=product_id, version=version)
+    key = cache.key(keys.DETAIL, listing=listing, language=language, product=product_id, version=version)
     return _checked(cached_json(key, cache.ttl(), load), product_id, slug)
+
+
+def staff_product(slug: str) -> str:
+    """The JSON of a product's detail as a staff member reads it (`staff_detail_text`), from Postgres: never
+    cached, and current, since its ETag is what their next change's If-Match names; 404 `product_not_found`."""
+    found = None
+    if len(slug) <= 220 and SLUG.regex.fullmatch(slug):
+        found = db.session.scalar(select(Product).where(Product.slug == slug).options(*WHOLE))
+    if found is None:
+        raise Problem(404, "product_not_found", f"No product {slug[:100]!r}.")
+    return staff_detail_text(found)
 
 
 def _checked(answer: str, product_id: int, slug: str) -> str:
@@ -273,8 +329,10 @@ def categories() -> str:
         counts = (select(ProductCount.category_id, func.sum(ProductCount.n).label("n"))
                   .group_by(ProductCount.category_id).subquery())
         rows = db.session.execute(select(Category.id, Category.name, Category.slug, Category.description,
+                                         Category.translations,
                                          func.coalesce(counts.c.n, 0).label("product_count"))
                                   .outerjoin(counts, counts.c.category_id == Category.id).order_by(Category.name))
         return _CATEGORIES.dump(rows)
 
-    return cached_json(cache.key(keys.CATEGORIES, listing=listing), cache.ttl(), load)
+    return cached_json(cache.key(keys.CATEGORIES, listing=listing, language=translations.language()), cache.ttl(),
+                       load)
