@@ -66,6 +66,14 @@ def _translations(text: type[Schema], name: str, what: str) -> type[Schema]:
 
 CategoryTranslationsSchema = _translations(CategoryTextSchema, "CategoryTranslationsSchema", "category")
 ProductTranslationsSchema = _translations(ProductTextSchema, "ProductTranslationsSchema", "product")
+class Stored(ma.fields.Nested):
+    """Translations as stored: validated by their schema on the way in, answered as they are (a dump through
+    the schema would read a missing `values` as the dict's method of that name), documented by the schema."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
 STAFF_ONLY = "staff only: in a staff member's read (whose other fields are then the English columns) and in " \
              "the answers of staff changes"
 
@@ -88,7 +96,7 @@ class CategorySchema(Schema):
     slug = ma.fields.String()
     description = _text("description")
     product_count = ma.fields.Integer(dump_only=True)
-    translations = ma.fields.Nested(CategoryTranslationsSchema, metadata={"description": STAFF_ONLY})
+    translations = Stored(CategoryTranslationsSchema, metadata={"description": STAFF_ONLY})
 
 
 # The only presenters of the catalogue: products.catalogue dumps through these, cached answers included.
@@ -151,7 +159,7 @@ class DetailSchema(CardSchema):
         "description": "its photos' URLs in their order; its artwork when it has no photos"})
     photos = ma.fields.List(ma.fields.Nested(PhotoSchema), metadata={"description": "uploaded, in their order"})
     variants = ma.fields.List(ma.fields.Nested(VariantSchema))
-    translations = ma.fields.Nested(ProductTranslationsSchema, metadata={"description": STAFF_ONLY})
+    translations = Stored(ProductTranslationsSchema, metadata={"description": STAFF_ONLY})
 
 
 class ListedCardSchema(CardSchema):
