@@ -265,3 +265,19 @@ def test_an_add_key_is_forgotten_after_a_day(app, client, shopper, shirt):
     assert add(client, {**shopper, "Idempotency-Key": "old"}, shirt["product"], shirt["S"], 1).status_code == 200
     assert add(client, {**shopper, "Idempotency-Key": "new"}, shirt["product"], shirt["S"], 1).status_code == 200
     assert [line["quantity"] for line in cart(client, shopper)["items"]] == [3]
+
+
+def test_the_cart_shows_names_and_labels_in_the_language_asked_for(client, shopper, shirt, catalogue):
+    translated = catalogue.client.patch("/api/products/linen-shirt/", headers=catalogue.staff, json={
+        "translations": {"ru": {"name": "Льняная рубашка", "values": {"S": "Маленький"}}}})
+    assert translated.status_code == 200, translated.get_json()
+    added = client.post("/api/cart/add/", json={"product_id": shirt["product"], "variant_id": shirt["S"]},
+                        headers={**shopper, "Accept-Language": "ru-RU,ru;q=0.9"})
+    assert added.status_code == 201
+    assert [(i["name"], i["label"]) for i in added.get_json()["items"]] == [("Льняная рубашка", "Маленький")]
+    assert client.get("/api/cart/", headers={**shopper, "Accept-Language": "ru"}).headers["Content-Language"] == "ru"
+    russian = cart(client, {**shopper, "Accept-Language": "ru"})
+    assert [(i["name"], i["label"]) for i in russian["items"]] == [("Льняная рубашка", "Маленький")]
+    english = cart(client, {**shopper, "Accept-Language": "en"})
+    assert [(i["name"], i["label"]) for i in english["items"]] == [("Linen shirt", "S")]
+    assert [(i["name"], i["label"]) for i in cart(client, shopper)["items"]] == [("Linen shirt", "S")]

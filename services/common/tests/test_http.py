@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from flask import Flask
 
 from shop_common.http import ServiceClient, ServiceUnavailable
 from shop_common.logs import request_id_var
@@ -416,3 +417,17 @@ def test_each_thread_sends_its_own_request_id(upstream):
 
     sent = {h["X-Sent-For"]: h["X-Request-ID"] for h in upstream.headers["/items"]}
     assert sent == {f"req-{i}": f"req-{i}" for i in range(4)}
+
+
+def test_the_current_requests_accept_language_is_sent_along(upstream):
+    client = client_of(upstream)
+    app = Flask(__name__)
+    with app.test_request_context(headers={"Accept-Language": "ru-RU,ru;q=0.9"}):
+        client.get("/items")
+        client.get("/items", headers={"Accept-Language": "en"})  # the caller's own wins
+    with app.test_request_context():
+        client.get("/items")
+    client.get("/items")  # outside any request
+
+    sent = [h.get("Accept-Language") for h in upstream.headers["/items"]]
+    assert sent == ["ru-RU,ru;q=0.9", "en", None, None]

@@ -6,9 +6,12 @@ from cart import service
 from cart.schemas import AddSchema, CartSchema, UpdateSchema
 from shop_common.api import REVOCATIONS_UNAVAILABLE, Blueprint
 from shop_common.auth import authenticated, current_user_id
+from shop_common.language import localized
 from shop_common.schemas import IdempotencyHeaderSchema
 
-blp = Blueprint("cart", __name__, url_prefix="/api/cart", description="The shopper's cart.")
+blp = Blueprint("cart", __name__, url_prefix="/api/cart",
+                description="The shopper's cart; its lines' names in the language Accept-Language asks for.")
+blp.after_request(localized)  # the lines' names and labels are the products service's, in the asked language
 UNAVAILABLE = ("products_unavailable: stock could not be checked, nothing changed; database_unavailable: the change "
                "may have been made, and sending it again is safe (an add with the same Idempotency-Key, an update "
                f"as it sets a quantity); {REVOCATIONS_UNAVAILABLE}. Each with Retry-After")
