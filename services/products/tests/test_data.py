@@ -1,6 +1,7 @@
 """The data commands: `seed-demo` (the demo catalogue and its pictures) and `load-synthetic N`."""
 
 import io
+import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -105,6 +106,52 @@ def test_seeding_again_leaves_staff_changes_alone_and_puts_back_what_was_deleted
     assert "added 0 categories and 1 product" in output and "44 products were there already" in output
     assert client.get("/api/products/linen-camp-collar-shirt/").get_json()["name"] == "Linen Shirt"
     assert client.get("/api/products/stoneware-mug/").status_code == 200
+
+
+CYRILLIC = re.compile("[\u0430-\u044f\u0451]", re.IGNORECASE)
+#: values that read the same in Russian: sizes, numbers, a brand's name
+UNTRANSLATED = re.compile(r"^(XS|S|M|L|XL|XXL|\d+)$")
+
+
+def test_the_demo_catalogue_is_in_russian_too(client, seeded):
+    ru = {"Accept-Language": "ru"}
+    categories = client.get("/api/categories/", headers=ru).get_json()
+    assert all(CYRILLIC.search(c["name"]) and CYRILLIC.search(c["description"]) for c in categories), categories
+    for english in seeded:
+        product = client.get(f"/api/products/{english['slug']}/", headers=ru).get_json()
+        assert CYRILLIC.search(product["name"]) and CYRILLIC.search(product["description"]), english["name"]
+        assert product["name"] != english["name"] and CYRILLIC.search(product["category"]["name"])
+        for name, value in product["attributes"].items():
+            assert name == "brand" or CYRILLIC.search(value) or UNTRANSLATED.match(value), (english["name"], value)
+        assert product["attributes"]["brand"] == english["attributes"]["brand"]
+        for variant in product["variants"]:
+            for value in variant["attributes"].values():
+                assert CYRILLIC.search(value) or UNTRANSLATED.match(value), (english["name"], value)
+            parts = variant["label"].split(" / ")
+            assert all(CYRILLIC.search(part) or UNTRANSLATED.match(part) for part in parts), variant["label"]
+    english = {p["slug"]: p["name"] for p in seeded}
+    cards = all_cards(client)
+    assert [c["slug"] for c in cards] == [p["slug"] for p in seeded]  # the same list, in the same order
+    assert all(english[c["slug"]] == c["name"] for c in cards)
+
+
+def test_seeding_gives_demo_products_without_translations_the_demos(app, client, staff, seeded):
+    cleared = client.patch("/api/products/stoneware-mug/", json={"translations": {}}, headers=staff)
+    assert cleared.status_code == 200
+    client.patch("/api/categories/home-kitchen/", json={"translations": {}}, headers=staff)
+    client.patch("/api/products/breton-stripe-top/", json={"translations": {"ru": {"name": "Тельняшка"}}},
+                 headers=staff)
+    assert client.get("/api/products/stoneware-mug/", headers={"Accept-Language": "ru"}).get_json()["name"] == \
+        "Stoneware Mug"
+    output = run(app, "seed-demo")
+    assert "translations of 2 categories or products" in output
+    mug = client.get("/api/products/stoneware-mug/", headers={"Accept-Language": "ru"}).get_json()
+    assert (mug["name"], mug["category"]["name"]) == ("Керамическая кружка", "Дом и кухня")
+    assert mug["attributes"]["capacity"] == "350 мл"
+    # what staff wrote is theirs
+    assert client.get("/api/products/breton-stripe-top/", headers={"Accept-Language": "ru"}).get_json()["name"] == \
+        "Тельняшка"
+    assert "nothing to do" in run(app, "seed-demo")
 
 
 def test_every_demo_picture_is_an_svg_served_by_the_shop(client, seeded):

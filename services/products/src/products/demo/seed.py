@@ -4,7 +4,13 @@ The catalogue itself is data, in `catalogue.toml`; this module turns it into wha
 and adds it through `staff`, so the demo passes the same validation, slug and SKU checks, derived
 figures and cache handling as anything staff add. Seeding is idempotent: a category or product that is
 there already (by slug, or for a product by any of its SKUs) is left exactly as it is, so staff edits to
-demo products survive a second run, and a run that finds everything in place changes nothing.
+demo products survive a second run, and a run that finds everything in place changes nothing; but a demo
+category or product that has no translations at all (seeded before the catalogue spoke Russian) is given
+the demo's.
+
+Its text in other languages is beside the English in `catalogue.toml`: a category's `ru`, a product's
+`[product.ru]` (name, description), and one table of translated attribute values per language
+(`[values.ru]`), from which each product gets the values it uses.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from products import staff
 from products.models import Category, Product, Variant, db
 from products.pictures import store
 from products.schemas import CategoryInSchema, ProductInSchema
+from shop_common.language import DEFAULT, LANGUAGES
 
 IMAGE_URL = "/api/products/images/{}"
 MAX_IMAGES = 3
@@ -36,9 +43,28 @@ def catalogue() -> dict[str, Any]:
     return tomllib.loads((files("products.demo") / "catalogue.toml").read_text("utf-8"))
 
 
-def demo_categories() -> list[dict[str, str]]:
-    """The demo categories as the staff API takes them: `{name, slug, description}`."""
-    return [dict(category) for category in catalogue()["category"]]
+OTHER_LANGUAGES = tuple(language for language in LANGUAGES if language != DEFAULT)
+
+
+def demo_categories() -> list[dict[str, Any]]:
+    """The demo categories as the staff API takes them: `{name, slug, description, translations}`."""
+    return [{**{k: v for k, v in category.items() if k not in OTHER_LANGUAGES},
+             "translations": {language: dict(category[language]) for language in OTHER_LANGUAGES
+                              if language in category}} for category in catalogue()["category"]]
+
+
+def _translations(item: dict[str, Any], attributes: dict[str, str], variants: list[dict[str, Any]]) -> dict[str, Any]:
+    """A demo product's `translations`: its own name and description in each language, and the translations of
+    the attribute values (and whole labels) it uses, from that language's table of values."""
+    used = {*attributes.values(), *(value for v in variants for value in v["attributes"].values()),
+            *(v["label"] for v in variants)}
+    out = {}
+    for language in OTHER_LANGUAGES:
+        if language not in item:
+            continue
+        table = catalogue().get("values", {}).get(language, {})
+        out[language] = {**item[language], "values": {value: table[value] for value in sorted(used) if value in table}}
+    return out
 
 
 def _code(text: str) -> str:
@@ -110,6 +136,7 @@ def demo_products() -> list[dict[str, Any]]:
     that the newest-first front page shows a bit of everything."""
     by_category: dict[str, list[dict[str, Any]]] = {}
     for item in catalogue()["product"]:
+        variants = _variants(item)
         by_category.setdefault(item["category"], []).append({
             "name": item["name"],
             "slug": slugify(item["name"]),
@@ -117,7 +144,8 @@ def demo_products() -> list[dict[str, Any]]:
             "attributes": item["attributes"],
             "images": [IMAGE_URL.format(name) for name, _ in _images(item)],
             "category": item["category"],
-            "variants": _variants(item),
+            "variants": variants,
+            "translations": _translations(item, item["attributes"], variants),
         })
     rounds = zip_longest(*by_category.values())
     return [product for product in chain.from_iterable(rounds) if product is not None]
@@ -159,10 +187,11 @@ class SeedReport:
     products_present: int = 0
     variants_added: int = 0
     photos_added: int = 0
+    translated: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.categories_added or self.products_added or self.photos_added)
+        return bool(self.categories_added or self.products_added or self.photos_added or self.translated)
 
     def __str__(self) -> str:
         if not self.changed:
@@ -172,14 +201,16 @@ class SeedReport:
                 f"{_n(self.products_added, 'product')} ({_n(self.variants_added, 'variant')})")
         if self.photos_added:
             text += f", {_n(self.photos_added, 'photo')}"
+        if self.translated:
+            text += f", translations of {_n(self.translated, 'category or product', 'categories or products')}"
         if self.categories_present or self.products_present:
             text += (f"; {_n(self.categories_present, 'category')} and {_n(self.products_present, 'product')} "
                      "were there already and were left as they are")
         return text
 
 
-def _n(count: int, noun: str) -> str:
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    plural = plural or (noun[:-1] + "ies" if noun.endswith("y") else noun + "s")
     return f"{count} {noun if count == 1 else plural}"
 
 
@@ -214,4 +245,25 @@ def seed_demo() -> SeedReport:
         report.products_added += 1
         report.variants_added += len(product["variants"])
     report.photos_added = add_demo_photos()
+    report.translated = add_demo_translations(categories=demo_categories(), products=products)
     return report
+
+
+def add_demo_translations(*, categories: list[dict[str, Any]], products: list[dict[str, Any]]) -> int:
+    """Give the demo categories and products that have no translations at all the demo's (a catalogue seeded
+    before it spoke Russian), through the staff's changes; return how many were given them. One that has any
+    (the demo's, or what staff wrote) is left as it is."""
+    bare_categories = set(db.session.scalars(select(Category.slug).where(
+        Category.slug.in_([c["slug"] for c in categories]), Category.translations == {})))
+    bare_products = set(db.session.scalars(select(Product.slug).where(
+        Product.slug.in_([p["slug"] for p in products]), Product.translations == {})))
+    count = 0
+    for category in categories:
+        if category["slug"] in bare_categories and category["translations"]:
+            staff.update_category(category["slug"], {"translations": category["translations"]})
+            count += 1
+    for product in products:
+        if product["slug"] in bare_products and product["translations"]:
+            staff.update_product(product["slug"], {"translations": product["translations"]})
+            count += 1
+    return count
