@@ -1,5 +1,7 @@
 import axios from 'axios'
 
+import { i18n } from '@/i18n'
+
 import { ApiProblem, AUTH_CODES, toProblem } from './problem'
 import { secondsLeft, tokens as sharedTokens } from './tokens'
 
@@ -19,13 +21,14 @@ function withTabLock(task) {
 }
 
 /**
- * The one Axios instance every call goes through: base URL `/api`, the access token as a Bearer header,
- * and a single-flight refresh: a 401 (AUTH_CODES), or a token about to expire, starts at most one refresh; every request
+ * The one Axios instance every call goes through: base URL `/api`, `Accept-Language` the UI's language (the
+ * server answers the catalogue, the cart's lines and its messages in it; `locale()` says which), the access
+ * token as a Bearer header, and a single-flight refresh: a 401 (AUTH_CODES), or a token about to expire, starts at most one refresh; every request
  * that needs one waits for it and is retried once with the new token. When the refresh is refused the
  * tokens are cleared (listeners of `tokens` hear `expired`) and the caller gets the original problem.
  * Every error reaches the caller as an ApiProblem.
  */
-export function createHttp({ tokens = sharedTokens, adapter } = {}) {
+export function createHttp({ tokens = sharedTokens, adapter, locale = () => i18n.global.locale.value } = {}) {
   const http = axios.create({ baseURL: '/api', timeout: 20000, adapter, headers: { Accept: 'application/json' } })
   let refreshing = null
 
@@ -53,6 +56,7 @@ export function createHttp({ tokens = sharedTokens, adapter } = {}) {
   }
 
   http.interceptors.request.use(async (config) => {
+    if (!config.headers['Accept-Language']) config.headers['Accept-Language'] = locale()
     if (config.skipAuth) return config
     let pair = tokens.get()
     if (pair?.access && secondsLeft(pair.access) <= EARLY_REFRESH_SECONDS) {

@@ -162,4 +162,22 @@ describe('the API client', () => {
     const html = await http.get('/html/').catch((p) => p)
     expect([html.status, html.code]).toEqual([502, 'http_502'])
   })
+
+  it('asks for the UI\'s language on every request, signed in or not, unless the call names its own', async () => {
+    let locale = 'ru'
+    const sent = []
+    const adapter = async (config) => {
+      sent.push(`${config.url} ${config.headers['Accept-Language']}`)
+      return { data: {}, status: 200, headers: {}, config, request: {} }
+    }
+    const tokens = createTokenStore(memoryStorage(), null)
+    const http = createHttp({ tokens, adapter, locale: () => locale })
+    await http.get('/products/', { skipAuth: true })
+    tokens.set({ access: 'access-1', refresh: 'refresh-1' })
+    await http.get('/cart/')
+    locale = 'en'
+    await http.get('/categories/')
+    await http.get('/products/x/', { headers: { 'Accept-Language': 'ru' } })
+    expect(sent).toEqual(['/products/ ru', '/cart/ ru', '/categories/ en', '/products/x/ ru'])
+  })
 })

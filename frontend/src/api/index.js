@@ -41,11 +41,13 @@ export const addresses = {
   remove: (id) => http.delete(`/users/addresses/${id}/`).then(body),
 }
 
+/** The public catalogue, read without the token: the answers a guest gets, in the UI's language, which the
+ * browser may keep a second (a staff member's token would read the product as the back office edits it). */
 export const catalogue = {
-  categories: (config) => get('/categories/', config),
+  categories: (config) => get('/categories/', { ...config, skipAuth: true }),
   /** `params`: page, page_size, category, search, min_price, max_price, in_stock, ordering */
-  products: (params, config) => get('/products/', { ...config, params }),
-  product: (productSlug, config) => get(`/products/${slug(productSlug)}/`, config),
+  products: (params, config) => get('/products/', { ...config, params, skipAuth: true }),
+  product: (productSlug, config) => get(`/products/${slug(productSlug)}/`, { ...config, skipAuth: true }),
 }
 
 export const cart = {

@@ -1,9 +1,12 @@
 import { onScopeDispose, ref, shallowRef, toValue, watch } from 'vue'
 
+import { i18n } from '@/i18n'
+
 /**
  * Server data for a page: `fetcher(args, {signal})` runs whenever `args` (a ref or getter) changes, the
  * previous request is aborted (so a slow answer never replaces a newer one), and `data`, `problem` and
- * `loading` say where it is. `args` of null means "nothing to load" (the page is being left).
+ * `loading` say where it is. `args` of null means "nothing to load" (the page is being left). The server
+ * answers in the UI's language, so a switch of language reads it again (what is shown stays until then).
  */
 export function useResource(fetcher, args, { keepData = true } = {}) {
   const data = shallowRef(null)
@@ -11,7 +14,7 @@ export function useResource(fetcher, args, { keepData = true } = {}) {
   const loading = ref(false)
   let controller = null
 
-  async function run() {
+  async function run({ keep = false } = {}) {
     const value = toValue(args)
     if (value === null || value === undefined) return
     controller?.abort()
@@ -19,7 +22,7 @@ export function useResource(fetcher, args, { keepData = true } = {}) {
     controller = mine
     loading.value = true
     problem.value = null
-    if (!keepData) data.value = null
+    if (!keepData && !keep) data.value = null
     try {
       const result = await fetcher(value, { signal: mine.signal })
       if (controller === mine) data.value = result
@@ -31,7 +34,8 @@ export function useResource(fetcher, args, { keepData = true } = {}) {
   }
 
   watch(() => JSON.stringify(toValue(args) ?? null), (now) => now !== 'null' && run(), { immediate: true })
+  watch(() => i18n.global.locale.value, () => (data.value || problem.value) && run({ keep: true }))
   onScopeDispose(() => controller?.abort())
 
-  return { data, problem, loading, reload: run }
+  return { data, problem, loading, reload: () => run() }
 }
