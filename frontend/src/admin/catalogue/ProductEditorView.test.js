@@ -141,4 +141,22 @@ describe('the product editor', () => {
     expect(wrapper.find('[data-test="editor-dirty"]').exists()).toBe(true) // the removal is still to be saved
     wrapper.unmount()
   })
+
+  it('edits the Russian name, description and values beside the English, saved with the product', async () => {
+    const { wrapper } = await open()
+    const russian = wrapper.get('[data-test="translation-ru"]')
+    expect(russian.findAll('[data-test="translation-value"]').map((row) => row.text())).toEqual(['M'])
+    await russian.get('[data-test="translation-name"] input').setValue('Льняная рубашка')
+    await russian.get('[data-test="translation-description"] textarea').setValue('Лёгкая.')
+    await russian.get('[data-value="M"]').setValue('Средний')
+    api.products.update.mockResolvedValueOnce({ data: detail({ translations: { ru: { name: 'Льняная рубашка',
+      description: 'Лёгкая.', values: { M: 'Средний' } } } }), etag: '"v2"' })
+    await wrapper.get('form').trigger('submit')
+    await flushPromises()
+    expect(api.products.update).toHaveBeenCalledWith('linen-shirt', { translations: { ru: { name: 'Льняная рубашка',
+      description: 'Лёгкая.', values: { M: 'Средний' } } } }, '"v1"')
+    expect(wrapper.find('[data-test="editor-dirty"]').exists()).toBe(false)
+    expect(nameInput(wrapper).element.value).toBe('Linen shirt') // the English is its own field
+    wrapper.unmount()
+  })
 })

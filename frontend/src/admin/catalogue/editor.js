@@ -3,7 +3,15 @@
  * hold), made from a product's detail (`toForm`) or empty (`emptyForm`); `productChanges` and
  * `planVariants` compare it with the detail it came from and say which calls a save makes: the product's
  * own PATCH, then variants deleted, changed and added through the variant resource (API.md, "products").
+ *
+ * The product's text in the shop's other languages is `form.translations`: `{ru: {name, description,
+ * values: {'<English value>': '<its translation>'}}}`, the values being those its attributes and variants use
+ * (`usedValues`). The server keeps what is not empty and shows English for the rest.
  */
+import { LOCALES } from '@/i18n'
+
+/** The languages a product is translated into: every one of the shop's but English, its own fields. */
+export const OTHER_LANGUAGES = LOCALES.map((l) => l.code).filter((code) => code !== 'en')
 
 let lastUid = 0
 /** A key for a row of the form that stays the same while it is edited (a new variant has no id yet). */
@@ -17,8 +25,21 @@ export function emptyVariant() {
   return { uid: newUid('variant'), id: null, size: '', color: '', sku: '', label: '', price: '', stock: '0', extra: {} }
 }
 
+const emptyTexts = () => Object.fromEntries(OTHER_LANGUAGES.map((code) => [code, { name: '', description: '', values: {} }]))
+
 export function emptyForm() {
-  return { name: '', slug: '', category: '', description: '', attributes: [], variants: [emptyVariant()] }
+  return { name: '', slug: '', category: '', description: '', attributes: [], variants: [emptyVariant()],
+    translations: emptyTexts() }
+}
+
+/** The form's translations of a detail's (`translations`, what a staff read answers). */
+function translationsForm(translations = {}) {
+  const out = emptyTexts()
+  for (const code of OTHER_LANGUAGES) {
+    const own = translations?.[code] ?? {}
+    out[code] = { name: own.name ?? '', description: own.description ?? '', values: { ...(own.values ?? {}) } }
+  }
+  return out
 }
 
 function variantRow(variant) {
@@ -40,6 +61,7 @@ export function toForm(detail) {
     description: detail.description ?? '',
     attributes: Object.entries(detail.attributes ?? {}).map(([key, value]) => ({ uid: newUid('attribute'), key, value })),
     variants: (detail.variants ?? []).map(variantRow),
+    translations: translationsForm(detail.translations),
   }
 }
 
@@ -75,6 +97,30 @@ export function variantBody(row) {
   }
 }
 
+/** Every distinct value the form's attributes and variants hold (what `values` may translate), in order. */
+export function usedValues(form) {
+  const found = new Set(Object.values(attributesOf(form.attributes)).filter(Boolean))
+  for (const row of form.variants) for (const value of Object.values(variantBody(row).attributes)) if (value) found.add(value)
+  return [...found]
+}
+
+/** The `translations` the API takes for the form: what is typed, and values only for those still in use. */
+export function translationsBody(form) {
+  const used = usedValues(form)
+  const out = {}
+  for (const code of OTHER_LANGUAGES) {
+    const own = form.translations?.[code] ?? {}
+    const texts = {}
+    if (trim(own.name)) texts.name = trim(own.name)
+    if (String(own.description ?? '').trim()) texts.description = own.description.trim()
+    const values = {}
+    for (const value of used) if (trim(own.values?.[value])) values[value] = trim(own.values[value])
+    if (Object.keys(values).length) texts.values = values
+    if (Object.keys(texts).length) out[code] = texts
+  }
+  return out
+}
+
 /** The body of a new product (POST /api/products/): a slug only when one is typed (else the server makes it). */
 export function createBody(form) {
   const body = {
@@ -82,10 +128,16 @@ export function createBody(form) {
     attributes: attributesOf(form.attributes), variants: form.variants.map(variantBody),
   }
   if (trim(form.slug)) body.slug = trim(form.slug)
+  const translations = translationsBody(form)
+  if (Object.keys(translations).length) body.translations = translations
   return body
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b)
+/** `value` with every object's keys in order, so that `same` compares content, not order. */
+const canonical = (value) => (value && typeof value === 'object' && !Array.isArray(value)
+  ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]))
+  : value)
 const sortedEntries = (object) => Object.entries(object).sort(([a], [b]) => a.localeCompare(b))
 
 /** The product's own fields that differ from `detail` (the PATCH body; empty when nothing changed). */
@@ -97,6 +149,9 @@ export function productChanges(detail, form) {
   if (form.description.trim() !== before.description.trim()) changes.description = form.description.trim()
   const attributes = attributesOf(form.attributes)
   if (!same(sortedEntries(attributes), sortedEntries(attributesOf(before.attributes)))) changes.attributes = attributes
+  const translations = translationsBody(form)
+  // the server's JSON keeps its keys in an order of its own: compared whatever the order
+  if (!same(canonical(translations), canonical(translationsBody(before)))) changes.translations = translations // replaced whole
   return changes
 }
 

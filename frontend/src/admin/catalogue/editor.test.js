@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 
 import {
   checkForm, createBody, emptyForm, emptyVariant, isDirty, orderedSteps, planVariants, productChanges, toForm,
+  translationsBody, usedValues,
 } from './editor'
+import { formErrors } from './errors'
 
 const DETAIL = {
   id: 9, slug: 'linen-shirt', name: 'Linen shirt', description: 'Cool.', category: { slug: 'shirts', name: 'Shirts' },
@@ -96,5 +98,51 @@ describe('the product form', () => {
       [`variants.${copy.uid}.sku`]: 'duplicateSku',
     })
     expect(checkForm({ ...form, variants: [] }).variants).toBe('noVariant')
+  })
+})
+
+describe('the product\'s translations', () => {
+  // the server's JSON keeps keys in an order of its own (jsonb: shorter first)
+  const TRANSLATED = { ...DETAIL, translations: { ru: { values: { slim: 'узкий', White: 'Белый', linen: 'лён' },
+    name: 'Льняная рубашка' } } }
+
+  it('are in the form beside the English, and unchanged when nothing was edited', () => {
+    const form = toForm(TRANSLATED)
+    expect(form.translations.ru).toEqual({ name: 'Льняная рубашка', description: '',
+      values: { slim: 'узкий', White: 'Белый', linen: 'лён' } })
+    expect(usedValues(form)).toEqual(['linen', 'slim', 'M', 'White', 'L'])
+    expect(productChanges(TRANSLATED, form)).toEqual({})
+    expect(isDirty(TRANSLATED, form)).toBe(false)
+    expect(toForm(DETAIL).translations.ru).toEqual({ name: '', description: '', values: {} }) // none yet
+  })
+
+  it('are sent as a whole when one changes: what is typed, values only of those still in use', () => {
+    const form = toForm(TRANSLATED)
+    form.translations.ru.description = '  Лёгкая рубашка. '
+    form.translations.ru.values.M = ' '
+    form.variants = form.variants.slice(1) // the slim one goes: "slim" is used no more
+    expect(productChanges(TRANSLATED, form).translations).toEqual({ ru: { name: 'Льняная рубашка',
+      description: 'Лёгкая рубашка.', values: { linen: 'лён', White: 'Белый' } } })
+    expect(isDirty(TRANSLATED, form)).toBe(true)
+    form.translations.ru = { name: '', description: '', values: {} }
+    expect(translationsBody(form)).toEqual({})
+    expect(productChanges(TRANSLATED, form).translations).toEqual({}) // emptied: every translation goes
+  })
+
+  it('go with a new product when typed, and not at all when not', () => {
+    const form = emptyForm()
+    Object.assign(form, { name: 'Tee', category: 'tops' })
+    form.variants[0] = { ...form.variants[0], sku: 'TEE', price: '9', color: 'Navy' }
+    expect(createBody(form).translations).toBeUndefined()
+    form.translations.ru.name = 'Футболка'
+    form.translations.ru.values.Navy = 'Тёмно-синий'
+    expect(createBody(form).translations).toEqual({ ru: { name: 'Футболка', values: { Navy: 'Тёмно-синий' } } })
+  })
+
+  it('show the server\'s refusals at their fields', () => {
+    const refused = { fieldErrors: { 'translations.ru.name': 'Longer than maximum length 200.',
+      'translations.ru.values.linen.value': 'Longer than maximum length 200.', 'translations.de': 'Unknown field.' } }
+    expect(formErrors(refused, toForm(DETAIL))).toEqual({ 'translations.ru.name': 'Longer than maximum length 200.',
+      'translations.ru.values': 'Longer than maximum length 200.', 'translations.de.values': 'Unknown field.' })
   })
 })

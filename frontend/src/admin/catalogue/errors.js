@@ -57,6 +57,10 @@ export function formErrors(problem, form, call = { kind: 'product' }, localized 
       put('variants', message) // a new product's SKU that another variant has: the answer does not say which row
     } else if (['name', 'slug', 'category', 'description'].includes(field)) {
       put(field, message)
+    } else if (field === 'translations') {
+      const [code, part] = rest
+      put(code && ['name', 'description'].includes(part) ? `translations.${code}.${part}`
+        : code ? `translations.${code}.values` : 'form', message)
     } else if (field === 'images') {
       put('photos', message)
     } else {

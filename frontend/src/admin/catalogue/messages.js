@@ -73,6 +73,14 @@ export default {
       notFoundTitle: 'There is no such product',
       notFoundText: 'It may have been deleted or given another address.',
     },
+    translations: {
+      title: 'In {language}',
+      hint: 'What the shop shows to those who read it in this language; whatever is left empty is shown in English.',
+      name: 'Name in {language}',
+      description: 'Description in {language}',
+      values: 'Attribute values and variants (sizes, colours), translated',
+      language: { ru: 'Russian' },
+    },
     variants: {
       title: 'Variants',
       hint: 'Each size and colour the product comes in, with its own SKU, price and stock.',
@@ -250,6 +258,14 @@ export default {
       loadFailed: 'Товар не загрузился',
       notFoundTitle: 'Такого товара нет',
       notFoundText: 'Возможно, его удалили или у него теперь другой адрес.',
+    },
+    translations: {
+      title: 'Перевод: {language}',
+      hint: 'Что магазин покажет тем, кто читает его на этом языке; всё, что оставлено пустым, будет показано по-английски.',
+      name: 'Название ({language})',
+      description: 'Описание ({language})',
+      values: 'Значения характеристик и вариантов (размеры, цвета) в переводе',
+      language: { ru: 'русский' },
     },
     variants: {
       title: 'Варианты',

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 
 import { russianPlural } from '@/i18n'
 
+import { OTHER_LANGUAGES } from './editor'
 import messages from './messages'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -24,6 +25,7 @@ function usedKeys() {
     'photos.invalid': ['type', 'size', 'empty'], // uploads.js uploadRefusal
     'photos.state': ['waiting', 'sending', 'cancelled'], // the states a row shows its own text for
     variants: ['size', 'color', 'sku', 'label', 'price', 'stock'], // ProductEditorVariants FIELDS
+    'translations.language': OTHER_LANGUAGES, // ProductEditorTranslations, CategoryDialog
   }
   for (const [prefix, names] of Object.entries(built)) for (const n of names) found.add(`${prefix}.${n}`)
   return [...found].sort()
