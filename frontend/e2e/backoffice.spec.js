@@ -5,7 +5,8 @@ import { expect, test, visible } from './fixtures.js'
 import { ownShop, staffLogin, waitForMail } from './shop.js'
 
 // The shop's owner at work: signs in to the back office, makes a category and a product with two variants
-// and a photo, sees it in the storefront with that photo, finds a customer's order by the number in its
+// and a photo, gives it a Russian name and colour that the storefront shows in Russian, sees it in the
+// storefront with that photo, finds a customer's order by the number in its
 // confirmation email and ships it (the customer is emailed), finds the customer and deactivates them (their
 // session ends), and restocks a low-stock variant from the dashboard. Every back office page is checked with
 // axe in both themes; on a wide screen (project "desktop") and on a phone ("phone").
@@ -103,6 +104,26 @@ test('the shop owner runs the shop from the back office', async ({ page, request
   await expect(page.getByTestId('photo').locator('img')).toHaveAttribute('src', /\/api\/products\/images\//)
   await shoot('product-edit')
   await audit('product-edit')
+
+  // -- its Russian name and colour, beside the English: the storefront read in Russian shows them ---------
+  const russianName = `Вощёная куртка от дождя ${run}`
+  const russian = page.getByTestId('translation-ru')
+  await control(russian.getByTestId('translation-name')).fill(russianName)
+  await russian.locator('[data-value="Olive"]').fill('Оливковый')
+  await expect(page.getByTestId('editor-dirty')).toBeVisible()
+  await page.getByTestId('editor-save').click()
+  await expect(page.getByTestId('editor-dirty')).toHaveCount(0)
+  await expect(control(page.getByTestId('editor-name'))).toHaveValue(productName) // the English is its own field
+  await shoot('product-russian')
+  await page.goto(`/products/${slug}`)
+  await expect(page.getByTestId('product-name')).toHaveText(productName)
+  await page.getByTestId('locale').selectOption('ru') // what is on screen is read again, in Russian
+  await expect(page.getByTestId('product-name')).toHaveText(russianName)
+  await expect(page.locator('main')).toContainText('Оливковый')
+  await expect(page.locator('main')).not.toContainText('Olive')
+  await shoot('storefront-product-russian')
+  await page.getByTestId('locale').selectOption('en')
+  await expect(page.getByTestId('product-name')).toHaveText(productName)
 
   // -- the storefront shows it with that photo ------------------------------------------------------------
   await page.goto(`/products/${slug}`)
