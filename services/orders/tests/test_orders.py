@@ -55,6 +55,25 @@ def test_an_order_takes_the_stock_empties_the_cart_and_owes_one_confirmation(app
     assert message["context"]["order"]["number"] == order["number"]
 
 
+def test_an_order_keeps_the_names_in_the_language_the_shopper_shopped_in(shop, shirt, catalogue):
+    translated = catalogue.client.patch("/api/products/linen-shirt/", headers=catalogue.staff, json={
+        "translations": {"ru": {"name": "Льняная рубашка", "values": {"L": "Большой"}}}})
+    assert translated.status_code == 200, translated.get_json()
+    alice = shop.user(7)
+    russian = {**alice, "Accept-Language": "ru-RU,ru;q=0.9"}
+    # the cart keeps each line's name as products gave it when the line was written, in the shopper's language
+    added = shop.carts.post("/api/cart/add/", headers=russian,
+                            json={"product_id": shirt["id"], "variant_id": shirt["L"]})
+    assert added.status_code == 201, added.get_json()
+    response = shop.orders.post("/api/order/create/", headers=russian, json={"shipping": SHIPPING})
+    assert response.status_code == 201, response.get_json()
+    order = response.get_json()
+    assert [(line["name"], line["label"]) for line in order["items"]] == [("Льняная рубашка", "Большой")]
+    # a snapshot: read later in English, it is what was bought
+    again = shop.orders.get(f"/api/order/{order['id']}/", headers={**alice, "Accept-Language": "en"}).get_json()
+    assert [(line["name"], line["label"]) for line in again["items"]] == [("Льняная рубашка", "Большой")]
+
+
 def test_the_price_is_products_price_at_checkout(shop, shirt, catalogue):
     alice = shop.user(7)
     shop.add(alice, shirt["id"], shirt["M"])
