@@ -4,10 +4,12 @@ from flask.views import MethodView
 
 from products import staff
 from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, tagged
-from products.catalogue import queries
+from products.catalogue import facets, queries
 from products.pictures import photos
 from products.schemas import (
     DetailSchema,
+    FacetsSchema,
+    FilterQuerySchema,
     ListQuerySchema,
     PageSchema,
     PhotoSchema,
@@ -60,6 +62,17 @@ class Products(MethodView):
     def post(self, data):
         """Staff: add a product with its variants (at least one)."""
         return staff.create_product(data)
+
+
+@blp.route("/facets/")
+class Facets(MethodView):
+    @blp.arguments(FilterQuerySchema, location="query")
+    @blp.response(200, FacetsSchema)
+    def get(self, query):
+        """The facets of the list these filters make (the list's own filters; paging is ignored): how many of its
+        products each category, size, colour, price range and stock state has, each counted with every other
+        filter applied and its own left out. Labels in the request's language (`Accept-Language`)."""
+        return json_text(facets.facets(query))
 
 
 @blp.route("/<slug>/")

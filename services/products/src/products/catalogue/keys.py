@@ -23,3 +23,5 @@ DETAIL = "detail:{listing}:{product}:{version}"
 #: slug -> product id (JSON; null for no such product)
 SLUG = "slug:{listing}:{slug}"
 CATEGORIES = "categories:{listing}"
+#: a list's facets in a language (`digest` of its filters alone), under the stock counter (they count in_stock)
+FACETS = "facets:{listing}:{stock}:{language}:{digest}"
