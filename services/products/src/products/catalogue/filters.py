@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import false, func, literal, select, text
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import Text, false, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from products.models import FACET_ATTRIBUTES, NAMES, NAMES_SQL, Category, Product, db
 
@@ -112,7 +112,7 @@ _SUGGEST = text(f"""
 
 def tags(attribute: str, values: list[str]) -> Any:
     """`facets` tags of these values of a facet attribute (`size:M`), as a Postgres array."""
-    return array([literal(f"{attribute}:{value}") for value in values])
+    return literal([f"{attribute}:{value}" for value in values], ARRAY(Text))
 
 
 def conditions(query: dict[str, Any], *, leave_out: frozenset[str] = frozenset(),
