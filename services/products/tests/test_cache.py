@@ -90,7 +90,7 @@ def test_the_scripts_fill_every_key_template_as_python_does(app):
     from shop_common.redis import get_redis
 
     sample = {"listing": "3", "stock": "-", "digest": "0f" * 16, "product": "42", "version": "7",
-              "slug": "linen-shirt-2", "ordering": "-price"}
+              "slug": "linen-shirt-2", "ordering": "-price", "language": "ru"}
     fill = cache.KEY_LUA + "return key(ARGV[1], ARGV[2], cjson.decode(ARGV[3]))"
     templates = [value for name, value in vars(keys).items() if name.isupper()]
     assert {keys.LISTING, keys.STOCK, keys.PRODUCT, keys.LIST, keys.CARD, keys.DETAIL, keys.SLUG} <= set(templates)

@@ -43,6 +43,9 @@ SEARCH_DOCUMENT = ("setweight(to_tsvector('english', name), 'A') || "
                    "setweight(to_tsvector('english', coalesce(description, '')), 'B')")
 #: the variant attributes that are facets (their values are a product's `facets` tags, "size:M")
 FACET_ATTRIBUTES = ("size", "color")
+#: the edges of the facets' price ranges: under 25, 25 to 49.99, ..., 200 and up (the triggers of migration 0009
+#: count by them too: change both together)
+PRICE_EDGES = (25, 50, 100, 200)
 #: the text the fuzzy search compares with (pg_trgm): the name and its names in every other language
 NAMES_SQL = "(name || ' ' || (jsonb_path_query_array(translations, '$.*.name'))::text)"
 NAMES = literal_column(NAMES_SQL)
@@ -105,8 +108,8 @@ class Product(db.Model):
         Index("ix_products_category_price", category_id, price, id, postgresql_include=["stock"]),
         Index("ix_products_search", search, postgresql_using="gin"),
         Index("ix_products_facets", facets, postgresql_using="gin"),
-        # and ix_products_names_trgm, GIN (NAMES gin_trgm_ops), made by migration 0009 only where pg_trgm is
-        # (not in the embedded pgserver's Postgres): the fuzzy search's
+        # the fuzzy search's; made by migration 0009 only where pg_trgm is (not in the embedded pgserver's)
+        Index("ix_products_names_trgm", literal_column(f"{NAMES_SQL} gin_trgm_ops"), postgresql_using="gin"),
     )
 
 
@@ -142,6 +145,22 @@ class ProductCount(db.Model):
     category_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("categories.id", ondelete="CASCADE"),
                                              primary_key=True)
     in_stock: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)
+
+
+class FacetCount(db.Model):
+    """How many products each (category, in stock or not) has of each facet value: a `facets` tag (`size:M`) or
+    `price:<range>` (`width_bucket` of the price over PRICE_EDGES, 0 below the first). Kept by triggers on
+    `products` (migration 0009), read by the facets of a list filtered at most by category and stock."""
+
+    __tablename__ = "facet_counts"
+
+    category_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("categories.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    in_stock: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    facet: Mapped[str] = mapped_column(Text, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)

@@ -1,11 +1,13 @@
 """A list's facets: how many of its products each category, size, colour, price range and stock state has.
 
 Each facet is counted with every filter of the list applied but its own (choosing another size shows what it
-would give), so the facets whose own filter is not set share one set of conditions: the counts take one scan
-of the matching products for those, plus one per facet that is filtered on. Category, price range and stock
-state come out of one GROUP BY GROUPING SETS; sizes and colours out of the products' `facets` tags (one row
-per product, never a join over the variants). Answers are cached like lists, under the catalogue's and the
-stock counters (a product selling out moves it between the stock states), in the request's language.
+would give). The facets of the catalogue, of a category, of a stock state or both (where shoppers land) are read
+from the count tables the triggers keep (`product_counts`, `facet_counts`): a few hundred rows at any size.
+Any other list's are counted over its matching products: the facets whose own filter is not set share
+one set of conditions, so that takes one scan for those plus one per facet filtered on. Category, price range
+and stock state come out of one GROUP BY GROUPING SETS; sizes and colours out of the products' `facets` tags
+(one row per product, never a join over the variants). Answers are cached like lists, under the catalogue's
+and the stock counters (a product selling out moves it between the stock states), in the request's language.
 """
 
 from __future__ import annotations
@@ -20,13 +22,11 @@ from sqlalchemy import func, literal_column, select, text, tuple_
 
 from products.catalogue import cache, keys
 from products.catalogue.filters import STOCKED, conditions, search
-from products.models import FACET_ATTRIBUTES, Category, Product, db
+from products.models import FACET_ATTRIBUTES, PRICE_EDGES, Category, FacetCount, Product, ProductCount, db
 from products.schemas import FacetsSchema
 from shop_common import language
 from shop_common.cache import cached_json
 
-#: the price ranges' edges: under 25, 25 to 49.99, 50 to 99.99, 100 to 199.99, 200 and up
-PRICE_EDGES = (25, 50, 100, 200)
 CENT = Decimal("0.01")
 #: facet -> the list's filters it leaves out when counting itself
 OWN = {"category": ("category",), "size": ("size",), "color": ("color",), "price": ("min_price", "max_price"),
@@ -52,6 +52,47 @@ def facets(query: dict[str, Any]) -> str:
 
 def count(query: dict[str, Any], lang: str) -> dict[str, Any]:
     """Every facet of the list of these filters, its labels in `lang` (from Postgres)."""
+    counted = _kept_counts(query) if query.keys() <= COUNTED else _scanned_counts(query)
+    return {"category": _categories(counted["category"], lang),
+            "size": _values("size", counted["size"], lang), "color": _values("color", counted["color"], lang),
+            "price": _prices(counted["price"]),
+            "in_stock": {"true": counted["in_stock"].get(True, 0), "false": counted["in_stock"].get(False, 0)}}
+
+
+#: filters whose facets the count tables answer (`product_counts`, `facet_counts`)
+COUNTED = {"category", "in_stock"}
+
+
+def _kept_counts(query: dict[str, Any]) -> dict[str, dict[Any, int]]:
+    """The facets of a list filtered at most by category and stock, from the count tables (a few hundred rows)."""
+    category = (select(Category.id).where(Category.slug == query["category"]).scalar_subquery()
+                if "category" in query else None)
+
+    def where(table, *leave_out):
+        return [*([table.category_id == category] if category is not None and "category" not in leave_out else []),
+                *([table.in_stock == query["in_stock"]] if "in_stock" in query and "in_stock" not in leave_out
+                  else [])]
+
+    def grouped(column, table, *leave_out):
+        rows = db.session.execute(select(column, func.sum(table.n)).where(*where(table, *leave_out), table.n > 0)
+                                  .group_by(column))
+        return {value: int(n) for value, n in rows}
+
+    counted: dict[str, dict[Any, int]] = {
+        "category": grouped(ProductCount.category_id, ProductCount, "category"),
+        "in_stock": grouped(ProductCount.in_stock, ProductCount, "in_stock"),
+        "price": {}, **{attribute: {} for attribute in FACET_ATTRIBUTES}}
+    for facet, n in grouped(FacetCount.facet, FacetCount).items():
+        kind, _, value = facet.partition(":")
+        if kind == "price":
+            counted["price"][int(value)] = n
+        elif kind in counted:
+            counted[kind][value] = n
+    return counted
+
+
+def _scanned_counts(query: dict[str, Any]) -> dict[str, dict[Any, int]]:
+    """The facets of any list, counted over its products (one scan per facet filtered on, and one for the rest)."""
     found = search(query["search"]) if query.get("search") is not None else None
     groups: dict[frozenset[str], list[str]] = {}
     for facet, own in OWN.items():
@@ -60,10 +101,7 @@ def count(query: dict[str, Any], lang: str) -> dict[str, Any]:
     for leave_out, wanted in groups.items():
         where, _ = conditions(query, leave_out=leave_out, found=found)
         counted.update(_counts(where, wanted))
-    return {"category": _categories(counted["category"], lang),
-            "size": _values("size", counted["size"], lang), "color": _values("color", counted["color"], lang),
-            "price": _prices(counted["price"]),
-            "in_stock": {"true": counted["in_stock"].get(True, 0), "false": counted["in_stock"].get(False, 0)}}
+    return counted
 
 
 def _counts(where: list[Any], wanted: list[str]) -> dict[str, dict[Any, int]]:
