@@ -48,7 +48,8 @@ FACET_ATTRIBUTES = ("size", "color")
 PRICE_EDGES = (25, 50, 100, 200)
 #: the text the fuzzy search compares with (pg_trgm): the name and its names in every other language
 NAMES_SQL = "(name || ' ' || (jsonb_path_query_array(translations, '$.*.name'))::text)"
-NAMES = literal_column(NAMES_SQL)
+#: the same, its columns named with their table (a product read with its category has two `name`s)
+NAMES = literal_column("(products.name || ' ' || (jsonb_path_query_array(products.translations, '$.*.name'))::text)")
 
 
 class Category(db.Model):

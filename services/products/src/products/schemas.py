@@ -160,19 +160,27 @@ class FacetsSchema(Schema):
 
 # -- queries -------------------------------------------------------------------------------------------------
 
+MAX_VALUES = 30
+
+
 class Values(ma.fields.List):
     """A facet filter: the parameter repeated, or values separated by commas (`size=M,L` or `size=M&size=L`);
     a product matches any of them. Sorted and deduplicated, so equal filters share their cache entries."""
 
     def __init__(self, **kwargs):
-        super().__init__(Text(min_length=1, max_length=50), validate=validate.Length(min=1, max=30), metadata={
+        super().__init__(Text(min_length=1, max_length=50), validate=validate.Length(min=1, max=MAX_VALUES), metadata={
             "description": "any of these values (repeat the parameter, or separate values with commas)",
             **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         items = value if isinstance(value, list | tuple) else [value]
         split = [part for item in items for part in (item.split(",") if isinstance(item, str) else [item])]
-        return sorted(set(super()._deserialize(split, attr, data, **kwargs)))
+        if all(isinstance(part, str) and not part.strip() for part in split):
+            raise ma.ValidationError("Name at least one value.")
+        if len(split) > MAX_VALUES:  # counted as sent: the validator below sees them deduplicated
+            raise ma.ValidationError(f"At most {MAX_VALUES} values.")
+        return sorted(set(super()._deserialize([p for p in split if not isinstance(p, str) or p.strip()],
+                                               attr, data, **kwargs)))
 
 
 class FilterQuerySchema(PageQuerySchema):

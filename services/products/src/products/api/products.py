@@ -1,6 +1,7 @@
 """`/api/products/`: the public catalogue, and the staff's changes to it through the same resources."""
 
 from flask.views import MethodView
+from werkzeug.routing import BaseConverter
 
 from products import staff
 from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, tagged
@@ -35,6 +36,17 @@ NEW_PRODUCT = {
 
 blp = Blueprint("products", __name__, url_prefix="/api/products", description="The catalogue.")
 blp.after_request(add_written_etag)
+
+
+class ProductSlug(BaseConverter):
+    """A product's slug in a path: any segment but the collection's own paths (`facets`), so those answer only
+    their own methods (`Allow`), not a product's as well."""
+
+    regex = r"(?!facets(?:/|$))[^/]+"
+
+
+# before the routes: a blueprint's deferred functions run in the order they were recorded
+blp.record_once(lambda state: state.app.url_map.converters.setdefault("product", ProductSlug))
 
 
 @blp.route("/")
@@ -75,7 +87,7 @@ class Facets(MethodView):
         return json_text(facets.facets(query))
 
 
-@blp.route("/<slug>/")
+@blp.route("/<product:slug>/")
 class Product(MethodView):
     @blp.response(200, DetailSchema, headers=ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")
