@@ -43,8 +43,10 @@ export const addresses = {
 
 export const catalogue = {
   categories: (config) => get('/categories/', config),
-  /** `params`: page, page_size, category, search, min_price, max_price, in_stock, ordering */
+  /** `params`: page, page_size, category, search, min_price, max_price, in_stock, size, color, ordering */
   products: (params, config) => get('/products/', { ...config, params }),
+  /** `params`: the list's filters (size and color as comma lists): counts of each facet's values */
+  facets: (params, config) => get('/products/facets/', { ...config, params }),
   product: (productSlug, config) => get(`/products/${slug(productSlug)}/`, config),
 }
 

@@ -3,7 +3,7 @@ import { useRoute } from 'vue-router'
 
 import { catalogue } from '@/api'
 
-import { parseQuery, toApiParams } from './catalogueQuery'
+import { parseQuery, toApiParams, toFilterParams } from './catalogueQuery'
 import { useResource } from './useResource'
 
 const categories = ref(null)
@@ -27,7 +27,10 @@ export function useCatalogue() {
   const filters = computed(() => parseQuery(route.query))
   const params = computed(() => (route.name === 'catalogue' ? toApiParams(filters.value) : null))
   const products = useResource((p, config) => catalogue.products(p, config), params)
-  return { filters, categories: useCategories(), ...products }
+  // the facets follow the filters, not the page or the order: a new page asks for none
+  const facetParams = computed(() => (route.name === 'catalogue' ? toFilterParams(filters.value) : null))
+  const facets = useResource((p, config) => catalogue.facets(p, config), facetParams)
+  return { filters, categories: useCategories(), facets: facets.data, ...products }
 }
 
 /** One product's detail, by its slug (a ref or getter). */
