@@ -78,15 +78,16 @@ def search(text_: str) -> Search:
     if not trigrams() or db.session.scalar(select(select(Product.id).where(exact).exists())):
         return Search(exact, func.ts_rank(Product.search, ts), False, text_)
     query = " ".join(_WORD.findall(text_.lower())[:10])
-    _fuzzy_threshold()
     return Search(NAMES.op("%>")(query), func.word_similarity(query, NAMES), True, text_)
 
 
-def _fuzzy_threshold() -> None:
-    # the `%>` operator compares with this setting (0.6 by default: "lnen shrt" would find nothing); on this
-    # session, before the query that uses it
-    db.session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, false)"),
-                       {"t": str(FUZZY_THRESHOLD)})
+def fuzzy_threshold(dbapi_connection: Any, _record: Any) -> None:
+    """On every new connection of the pool (`connect` event): the threshold the `%>` operator compares with
+    (0.6 by default: "lnen shrt" would find nothing), set once for the connection's life instead of before every
+    fuzzy query. Committed, or the pool's rollback would undo it; a placeholder where pg_trgm is missing."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET pg_trgm.word_similarity_threshold = {float(FUZZY_THRESHOLD)}")
+    dbapi_connection.commit()
 
 
 def suggest(text_: str) -> str | None:
@@ -95,19 +96,18 @@ def suggest(text_: str) -> str | None:
     words = _WORD.findall(text_.lower())[:5]
     if not words or not trigrams():
         return None
-    _fuzzy_threshold()
-    best = []
-    for word in words:
-        found = db.session.scalar(_SUGGEST, {"word": word, "limit": _SUGGEST_FROM, "split": _SPLIT})
-        best.append(found or word)
-    suggestion = " ".join(best)
+    best = db.session.execute(_SUGGEST, {"words": words, "limit": _SUGGEST_FROM, "split": _SPLIT}).all()
+    suggestion = " ".join(found or word for word, found in best)
     return None if suggestion == " ".join(words) else suggestion
 
 
+# each word of the query, with the most similar word of the first names that look like it: one round trip
 _SUGGEST = text(f"""
-    SELECT w FROM (SELECT {NAMES_SQL} AS names FROM products WHERE {NAMES_SQL} %> :word LIMIT :limit) AS p,
-                  regexp_split_to_table(lower(p.names), :split) AS w
-    WHERE length(w) > 1 ORDER BY similarity(:word, w) DESC, w LIMIT 1""")  # noqa: S608 (constants)
+    SELECT q.word, (
+        SELECT w FROM (SELECT {NAMES_SQL} AS names FROM products WHERE {NAMES_SQL} %> q.word LIMIT :limit) AS p,
+                      regexp_split_to_table(lower(p.names), :split) AS w
+        WHERE length(w) > 1 ORDER BY similarity(q.word, w) DESC, w LIMIT 1)
+    FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS q(word, n) ORDER BY q.n""")  # noqa: S608 (constants)
 
 
 def tags(attribute: str, values: list[str]) -> Any:
