@@ -84,10 +84,14 @@ def search(text_: str) -> Search:
 def fuzzy_threshold(dbapi_connection: Any, _record: Any) -> None:
     """On every new connection of the pool (`connect` event): the threshold the `%>` operator compares with
     (0.6 by default: "lnen shrt" would find nothing), set once for the connection's life instead of before every
-    fuzzy query. Committed, or the pool's rollback would undo it; a placeholder where pg_trgm is missing."""
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute(f"SET pg_trgm.word_similarity_threshold = {float(FUZZY_THRESHOLD)}")
-    dbapi_connection.commit()
+    fuzzy query. Outside any transaction (autocommit), or the pool's rollback would undo it; a placeholder
+    setting where pg_trgm is missing."""
+    autocommit, dbapi_connection.autocommit = dbapi_connection.autocommit, True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET pg_trgm.word_similarity_threshold = {float(FUZZY_THRESHOLD)}")
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 def suggest(text_: str) -> str | None:
