@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 
 import CatalogueFiltersFacets from '@/components/CatalogueFiltersFacets.vue'
@@ -24,12 +24,23 @@ async function mountAt(path, props = {}) {
   return { router, wrapper }
 }
 
+/** Wait for the lazily loaded panel to be there. */
+async function loaded(wrapper) {
+  await vi.waitFor(() => expect(wrapper.find('[data-test="facet-price"]').exists()).toBe(true), { timeout: 5000 })
+}
+
+async function open(wrapper) {
+  await wrapper.get('[data-test="facets-toggle"]').trigger('click')
+  await loaded(wrapper)
+}
+
 describe('CatalogueFiltersFacets', () => {
   it('opens on demand and shows every value with the number of products it would give', async () => {
     const { wrapper } = await mountAt('/')
     const toggle = wrapper.get('[data-test="facets-toggle"]')
     expect(toggle.attributes('aria-expanded')).toBe('false')
     await toggle.trigger('click')
+    await loaded(wrapper)
     expect(toggle.attributes('aria-expanded')).toBe('true')
     expect(wrapper.get('[data-test="facet-size"] legend').text()).toBe('Size')
     expect(wrapper.findAll('[data-test="facet-size"] label').map((l) => l.text())).toEqual(['S (1)', 'M (2)'])
@@ -40,7 +51,7 @@ describe('CatalogueFiltersFacets', () => {
 
   it('adds and removes a size in the URL, back on page 1', async () => {
     const { router, wrapper } = await mountAt('/?size=S&page=3')
-    await wrapper.get('[data-test="facets-toggle"]').trigger('click')
+    await open(wrapper)
     expect(wrapper.get('[data-value="S"] input').element.checked).toBe(true)
     await wrapper.get('[data-value="M"] input').setValue(true)
     await flush()
@@ -50,7 +61,7 @@ describe('CatalogueFiltersFacets', () => {
 
   it('keeps a chosen value that counts nothing now, so it can be unchosen', async () => {
     const { router, wrapper } = await mountAt('/?color=Rust,Navy')
-    await wrapper.get('[data-test="facets-toggle"]').trigger('click')
+    await open(wrapper)
     expect(wrapper.get('[data-value="Rust"]').text()).toBe('Rust (0)')
     await wrapper.get('[data-value="Rust"] input').setValue(false)
     await flush()
@@ -59,7 +70,7 @@ describe('CatalogueFiltersFacets', () => {
 
   it('sets a price range as the list’s min and max', async () => {
     const { router, wrapper } = await mountAt('/?q=shirt')
-    await wrapper.get('[data-test="facets-toggle"]').trigger('click')
+    await open(wrapper)
     await wrapper.get('[data-value="25.00"] input').setValue(true)
     await flush()
     expect(router.currentRoute.value.query).toEqual({ q: 'shirt', min: '25.00', max: '49.99' })
