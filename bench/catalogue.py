@@ -29,7 +29,7 @@ from shop_common import localservers
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-PORT = 18001
+PORT = int(os.environ.get("BENCH_PORT", "18001"))  # another with BENCH_PORT, beside a service on this one
 
 
 def _env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -124,6 +124,15 @@ def scenarios(url: str, n: int) -> dict[str, list[str]]:
         "search": ["/api/products/?search=linen", "/api/products/?search=wool%20coat", "/api/products/?search=cash"],
         "product detail": [f"/api/products/{s}/" for s in slugs] or ["/api/products/"],
         "categories": ["/api/categories/"],
+        # the facets of the catalogue and a category: from the count tables the triggers keep
+        "facets (catalogue, category)": ["/api/products/facets/", f"/api/products/facets/?category={category}"],
+        # any other filter: counted over the matching products
+        "facets (size and price)": [f"/api/products/facets/?category={category}&size=M&max_price=200",
+                                    "/api/products/facets/?size=M,L&color=Navy"],
+        "facets (search)": ["/api/products/facets/?search=linen", "/api/products/facets/?search=wool%20coat"],
+        # nothing matches exactly: pg_trgm's word similarity over the names, and a "did you mean"
+        "typo search": ["/api/products/?search=lnen%20shrt", "/api/products/?search=wol%20coat",
+                        "/api/products/?search=cashmre%20swetr"],
     }
 
 
@@ -132,13 +141,18 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--only", default="", help="comma list: only the scenarios whose names start so")
+    parser.add_argument("--tag", default="", help="results in catalogue-<N>-<tag>.json and .md (with --only)")
     args = parser.parse_args()
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
     url, redis_url = prepare(args.products)
     results: dict[str, dict[str, dict[str, float]]] = {}
     for mode, redis in (("cached", redis_url), ("postgres only", "redis://127.0.0.1:1/0")):
         server = _serve(_env(url, redis))
         try:
             for name, paths in scenarios(url, args.products).items():
+                if wanted and not any(name.startswith(w) for w in wanted):
+                    continue
                 _measure(paths, args.clients * 5, args.clients)  # warm up (and fill the cache)
                 results.setdefault(name, {})[mode] = _measure(paths, args.requests, args.clients)
                 print(f"{mode:>13} | {name:<28} {results[name][mode]}", flush=True)
@@ -149,7 +163,8 @@ def main() -> int:
     report = {"products": args.products, "clients": args.clients, "requests": args.requests, "machine": machine,
               "when": time.strftime("%Y-%m-%d %H:%M"), "results": results}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"catalogue-{args.products}.json").write_text(json.dumps(report, indent=2) + "\n")
+    stem = f"catalogue-{args.products}{'-' + args.tag if args.tag else ''}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"Catalogue of {args.products:,} products; {args.clients} clients, {args.requests} requests each; "
              f"{machine}; {report['when']}.", "",
              "| request | cached: req/s | p50 ms | p99 ms | Postgres only: req/s | p50 ms | p99 ms | errors |",
@@ -158,7 +173,7 @@ def main() -> int:
         c, p = modes["cached"], modes["postgres only"]
         lines.append(f"| {name} | {c['requests_per_s']} | {c['p50_ms']} | {c['p99_ms']} | {p['requests_per_s']} | "
                      f"{p['p50_ms']} | {p['p99_ms']} | {c['errors'] + p['errors']} |")
-    (RESULTS / f"catalogue-{args.products}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

@@ -31,7 +31,7 @@ START, END = "<!-- catalogue-bench:start -->", "<!-- catalogue-bench:end -->"
 #: parts of procmem that are the system's servers, not the stack's (when they are not embedded)
 SERVER_PARTS = {"postgres backends of its databases": "postgres", "redis server (all of it)": "redis"}
 CATALOGUE = ("page1", "deep", "filtered", "search", "detail", "categories", "deep_fresh", "filtered_fresh",
-             "search_fresh")
+             "search_fresh", "facets", "facets_filtered", "typo", "facets_fresh", "typo_fresh")
 ORDER = (*CATALOGUE, "add", "add_light", "cart", "checkout")
 WIDTH = 110  # the README's prose
 
@@ -284,7 +284,9 @@ def scaling_table(runs: list[dict[str, Any]]) -> list[str]:
     labels = {"page1": "page 1", "deep": "deep page (the middle one)", "filtered": "filtered page",
               "search": "search (3 terms)", "detail": "product detail", "categories": "categories",
               "deep_fresh": "deep pages, (N) different in turn", "filtered_fresh": "filtered pages, (N) different",
-              "search_fresh": "searches, (N) different"}
+              "search_fresh": "searches, (N) different", "facets": "facets (catalogue, category)",
+              "facets_filtered": "facets (size and price filtered)", "typo": "typo search (3 terms)",
+              "facets_fresh": "filtered facets, (N) different", "typo_fresh": "typo searches, (N) different"}
     for key in CATALOGUE:
         cells = []
         for r in runs:

@@ -34,6 +34,8 @@ from shop_common import localservers
 SHIPPING = {"full_name": "Ada Lovelace", "phone": "+44 20 7946 0958", "address_line": "12 St James's Square",
             "city": "London", "postal_code": "SW1Y 4JH", "country": "United Kingdom"}
 SEARCHES = ("linen", "wool coat", "cash")
+#: searches with typos (found by pg_trgm's word similarity, each with a "did you mean")
+TYPOS = ("lnen shrt", "wol coat", "cashmre swetr")
 HOT_PRODUCTS = 20
 STOCK = 1_000_000  # per hot variant: the most a variant may hold
 LIGHT = 4  # connections of the light-load run of add to cart
@@ -91,6 +93,8 @@ class Bench:
         # upper bounds above every price: the same products each time, but a question the cache has not seen
         bounds = [f"{9000 + n / 100:.2f}" for n in range(20_000)]
         search = [t.replace(" ", "%20") for t in SEARCHES]
+        typos = [t.replace(" ", "%20") for t in TYPOS]
+        facets = "/api/products/facets/"
         return [
             ("page1", "page 1", [Request("/api/products/")]),
             ("deep", f"deep page ({deep:,} of {pages:,})", [Request(f"/api/products/?page={deep}")]),
@@ -104,6 +108,14 @@ class Bench:
              [Request(f"{filtered}&max_price={b}") for b in bounds]),
             ("search_fresh", f"searches ({len(bounds):,} different)",
              [Request(f"/api/products/?search={search[n % len(search)]}&max_price={b}") for n, b in enumerate(bounds)]),
+            ("facets", "facets (catalogue, category)", [Request(facets), Request(f"{facets}?category={category}")]),
+            ("facets_filtered", "facets (size and price filtered)",
+             [Request(f"{facets}?category={category}&size=M&max_price=200")]),
+            ("typo", f"typo search ({len(TYPOS)} terms)", [Request(f"/api/products/?search={t}") for t in typos]),
+            ("facets_fresh", f"filtered facets ({len(bounds):,} different)",
+             [Request(f"{facets}?size=M&max_price={b}") for b in bounds]),
+            ("typo_fresh", f"typo searches ({len(bounds):,} different)",
+             [Request(f"/api/products/?search={typos[n % len(typos)]}&max_price={b}") for n, b in enumerate(bounds)]),
         ]
 
     # -- the cart --------------------------------------------------------------------------------------------

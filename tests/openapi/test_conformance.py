@@ -176,7 +176,9 @@ RULES = {
     "POST /api/users/password/": {"codes": {"wrong_password"}, "fields": {("json", "new_password")}},
     # `is_default: false` on the account's default address: the default is moved, never unset
     "PATCH /api/users/addresses/{address_id}/": {"fields": {("json", "is_default")}},
-    "GET /api/products/": {"fields": {("query", "min_price")}},  # above max_price
+    # above max_price; size or colour values that are only commas, or more than 30 once split at commas
+    "GET /api/products/": {"fields": {("query", "min_price"), ("query", "size"), ("query", "color")}},
+    "GET /api/products/facets/": {"fields": {("query", "min_price"), ("query", "size"), ("query", "color")}},
     "POST /api/products/": {"fields": {("json", "category")}},  # no such category
     # no such category; `images` not exactly the product's photo ids, each once
     "PATCH /api/products/{slug}/": {"fields": {("json", "category"), ("json", "images")}},

@@ -45,8 +45,10 @@ export const addresses = {
  * browser may keep a second (a staff member's token would read the product as the back office edits it). */
 export const catalogue = {
   categories: (config) => get('/categories/', { ...config, skipAuth: true }),
-  /** `params`: page, page_size, category, search, min_price, max_price, in_stock, ordering */
+  /** `params`: page, page_size, category, search, min_price, max_price, in_stock, size, color, ordering */
   products: (params, config) => get('/products/', { ...config, params, skipAuth: true }),
+  /** `params`: the list's filters (size and color as comma lists): counts of each facet's values */
+  facets: (params, config) => get('/products/facets/', { ...config, params, skipAuth: true }),
   product: (productSlug, config) => get(`/products/${slug(productSlug)}/`, { ...config, skipAuth: true }),
 }
 

@@ -1,12 +1,15 @@
 /**
  * The catalogue's state lives in the URL query, so that a link or the back button restores it:
- * `?category=knitwear&q=wool&min=20&max=100&stock=1&sort=-price&page=2`. These functions translate between
- * that query, the filters the page shows, and the API's parameters (CONTRACT.md: GET /api/products/).
+ * `?category=knitwear&q=wool&min=20&max=100&stock=1&size=M,L&color=Navy&sort=-price&page=2`. These functions
+ * translate between that query, the filters the page shows, and the API's parameters (CONTRACT.md:
+ * GET /api/products/, and GET /api/products/facets/ that takes the same filters).
  */
 export const SORTS = ['', '-created_at', 'price', '-price', 'name', '-name']
 export const PAGE_SIZE = 12
 
 const PRICE = /^\d{1,9}(\.\d{1,2})?$/
+/** the most values of one facet the API takes (size, color) */
+export const MAX_VALUES = 30
 
 function one(value) {
   return Array.isArray(value) ? value[0] : value
@@ -15,6 +18,13 @@ function one(value) {
 function text(value, max = 100) {
   const s = one(value)
   return typeof s === 'string' ? s.trim().slice(0, max) : ''
+}
+
+/** A facet's values from the URL (`M,L`, or the parameter repeated): trimmed, unique, sorted, at most 30. */
+function values(value) {
+  const all = (Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string')
+  const parts = all.flatMap((v) => v.split(',')).map((v) => v.trim().slice(0, 50)).filter(Boolean)
+  return [...new Set(parts)].sort().slice(0, MAX_VALUES)
 }
 
 export function parseQuery(query = {}) {
@@ -28,6 +38,8 @@ export function parseQuery(query = {}) {
     min: PRICE.test(min) ? min : '',
     max: PRICE.test(max) ? max : '',
     inStock: one(query.stock) === '1',
+    sizes: values(query.size),
+    colors: values(query.color),
     sort: SORTS.includes(sort) ? sort : '',
     page: Number.isFinite(page) && page > 1 ? page : 1,
   }
@@ -41,20 +53,35 @@ export function toQuery(filters) {
   if (filters.min) query.min = filters.min
   if (filters.max) query.max = filters.max
   if (filters.inStock) query.stock = '1'
+  if (filters.sizes?.length) query.size = filters.sizes.join(',')
+  if (filters.colors?.length) query.color = filters.colors.join(',')
   if (filters.sort) query.sort = filters.sort
   if (filters.page > 1) query.page = String(filters.page)
   return query
 }
 
-export function toApiParams(filters) {
-  const params = { page: filters.page, page_size: PAGE_SIZE }
+/** The API's filters (the list's and its facets'): no paging, no ordering. */
+export function toFilterParams(filters) {
+  const params = {}
   if (filters.category) params.category = filters.category
   if (filters.search) params.search = filters.search
   if (filters.min) params.min_price = filters.min
   if (filters.max) params.max_price = filters.max
   if (filters.inStock) params.in_stock = true
+  if (filters.sizes?.length) params.size = filters.sizes.join(',')
+  if (filters.colors?.length) params.color = filters.colors.join(',')
+  return params
+}
+
+export function toApiParams(filters) {
+  const params = { page: filters.page, page_size: PAGE_SIZE, ...toFilterParams(filters) }
   if (filters.sort) params.ordering = filters.sort
   return params
+}
+
+/** `values` with `value` added, or taken out if it was there (a facet's checkbox). */
+export function toggled(values, value) {
+  return values.includes(value) ? values.filter((v) => v !== value) : [...values, value].sort()
 }
 
 /** The query after changing some filters: any change but the page itself goes back to page 1. */

@@ -4,7 +4,7 @@ import { useRoute } from 'vue-router'
 import { catalogue } from '@/api'
 import { i18n } from '@/i18n'
 
-import { parseQuery, toApiParams } from './catalogueQuery'
+import { parseQuery, toApiParams, toFilterParams } from './catalogueQuery'
 import { useResource } from './useResource'
 
 const categories = ref(null)
@@ -34,7 +34,10 @@ export function useCatalogue() {
   const filters = computed(() => parseQuery(route.query))
   const params = computed(() => (route.name === 'catalogue' ? toApiParams(filters.value) : null))
   const products = useResource((p, config) => catalogue.products(p, config), params)
-  return { filters, categories: useCategories(), ...products }
+  // the facets follow the filters, not the page or the order: a new page asks for none
+  const facetParams = computed(() => (route.name === 'catalogue' ? toFilterParams(filters.value) : null))
+  const facets = useResource((p, config) => catalogue.facets(p, config), facetParams)
+  return { filters, categories: useCategories(), facets: facets.data, ...products }
 }
 
 /** One product's detail, by its slug (a ref or getter). */

@@ -38,13 +38,14 @@ def names(response):
 def test_the_list_is_a_drf_envelope_of_cards_newest_first(client, shop):
     body = client.get("/api/products/").get_json()
     assert body["count"] == 5 and body["next"] is None and body["previous"] is None
-    assert [c["name"] for c in body["results"]] == ["Canvas sneakers", "Hiking boots", "Plain tee", "Oxford shirt",
-                                                    "Linen shirt"]
-    linen = body["results"][-1]
+    # newest first, the sold-out tee after every buyable product
+    assert [c["name"] for c in body["results"]] == ["Canvas sneakers", "Hiking boots", "Oxford shirt", "Linen shirt",
+                                                    "Plain tee"]
+    linen = body["results"][-2]
     assert linen == {"id": shop["linen"]["id"], "slug": "linen-shirt", "name": "Linen shirt", "price": "35.00",
-                     "currency": "USD", "image": "/img/linen.svg", "image_sizes": None,
+                     "price_max": "45.00", "currency": "USD", "image": "/img/linen.svg", "image_sizes": None,
                      "category": {"slug": "shirts", "name": "Shirts"}, "in_stock": True, "stock": 3}
-    tee = body["results"][2]
+    tee = body["results"][-1]
     assert (tee["in_stock"], tee["stock"], tee["image"]) == (False, 0, None)
 
 
@@ -87,7 +88,7 @@ def test_each_filter_narrows_the_list(client, shop, query, expected):
     ("-price", ["Hiking boots", "Oxford shirt", "Linen shirt", "Canvas sneakers", "Plain tee"]),
     ("name", ["Canvas sneakers", "Hiking boots", "Linen shirt", "Oxford shirt", "Plain tee"]),
     ("-name", ["Plain tee", "Oxford shirt", "Linen shirt", "Hiking boots", "Canvas sneakers"]),
-    ("-created_at", ["Canvas sneakers", "Hiking boots", "Plain tee", "Oxford shirt", "Linen shirt"]),
+    ("-created_at", ["Canvas sneakers", "Hiking boots", "Oxford shirt", "Linen shirt", "Plain tee"]),  # sold out last
 ])
 def test_every_ordering(client, shop, ordering, expected):
     assert names(client.get(f"/api/products/?ordering={ordering}")) == expected

@@ -16,9 +16,13 @@ SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 CLOTHES = {"shirts-tops", "knitwear", "trousers-jeans", "outerwear"}
 MISMATCHED_FIGURES = """
     SELECT count(*) FROM products p JOIN (
-        SELECT product_id, min(price) AS price, sum(stock) AS stock, count(*) AS n FROM variants GROUP BY product_id
+        SELECT product_id, min(price) AS price, max(price) AS price_max, sum(stock) AS stock, count(*) AS n,
+               ARRAY(SELECT DISTINCT t FROM variants w, unnest(ARRAY['size:' || (w.attributes ->> 'size'),
+                                                                     'color:' || (w.attributes ->> 'color')]) t
+                     WHERE w.product_id = variants.product_id AND t IS NOT NULL ORDER BY t) AS facets
+        FROM variants GROUP BY product_id
     ) v ON v.product_id = p.id
-    WHERE p.price <> v.price OR p.stock <> v.stock"""
+    WHERE p.price <> v.price OR p.stock <> v.stock OR p.price_max <> v.price_max OR p.facets <> v.facets"""
 
 
 def run(app, *args):

@@ -3,8 +3,10 @@
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import event
 
 from products.api import BLUEPRINTS
+from products.catalogue.filters import fuzzy_threshold
 from products.cli import register_commands
 from products.config import SETTINGS
 from products.models import db
@@ -19,6 +21,8 @@ def create_app(overrides=None) -> Flask:
                       blueprints=BLUEPRINTS,
                       description="The catalogue: categories, products, variants and stock.")
     register_commands(app)
+    with app.app_context():
+        event.listen(db.engine, "connect", fuzzy_threshold)
     from products.stock import expire_due
 
     # reserves expire held stock too; this gives it back when no checkout comes for a while

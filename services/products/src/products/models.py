@@ -2,8 +2,10 @@
 
 Stock lives on variants and never goes below zero (a CHECK is the backstop). A product keeps two
 figures derived from its variants, `price` (the lowest variant price) and `stock` (their sum), so that the
-list can filter and sort on indexes instead of aggregating a million variants per page; `stock.refresh_figures`
-keeps them right in the same transaction as every variant change.
+list can filter and sort on indexes instead of aggregating a million variants per page; likewise `price_max`
+(the highest: a card says "from" when it is above `price`) and `facets` (its variants' sizes and colours as
+tags, `size:M`, `color:Navy`, which the list filters on and the facets count). `stock.refresh_figures` keeps
+them right in the same transaction as every variant change.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    literal_column,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop_common.db import make_db
@@ -38,6 +41,15 @@ db = make_db()
 MONEY = Numeric(12, 2)
 SEARCH_DOCUMENT = ("setweight(to_tsvector('english', name), 'A') || "
                    "setweight(to_tsvector('english', coalesce(description, '')), 'B')")
+#: the variant attributes that are facets (their values are a product's `facets` tags, "size:M")
+FACET_ATTRIBUTES = ("size", "color")
+#: the edges of the facets' price ranges: under 25, 25 to 49.99, ..., 200 and up (the triggers of migration 0009
+#: count by them too: change both together)
+PRICE_EDGES = (25, 50, 100, 200)
+#: the text the fuzzy search compares with (pg_trgm): the name and its names in every other language
+NAMES_SQL = "(name || ' ' || (jsonb_path_query_array(translations, '$.*.name'))::text)"
+#: the same, its columns named with their table (a product read with its category has two `name`s)
+NAMES = literal_column("(products.name || ' ' || (jsonb_path_query_array(products.translations, '$.*.name'))::text)")
 
 
 class Category(db.Model):
@@ -67,6 +79,8 @@ class Product(db.Model):
                                                  onupdate=func.now())
     price: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
     stock: Mapped[int] = mapped_column(Integer, server_default="0")
+    price_max: Mapped[Decimal] = mapped_column(MONEY, server_default="0")
+    facets: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True)
     #: its first photo's `{"url", "sizes"}` (`photos.cover`), null without photos: what its card shows, kept
     #: on the row, in the same transaction as every photo change, so lists read the products' rows alone
@@ -85,13 +99,20 @@ class Product(db.Model):
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         # one index per ordering, each ending in id so that ties page stably
         # they carry stock too, so in_stock filters and their counts are index-only scans
-        Index("ix_products_newest", created_at.desc(), id.desc(), postgresql_include=["stock"]),
+        # newest first puts the buyable ones first: (stock > 0) DESC leads, all three columns run downwards
+        Index("ix_products_newest", literal_column("(stock > 0)").desc(), created_at.desc(), id.desc(),
+              postgresql_include=["stock"]),
         Index("ix_products_price", price, id, postgresql_include=["stock"]),
         Index("ix_products_name", name, id),
-        Index("ix_products_category_newest", category_id, created_at.desc(), id.desc(),
-              postgresql_include=["stock"]),
+        Index("ix_products_category_newest", category_id, literal_column("(stock > 0)").desc(), created_at.desc(),
+              id.desc(), postgresql_include=["stock"]),
         Index("ix_products_category_price", category_id, price, id, postgresql_include=["stock"]),
         Index("ix_products_search", search, postgresql_using="gin"),
+        Index("ix_products_facets", facets, postgresql_using="gin"),
+        # the counted facets' scans, index-only: category, price, stock and tags without the wide rows
+        Index("ix_products_facet_scan", category_id, price, postgresql_include=["stock", "facets"]),
+        # the fuzzy search's; made by migration 0009 only where pg_trgm is (not in the embedded pgserver's)
+        Index("ix_products_names_trgm", literal_column(f"{NAMES_SQL} gin_trgm_ops"), postgresql_using="gin"),
     )
 
 
@@ -127,6 +148,22 @@ class ProductCount(db.Model):
     category_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("categories.id", ondelete="CASCADE"),
                                              primary_key=True)
     in_stock: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)
+
+
+class FacetCount(db.Model):
+    """How many products each (category, in stock or not) has of each facet value: a `facets` tag (`size:M`) or
+    `price:<range>` (`width_bucket` of the price over PRICE_EDGES, 0 below the first). Kept by triggers on
+    `products` (migration 0009), read by the facets of a list filtered at most by category and stock."""
+
+    __tablename__ = "facet_counts"
+
+    category_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("categories.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    in_stock: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    facet: Mapped[str] = mapped_column(Text, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)

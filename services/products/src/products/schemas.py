@@ -138,6 +138,8 @@ class CardSchema(Schema):
     slug = ma.fields.String()
     name = _text("name")
     price = Money(metadata={"description": "the lowest price of its variants"})
+    price_max = Money(metadata={"description": "the highest price of its variants: above `price`, the card says "
+                                               "\"from\" the price"})
     currency = ma.fields.Function(_currency, metadata={"type": "string", "example": "USD"})
     image = ma.fields.Function(lambda p: p.cover["url"] if p.cover else p.images[0] if p.images else None,
                                allow_none=True, metadata={
@@ -173,27 +175,99 @@ class PageSchema(Schema):
     count = ma.fields.Integer()
     next = ma.fields.String(allow_none=True)
     previous = ma.fields.String(allow_none=True)
+    suggestion = ma.fields.String(allow_none=True, metadata={
+        "description": "only with `search`: \"did you mean\", the search in the catalogue's own words when it "
+                       "found nothing or forgave typos to find what it did (\"lnen shrt\" -> \"linen shirt\"); "
+                       "null when there is nothing better to suggest", "example": "linen shirt"})
     results = ma.fields.List(ma.fields.Nested(ListedCardSchema))
+
+
+class FacetValueSchema(Schema):
+    value = ma.fields.String(metadata={"description": "what the list's filter takes", "example": "M"})
+    label = ma.fields.String(metadata={"description": "in the request's language", "example": "M"})
+    count = ma.fields.Integer()
+
+
+class FacetCategorySchema(Schema):
+    slug = ma.fields.String()
+    name = ma.fields.String(metadata={"description": "in the request's language"})
+    count = ma.fields.Integer()
+
+
+class FacetPriceSchema(Schema):
+    min = Money(metadata={"description": "the list's min_price for this range", "example": "25.00"})
+    max = Money(allow_none=True, metadata={"description": "its max_price (inclusive); null for the last range",
+                                           "example": "49.99"})
+    count = ma.fields.Integer()
+
+
+class FacetStockSchema(Schema):
+    true = ma.fields.Integer(data_key="true", metadata={"description": "products in stock"})
+    false = ma.fields.Integer(data_key="false", metadata={"description": "sold out"})
+
+
+class FacetsSchema(Schema):
+    """Each facet counts the products of the list with every filter applied but its own (as shops do), so a
+    shopper sees what choosing another value of it would give."""
+
+    category = ma.fields.List(ma.fields.Nested(FacetCategorySchema), metadata={"description": "by name"})
+    size = ma.fields.List(ma.fields.Nested(FacetValueSchema), metadata={
+        "description": "of the products' variants (a product counts once per size it comes in), sizes in order"})
+    color = ma.fields.List(ma.fields.Nested(FacetValueSchema), metadata={"description": "likewise, by label"})
+    price = ma.fields.List(ma.fields.Nested(FacetPriceSchema), metadata={
+        "description": "fixed ranges of the lowest price, every range (empty ones too), cheapest first"})
+    in_stock = ma.fields.Nested(FacetStockSchema)
 
 
 # -- queries -------------------------------------------------------------------------------------------------
 
-class ListQuerySchema(PageQuerySchema):
+MAX_VALUES = 30
+
+
+class Values(ma.fields.List):
+    """A facet filter: the parameter repeated, or values separated by commas (`size=M,L` or `size=M&size=L`);
+    a product matches any of them. Sorted and deduplicated, so equal filters share their cache entries."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Text(min_length=1, max_length=50), validate=validate.Length(min=1, max=MAX_VALUES), metadata={
+            "description": "any of these values (repeat the parameter, or separate values with commas)",
+            **kwargs.pop("metadata", {})}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = value if isinstance(value, list | tuple) else [value]
+        split = [part for item in items for part in (item.split(",") if isinstance(item, str) else [item])]
+        if all(isinstance(part, str) and not part.strip() for part in split):
+            raise ma.ValidationError("Name at least one value.")
+        if len(split) > MAX_VALUES:  # counted as sent: the validator below sees them deduplicated
+            raise ma.ValidationError(f"At most {MAX_VALUES} values.")
+        return sorted(set(super()._deserialize([p for p in split if not isinstance(p, str) or p.strip()],
+                                               attr, data, **kwargs)))
+
+
+class FilterQuerySchema(PageQuerySchema):
+    """The filters of a list, which its facets take too."""
+
     category = Text(max_length=120, validate=[SLUG])
     search = Text(max_length=200)
     min_price = Money()
     max_price = Money()
     in_stock = ma.fields.Boolean()
-    ordering = ma.fields.String(validate=validate.OneOf(ORDERINGS),
-                                metadata={"description": "default: relevance for a search, else -created_at"})
-    stock_below = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_STOCK), metadata={
-        "description": "staff only (401 without a token, 403 staff_only): only products with a variant whose "
-                       "stock is below this, each with those variants as low_variants; never cached"})
+    size = Values(metadata={"example": ["M", "L"]})
+    color = Values(metadata={"example": ["Navy"]})
 
     @ma.validates_schema
     def _price_range(self, data, **_):
         if "min_price" in data and "max_price" in data and data["min_price"] > data["max_price"]:
             raise ma.ValidationError("Must not be above max_price.", "min_price")
+
+
+class ListQuerySchema(FilterQuerySchema):
+    ordering = ma.fields.String(validate=validate.OneOf(ORDERINGS),
+                                metadata={"description": "default: relevance for a search, else -created_at; these two "
+                                                       "put sold-out products after the buyable ones"})
+    stock_below = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_STOCK), metadata={
+        "description": "staff only (401 without a token, 403 staff_only): only products with a variant whose "
+                       "stock is below this, each with those variants as low_variants; never cached"})
 
 
 # -- staff writes --------------------------------------------------------------------------------------------

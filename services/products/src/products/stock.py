@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal, literal_column, or_, select, union, update
 from sqlalchemy.dialects.postgresql import insert
 
 from products import translations
 from products.catalogue.cache import changed
-from products.models import Product, Reservation, ReservationLine, Variant, db
+from products.models import FACET_ATTRIBUTES, Product, Reservation, ReservationLine, Variant, db
 from products.schemas import KEY
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem
@@ -54,13 +54,27 @@ def lock_products(product_ids: Iterable[int]) -> None:
                        .order_by(Product.id).with_for_update())
 
 
-def refresh_figures(product_ids: list[int]) -> None:
-    """Recompute the derived `price` and `stock` of these products from their variants (not committed)."""
+def refresh_figures(product_ids: list[int]) -> set[int]:
+    """Recompute the derived `price`, `price_max`, `stock` and `facets` of these products from their variants
+    (not committed); the ids of those whose stock went to or from zero.
+
+    Only those move between sold out and buyable, which is all that lists ordered or filtered by it (and the
+    facets) see of a stock change: the stock counter need be bumped for them alone (`cache.changed`), so
+    the cached default pages outlive checkouts that leave something on the shelf."""
+    if not product_ids:
+        return set()
+    before = dict(db.session.execute(select(Product.id, Product.stock > 0).where(Product.id.in_(product_ids))).all())
+    tags = union(*(select(literal(f"{name}:") + Variant.attributes[name].astext)
+                   .where(Variant.product_id == Product.id, Variant.attributes.has_key(name))
+                   for name in FACET_ATTRIBUTES)).order_by(literal_column("1"))
     figures = (select(Variant.product_id, func.min(Variant.price).label("price"),
-                      func.sum(Variant.stock).label("stock"))
+                      func.max(Variant.price).label("price_max"), func.sum(Variant.stock).label("stock"))
                .where(Variant.product_id.in_(product_ids)).group_by(Variant.product_id).subquery())
-    db.session.execute(update(Product).where(Product.id == figures.c.product_id)
-                       .values(price=figures.c.price, stock=figures.c.stock))
+    after = db.session.execute(update(Product).where(Product.id == figures.c.product_id)
+                               .values(price=figures.c.price, price_max=figures.c.price_max, stock=figures.c.stock,
+                                       facets=func.array(tags.scalar_subquery()))
+                               .returning(Product.id, Product.stock > 0)).all()
+    return {pid for pid, stocked in after if before.get(pid) != stocked}
 
 
 def _fingerprint(lines: dict[int, int]) -> str:
@@ -98,14 +112,14 @@ def reserve(key: str, raw_lines: list[dict[str, int]], ttl: int) -> tuple[Reserv
         if existing.status in ("released", "expired"):
             raise Problem(409, "reservation_released", f"Reservation {key!r} was {existing.status}.")
         return existing, False
-    answer_lines, products = taken
-    changed(products)
+    answer_lines, products, flipped = taken
+    changed(products, stock=bool(flipped))
     return {"key": key, "status": "held", "expires_at": expires_at, "lines": answer_lines}, True
 
 
-def _take(reservation_id: int, lines: dict[int, int]) -> tuple[list[dict[str, Any]], set[int]]:
+def _take(reservation_id: int, lines: dict[int, int]) -> tuple[list[dict[str, Any]], set[int], set[int]]:
     """Take the stock of every line for a new reservation (not committed), or raise 404 / 409: its lines as
-    `_line` gives them, and the products touched."""
+    `_line` gives them, the products touched and those of them now sold out (`refresh_figures`)."""
     variants = dict(db.session.execute(select(Variant.id, Variant.product_id).where(Variant.id.in_(lines))).all())
     unknown = sorted(set(lines) - set(variants))
     if unknown:
@@ -132,9 +146,9 @@ def _take(reservation_id: int, lines: dict[int, int]) -> tuple[list[dict[str, An
         raise Problem(409, "insufficient_stock", "Not enough stock for " + ", ".join(
             f"variant {s['variant_id']} (only {s['available']} left)" for s in short) + ".", lines=short)
     db.session.add_all(taken)
-    refresh_figures(list(set(variants.values())))
+    flipped = refresh_figures(list(set(variants.values())))
     # the answer from what this transaction wrote: read back after the commit, it cost two more queries
-    return [_line(line) for line in taken], set(variants.values())
+    return [_line(line) for line in taken], set(variants.values()), flipped
 
 
 def _line(line: ReservationLine) -> dict[str, Any]:
@@ -153,8 +167,9 @@ def _locked(key: str) -> Reservation | None:
     return db.session.scalar(select(Reservation).where(Reservation.key == key).with_for_update())
 
 
-def _give_back(reservations: list[Reservation], status: str) -> set[int]:
-    """Return these reservations' stock to their variants (not committed); the products touched.
+def _give_back(reservations: list[Reservation], status: str) -> tuple[set[int], set[int]]:
+    """Return these reservations' stock to their variants (not committed); the products touched, and those
+    of them that were sold out and are not any more (`refresh_figures`).
 
     Products are locked first in id order, then variants updated in id order, then the products' figures
     recomputed in one statement, so the count rows its trigger locks are taken in one fixed order too.
@@ -168,9 +183,7 @@ def _give_back(reservations: list[Reservation], status: str) -> set[int]:
     for reservation in reservations:
         reservation.status = status
         reservation.expires_at = None
-    if products:
-        refresh_figures(list(products))
-    return products
+    return products, refresh_figures(list(products))
 
 
 def confirm(key: str) -> dict[str, Any]:
@@ -201,9 +214,10 @@ def release(key: str) -> Reservation:
             # for it to commit, and what it took must go back now, or it would stay held until it expires.
             reservation = _locked(key)
         products: set[int] = set()
+        flipped: set[int] = set()
         if reservation.status in ("held", "confirmed"):
-            products = _give_back([reservation], "released")
-    changed(products)
+            products, flipped = _give_back([reservation], "released")
+    changed(products, stock=bool(flipped))
     return reservation
 
 
@@ -227,6 +241,6 @@ def expire_due(limit: int = 50) -> int:
                                  .with_for_update(skip_locked=True)).all()
         if not due:  # the usual case, before every reservation: no lock to take, no cache to make stale
             return 0
-        products = _give_back(list(due), "expired")  # all at once: one fixed lock order (see _give_back)
-    changed(products)
+        products, flipped = _give_back(list(due), "expired")  # all at once: one fixed lock order (_give_back)
+    changed(products, stock=bool(flipped))
     return len(due)

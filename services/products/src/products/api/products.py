@@ -1,13 +1,16 @@
 """`/api/products/`: the public catalogue, and the staff's changes to it through the same resources."""
 
 from flask.views import MethodView
+from werkzeug.routing import BaseConverter
 
 from products import staff
 from products.api.versions import ETAG, WRITE_ETAG, add_written_etag, conditional, public_cache, staff_read, tagged
-from products.catalogue import queries
+from products.catalogue import facets, queries
 from products.pictures import photos
 from products.schemas import (
     DetailSchema,
+    FacetsSchema,
+    FilterQuerySchema,
     ListQuerySchema,
     PageSchema,
     PhotoSchema,
@@ -39,6 +42,17 @@ blp.after_request(localized)
 blp.after_request(public_cache)
 
 
+class ProductSlug(BaseConverter):
+    """A product's slug in a path: any segment but the collection's own paths (`facets`), so those answer only
+    their own methods (`Allow`), not a product's as well."""
+
+    regex = r"(?!facets(?:/|$))[^/]+"
+
+
+# before the routes: a blueprint's deferred functions run in the order they were recorded
+blp.record_once(lambda state: state.app.url_map.converters.setdefault("product", ProductSlug))
+
+
 @blp.route("/")
 class Products(MethodView):
     @blp.arguments(ListQuerySchema, location="query")
@@ -66,7 +80,18 @@ class Products(MethodView):
         return staff.create_product(data)
 
 
-@blp.route("/<slug>/")
+@blp.route("/facets/")
+class Facets(MethodView):
+    @blp.arguments(FilterQuerySchema, location="query")
+    @blp.response(200, FacetsSchema)
+    def get(self, query):
+        """The facets of the list these filters make (the list's own filters; paging is ignored): how many of its
+        products each category, size, colour, price range and stock state has, each counted with every other
+        filter applied and its own left out. Labels in the request's language (`Accept-Language`)."""
+        return json_text(facets.facets(query))
+
+
+@blp.route("/<product:slug>/")
 class Product(MethodView):
     @blp.response(200, DetailSchema, headers=ETAG)
     @blp.alt_response(404, response="NOT_FOUND", description="product_not_found")

@@ -24,3 +24,5 @@ DETAIL = "detail:{listing}:{language}:{product}:{version}"
 #: slug -> product id (JSON; null for no such product)
 SLUG = "slug:{listing}:{slug}"
 CATEGORIES = "categories:{listing}:{language}"
+#: a list's facets in a language (`digest` of its filters alone), under the stock counter (they count in_stock)
+FACETS = "facets:{listing}:{stock}:{language}:{digest}"
