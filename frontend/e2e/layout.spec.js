@@ -34,8 +34,8 @@ const ROUTES = [
   { name: 'profile', path: '/profile', account: true },
 ]
 
-/** A shopper whose email is confirmed (the unconfirmed banner is a state of its own, below), with one order
- * placed and one line in the cart again, as the storefront would make them: their tokens and the order. */
+/** A new shopper (their email unconfirmed: the banner asking to confirm it shows above every page), with one
+ * order placed and one line in the cart again, as the storefront would make them: their tokens and the order. */
 async function shopper(request, who) {
   expect((await request.post('/api/auth/register/', { data: { username: who, email: `${who}@example.com`,
     password: PASSWORD, first_name: 'Ada', last_name: 'Lovelace' } })).status()).toBe(201)

@@ -99,8 +99,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2)
   }
   for (const r of await auditAll(args[0], { port: port && Number(port), out })) {
-    const { lhr, ...summary } = r // eslint-disable-line no-unused-vars -- the full report is in --out
-    console.log(JSON.stringify(summary))
+    console.log(JSON.stringify({ ...r, lhr: undefined })) // the full report is in --out
     console.error(describe(r))
   }
 }
