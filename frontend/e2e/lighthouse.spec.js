@@ -10,7 +10,7 @@ import { audit, describe, launch, PAGES } from '../scripts/lighthouse.mjs'
 // page (scripts/lighthouse.mjs: the pages and how they are audited): accessibility, best practices and SEO at
 // least 95 each, and no layout shift to speak of (CLS under 0.05, as e2e/layout.spec.js asks of every route).
 // Performance is printed, never asserted: how fast a shared machine paints is for bench/lighthouse.py on a quiet
-// one. The full reports are kept under test-results/lighthouse/. Run alone (project "lighthouse").
+// one. The full reports are kept under test-results/lighthouse/. Run alone, last (project "lighthouse").
 //
 // The 404 page answers status 404 (search engines must not index an unknown address), and Lighthouse's SEO
 // counts that against it: its `http-status-code` audit fails on any status >= 400, so the page's SEO can be at
