@@ -86,6 +86,8 @@ def targets(pages: list[dict]) -> list[dict]:
             score = round(page["scores"][category] * 100)
             met = page["scores"][category] >= LEAST
             note = ""
+            if not met and category in page["failed"]:
+                note = f"failed: {', '.join(page['failed'][category])}"
             if category == "seo" and "http-status-code" in page["failed"]["seo"]:
                 met, note = None, "answered 404 as it must: Lighthouse's http-status-code audit fails it"
             found.append({"id": f"lighthouse_{category.replace('-', '_')}", "page": page["name"],
@@ -111,9 +113,12 @@ def table(pages: list[dict]) -> list[str]:
 def targets_table(results: dict) -> list[str]:
     notes = report._notes()
     rows = ["| target | measured | |", "| --- | ---: | --- |"]
+    told = set()  # a why is given once, at the first target it explains
     for t in results["targets"]:
         note = t["note"]
         if t["met"] is False and (why := notes.get(t["id"])):
+            why = "why: as above" if t["id"] in told else why
+            told.add(t["id"])
             note = f"{note}. {why}" if note else why
         mark = {True: "met", False: "**missed**", None: ""}[t["met"]]
         rows.append(f"| {t['target']} | {t['shown']} | {' '.join(x for x in (mark, note) if x)} |")
