@@ -31,6 +31,7 @@ const ROUTES = [
   { name: 'orders', path: '/orders', account: true },
   { name: 'order', path: '/orders/{order}', account: true },
   { name: 'order placed', path: '/checkout/thank-you/{order}', account: true },
+  { name: 'back from the payment page', path: '/orders/{order}/payment?left=1', account: true },
   { name: 'profile', path: '/profile', account: true },
 ]
 
