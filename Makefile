@@ -10,7 +10,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 NPM := npm --prefix frontend
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help uv install dev up down test lint format reset clean frontend-install chromium frontend-test bench load images
+.PHONY: help uv install dev up down test lint format reset clean frontend-install chromium frontend-test bench bench-lighthouse load images
 
 # `make bench`: the catalogue's size, and the knobs of bench/run.py (empty: its defaults)
 PRODUCTS ?= 10000
@@ -83,6 +83,9 @@ frontend-test: install frontend-install chromium ## the storefront: lint, unit t
 bench: install ## measure the shop through its gateway beside a bare-Flask ceiling (PRODUCTS=10000 DURATION= CONNECTIONS= KEEP=1); results in bench/results/ and README.md
 	@$(UV) run python bench/run.py --products $(PRODUCTS) $(if $(DURATION),--seconds $(DURATION)) \
 	  $(if $(CONNECTIONS),--connections $(CONNECTIONS)) $(if $(KEEP),--keep)
+
+bench-lighthouse: install frontend-install chromium ## Lighthouse 12, mobile, on the storefront's pages (its four scores, LCP, TBT, CLS; URL= a running shop, else the bench's own stack); results in bench/results/lighthouse.md and README.md
+	@CHROMIUM_PATH="$(CHROMIUM)" $(UV) run python bench/lighthouse.py $(if $(URL),--url $(URL))
 
 load: install ## run the Locust load generator headless against a running shop (LOAD_HOST= LOAD_USERS= LOAD_SPAWN_RATE= LOAD_TIME=)
 	@SHOP_LOAD_KEYS="$$([ -f '$(LOAD_KEYS)/es256/private.pem' ] && echo '$(LOAD_KEYS)')" $(UV) run locust \

@@ -18,7 +18,8 @@ const chromium = {
 const DESKTOP = { viewport: { width: 1280, height: 860 } }
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
 const BACK_OFFICE = 'backoffice.spec.js'
-const SEPARATE = ['performance.spec.js', BACK_OFFICE]
+const LIGHTHOUSE = 'lighthouse.spec.js'
+const SEPARATE = ['performance.spec.js', LIGHTHOUSE, BACK_OFFICE]
 
 export default defineConfig({
   testDir: './e2e',
@@ -48,5 +49,8 @@ export default defineConfig({
     // the back office adds to the catalogue the shopper's tests count: after them
     { name: 'backoffice-desktop', testMatch: BACK_OFFICE, dependencies: ['desktop', 'phone'], use: { ...chromium, ...DESKTOP } },
     { name: 'backoffice-phone', testMatch: BACK_OFFICE, dependencies: ['desktop', 'phone'], use: { ...chromium, ...PHONE } },
+    // Lighthouse (its own Chromium, mobile) last and alone: nothing shares the machine with its page loads, and
+    // a score it finds short holds up no other test (a failed dependency would skip the projects after it)
+    { name: 'lighthouse', testMatch: LIGHTHOUSE, dependencies: ['backoffice-desktop', 'backoffice-phone'] },
   ],
 })

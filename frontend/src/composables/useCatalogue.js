@@ -9,14 +9,21 @@ import { useResource } from './useResource'
 
 const categories = ref(null)
 let categoriesLoading = null
+/** true while the categories are being read: a category's page waits for its name and description (its hero)
+ * before it lays out what comes under it, so that nothing there moves when they arrive */
+const categoriesPending = ref(false)
 
 function loadCategories() {
   const asked = i18n.global.locale.value
+  categoriesPending.value = true
   categoriesLoading = catalogue
     .categories()
     .then((list) => asked === i18n.global.locale.value && (categories.value = list))
     .catch(() => null)
-    .finally(() => (categoriesLoading = null))
+    .finally(() => {
+      categoriesLoading = null
+      categoriesPending.value = false
+    })
 }
 
 /** The categories, fetched once per visit (they change only when the staff edit them), and again in the
@@ -37,7 +44,7 @@ export function useCatalogue() {
   // the facets follow the filters, not the page or the order: a new page asks for none
   const facetParams = computed(() => (route.name === 'catalogue' ? toFilterParams(filters.value) : null))
   const facets = useResource((p, config) => catalogue.facets(p, config), facetParams)
-  return { filters, categories: useCategories(), facets: facets.data, ...products }
+  return { filters, categories: useCategories(), categoriesPending, facets: facets.data, ...products }
 }
 
 /** One product's detail, by its slug (a ref or getter). */
