@@ -53,11 +53,13 @@ describe('cart store', () => {
       throw problem(401, 'token_revoked')
     })
     await cart.load()
-    expect(ui.toasts.map((t) => t.tone)).toEqual(['warning']) // the session store's "your session has ended"
+    // the session store opens the sign-in, saying why; the cart adds nothing
+    expect(ui.toasts).toEqual([])
+    expect(ui.auth).toEqual({ mode: 'signin', reason: 'expired' })
     tokens.set({ access: 'a2', refresh: 'r2' })
     cartApi.get.mockRejectedValueOnce(problem(503, 'cart_unavailable'))
     await cart.load()
-    expect(ui.toasts.map((t) => t.tone)).toEqual(['warning', 'danger'])
+    expect(ui.toasts.map((t) => t.tone)).toEqual(['danger'])
   })
 
   it('shows a quantity change at once and keeps the server answer', async () => {
