@@ -13,9 +13,10 @@ export const useUiStore = defineStore('ui', () => {
   const auth = ref(null)
   let afterAuth = null
 
-  function toast(message, { tone = 'info', timeout = 5000 } = {}) {
+  /** Show `message`; `action` ({label, run}) adds a button that runs it (an Undo). */
+  function toast(message, { tone = 'info', timeout = 5000, action = null } = {}) {
     const id = nextToastId++
-    toasts.value.push({ id, message, tone })
+    toasts.value.push({ id, message, tone, action })
     if (timeout) setTimeout(() => dismiss(id), timeout)
     return id
   }
