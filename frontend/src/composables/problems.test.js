@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { ApiProblem } from '@/api/problem'
 import { fieldMessage, fieldMessages, problemMessage } from '@/composables/problems'
 import { setLocale } from '@/i18n'
-import { accountMessages } from '@/i18n/account'
+import { accountMessages, installAccountMessages } from '@/i18n/account'
 
 const p = (code, extra = {}) => new ApiProblem({ status: 409, code, detail: `${code}: detail`, body: { code, ...extra }, ...extra })
 
@@ -26,6 +26,7 @@ describe('what the shopper is told', () => {
 })
 
 describe('what a field is told', () => {
+  installAccountMessages() // the forms that send fields install them (the sign-in, checkout, the account pages)
   const invalid = (errors, codes) => new ApiProblem({ status: 422, code: 'validation_error', errors, error_codes: codes })
 
   it("is the field's own text for its code, in the shopper's language, never the server's English", async () => {
@@ -136,7 +137,7 @@ describe('every code the services can send', () => {
     const codes = [...table.matchAll(/^\s*"(\w+)":/gm)].map((m) => m[1])
     expect(codes).toEqual(expect.arrayContaining(['required', 'invalid', 'too_short', 'too_common']))
     for (const locale of ['en', 'ru']) {
-      const texts = (await import(`@/i18n/locales/${locale}.json`)).default.fieldProblems
+      const texts = accountMessages[locale].fieldProblems
       expect(codes.filter((code) => !texts[code]), locale).toEqual([])
     }
   })
