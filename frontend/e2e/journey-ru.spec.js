@@ -69,7 +69,7 @@ test('a Russian shopper buys, and every page speaks Russian', async ({ page, req
   const signIn = page.getByRole('dialog', { name: 'Вход' })
   await expect(signIn).toBeVisible()
   await signIn.getByTestId('to-register').click()
-  const register = page.getByRole('dialog', { name: 'Создайте аккаунт' })
+  const register = page.getByRole('dialog', { name: 'Создание аккаунта' })
   await register.locator('[data-field=username] input').fill(who)
   await register.locator('[data-field=email] input').fill('not-an-email')
   await register.locator('[data-field=password] input').fill('short')
