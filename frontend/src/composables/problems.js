@@ -9,8 +9,10 @@ import { i18n } from '@/i18n'
 export function problemMessage(problem) {
   const { t, te } = i18n.global
   if (!problem) return t('problems.generic')
-  // the orders service names the short lines instead of one `available`
-  const code = problem.code === 'insufficient_stock' && problem.body?.lines ? 'insufficient_stock_order' : problem.code
+  // the orders service names the short lines instead of one `available`; none left is "sold out", not "only 0"
+  let code = problem.code
+  if (code === 'insufficient_stock' && problem.body?.lines) code = 'insufficient_stock_order'
+  else if (code === 'insufficient_stock' && problem.body?.available === 0) code = 'insufficient_stock_none'
   const key = `problems.${code}`
   if (te(key) || te(key, 'en')) return t(key, { ...problem.body, retry: problem.retryAfter ?? 60 })
   if (problem.code.startsWith('http_5') || problem.status >= 500) return t('problems.unavailable')

@@ -14,6 +14,7 @@ describe('what the shopper is told', () => {
   it('is the text of the code, with the fields of the problem', () => {
     expect(problemMessage(p('insufficient_stock', { available: 2 }))).toBe('Not enough in stock: only 2 left.')
     expect(problemMessage(p('insufficient_stock', { lines: [] }))).toMatch(/no longer in stock/)
+    expect(problemMessage(p('insufficient_stock', { available: 0 }))).toBe('Sorry, this is sold out now.')
     expect(problemMessage(new ApiProblem({ status: 429, code: 'login_throttled', retryAfter: 30 })))
       .toBe('Too many sign-in attempts. Try again in 30 seconds.')
   })
