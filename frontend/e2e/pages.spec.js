@@ -32,7 +32,7 @@ test('the add button and the steppers stop at what is in stock', async ({ page, 
   const stepper = page.getByRole('group', { name: 'Quantity' })
   await expect(stepper.getByTestId('increase')).toBeDisabled()
   await stepper.getByTestId('quantity').fill('5')
-  await stepper.getByTestId('quantity').press('Enter')
+  await stepper.getByTestId('quantity').press('Tab')
   await expect(stepper.getByTestId('quantity')).toHaveValue('1')
   await expect(page.getByTestId('quantity-notice')).toHaveText('Only 1 more can go in your cart, so the quantity is 1.')
   await page.getByTestId('add-to-cart').click()
@@ -41,7 +41,7 @@ test('the add button and the steppers stop at what is in stock', async ({ page, 
   await expect(line.getByTestId('increase')).toBeDisabled()
   // typed past what is left, the quantity stops at it, and the line says so
   await line.getByTestId('quantity').fill('5')
-  await line.getByTestId('quantity').press('Enter')
+  await line.getByTestId('quantity').press('Tab')
   await expect(line.getByTestId('quantity')).toHaveValue('1')
   await expect(line.getByTestId('line-notice')).toHaveText('Only 1 left, so the quantity is 1, not 5.')
   await page.keyboard.press('Escape')
