@@ -99,7 +99,7 @@ test('a shopper finds, buys and cancels', async ({ page, shoot, expectError }, t
   await register.getByLabel('Last name').fill('Lovelace')
   expectError(/status of 422/) // the browser logs the refusal; the form shows the server's field error
   await register.getByTestId('auth-submit').click()
-  await expect(register.locator('[data-field=password] [data-test=field-error]')).toHaveText('This password is too common.')
+  await expect(register.locator('[data-field=password] [data-test=field-error]')).toHaveText('This password is too common: choose one that is harder to guess.')
   await shoot('register-errors')
   await register.getByLabel('Password').fill('a long and quiet river 7')
   await register.getByTestId('auth-submit').click()

@@ -5,8 +5,8 @@
  * problem+json, which the gateway and the services never send on purpose).
  */
 export class ApiProblem extends Error {
-  constructor({ status = 0, code = 'network_error', title = '', detail = '', errors = null, body = null,
-    retryAfter = null } = {}) {
+  constructor({ status = 0, code = 'network_error', title = '', detail = '', errors = null, error_codes: errorCodes = null,
+    body = null, retryAfter = null } = {}) {
     super(detail || title || code)
     this.name = 'ApiProblem'
     this.status = status
@@ -14,27 +14,40 @@ export class ApiProblem extends Error {
     this.title = title
     this.detail = detail
     this.errors = errors
+    this.errorCodes = errorCodes
     this.body = body ?? {}
     this.retryAfter = retryAfter
   }
 
-  /** Field messages of a 422 (or a 409 naming a field), flattened: `{'shipping.city': 'Missing data...'}`. */
+  /** Field messages of a 422 (or a 409 naming a field), flattened: `{'shipping.city': 'Missing data...'}`. The
+   * server's English, for developers: a shopper is shown `fieldMessages(problem)` (composables/problems.js). */
   get fieldErrors() {
-    const out = {}
-    const walk = (node, path) => {
-      if (Array.isArray(node)) {
-        if (node.every((item) => typeof item === 'string')) out[path] = node.join(' ')
-        else node.forEach((item, index) => walk(item, path ? `${path}.${index}` : String(index)))
-      } else if (node && typeof node === 'object') {
-        for (const [key, value] of Object.entries(node)) walk(value, path ? `${path}.${key}` : key)
-      } else if (typeof node === 'string') {
-        out[path] = node
-      }
-    }
-    // `errors` is keyed by where the field came from (json, query, headers); the form only knows names
-    for (const where of Object.values(this.errors ?? {})) walk(where, '')
-    return out
+    return flatten(this.errors, (messages) => messages.join(' '))
   }
+
+  /** The code of each field's first message (the server's `error_codes`, beside `errors`), flattened like
+   * `fieldErrors`: `{'shipping.city': 'required'}`; a field the server named without a code has none here. */
+  get fieldCodes() {
+    return flatten(this.errorCodes, (codes) => codes[0])
+  }
+}
+
+/** `tree` (location -> field -> ... -> list of strings) as `{'field.sub': leaf(list)}`: the form knows names,
+ * not where the field came from (json, query, headers). */
+function flatten(tree, leaf) {
+  const out = {}
+  const walk = (node, path) => {
+    if (Array.isArray(node)) {
+      if (node.every((item) => typeof item === 'string')) out[path] = leaf(node)
+      else node.forEach((item, index) => walk(item, path ? `${path}.${index}` : String(index)))
+    } else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) walk(value, path ? `${path}.${key}` : key)
+    } else if (typeof node === 'string') {
+      out[path] = leaf([node])
+    }
+  }
+  for (const where of Object.values(tree ?? {})) walk(where, '')
+  return out
 }
 
 /** The codes of a 401 from any service: the token is missing, malformed, expired, revoked or spent. */

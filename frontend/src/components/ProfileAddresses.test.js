@@ -84,7 +84,7 @@ describe('the profile’s address book', () => {
     expect(addresses.update).toHaveBeenCalledWith(3, { ...fields(home), city: 'Bath' })
   })
 
-  it('says the server’s field messages and a full book in place', async () => {
+  it('says the shop’s text for the server’s field codes, and a full book, in place', async () => {
     wrapper = await book([home])
     await wrapper.find('[data-test=add-address]').trigger('click')
     const form = wrapper.find('[data-test=address-form]')
@@ -93,10 +93,12 @@ describe('the profile’s address book', () => {
     await form.trigger('submit')
     await flush()
     expect(form.find('[data-test=form-error]').text()).toBe('Your address book is full. Delete an address first.')
-    addresses.create.mockRejectedValueOnce(problem(422, 'validation_error', { errors: { json: { postal_code: ['Not a postal code.'] } } }))
+    addresses.create.mockRejectedValueOnce(problem(422, 'validation_error', { errors: { json: { postal_code: ['Not a postal code.'] } },
+      error_codes: { json: { postal_code: ['invalid'] } } }))
     await form.trigger('submit')
     await flush()
-    expect(form.find('[data-field=postal_code] [data-test=field-error]').text()).toBe('Not a postal code.')
+    expect(form.find('[data-field=postal_code] [data-test=field-error]').text())
+      .toBe('Enter a postal code: letters, digits, spaces and dashes.')
   })
 
   it('makes another address the default, and deletes one only once asked', async () => {

@@ -40,9 +40,10 @@ describe('the profile’s password change', () => {
   it('says at its field that the current password is wrong, and that the new one is weak', async () => {
     const wrapper = mountWith(ProfilePassword)
     users.changePassword.mockRejectedValueOnce(problem(400, 'wrong_password', {
-      errors: { json: { current_password: ['The current password is not right.'] } } }))
+      errors: { json: { current_password: ['The current password is not right.'] } },
+      error_codes: { json: { current_password: ['wrong_password'] } } }))
     await change(wrapper, 'guess', 'a new long secret')
-    expect(errorOf(wrapper, 'current_password').text()).toBe('The current password is not right.')
+    expect(errorOf(wrapper, 'current_password').text()).toBe('That is not your current password.')
     expect(wrapper.find('input[name=current_password]').attributes('aria-invalid')).toBe('true')
 
     users.changePassword.mockRejectedValueOnce(problem(400, 'wrong_password'))
@@ -50,10 +51,11 @@ describe('the profile’s password change', () => {
     expect(errorOf(wrapper, 'current_password').text()).toBe('That is not your current password.')
 
     users.changePassword.mockRejectedValueOnce(problem(422, 'validation_error', {
-      errors: { json: { new_password: ['The new password must differ from the current one.'] } } }))
+      errors: { json: { new_password: ['The new password must differ from the current one.'] } },
+      error_codes: { json: { new_password: ['same_password'] } } }))
     await change(wrapper, 'old secret', 'old secret')
     expect(errorOf(wrapper, 'current_password').exists()).toBe(false)
-    expect(errorOf(wrapper, 'new_password').text()).toBe('The new password must differ from the current one.')
+    expect(errorOf(wrapper, 'new_password').text()).toBe('Choose a password other than your current one.')
     expect(wrapper.find('[data-test=password-done]').text()).toBe('')
   })
 

@@ -4,6 +4,7 @@ import { computed, ref } from 'vue'
 import { cart as cartApi } from '@/api'
 import { fromCents, toCents } from '@/composables/money'
 import { newKey, RETRY_SAME_KEY } from '@/composables/useCheckout'
+import { i18n } from '@/i18n'
 
 import { useSessionStore } from './session'
 import { useUiStore } from './ui'
@@ -42,6 +43,9 @@ export const useCartStore = defineStore('cart', () => {
   let applied = 0
   /** the last add that had no answer for good: {signature, key} (see `add`) */
   let unsettledAdd = null
+  /** line id -> what the shop changed of the shopper's quantity, to say beside the line: {kind: 'limited' |
+   * 'max' | 'soldOut', asked, n} (cleared by the line's next change) */
+  const notices = ref({})
 
   const cart = computed(() => {
     if (!cleared.value && Object.keys(overrides.value).length === 0) return confirmed.value
@@ -91,6 +95,7 @@ export const useCartStore = defineStore('cart', () => {
     applied = ++issued
     confirmed.value = EMPTY
     overrides.value = {}
+    notices.value = {}
     cleared.value = false
     loaded.value = false
   }
@@ -143,10 +148,34 @@ export const useCartStore = defineStore('cart', () => {
     return next
   }
 
-  /** Show `quantity` at once; send it; roll back with a toast if the server refuses. */
+  function setNotice(lineId, notice) {
+    const { [lineId]: _, ...rest } = notices.value
+    notices.value = notice ? { ...rest, [lineId]: notice } : rest
+  }
+
+  /** The most of a line the cart can hold: what is in stock, and never more than MAX_LINE_QUANTITY. */
+  function limitOf(line) {
+    return Math.min(line.stock ?? MAX_LINE_QUANTITY, MAX_LINE_QUANTITY)
+  }
+
+  /** The shopper asked for `asked` of a line and got `n` (the stepper stops at the line's limit): say why. */
+  function noteLimited(lineId, asked, n) {
+    const line = confirmed.value.items.find((l) => l.id === lineId)
+    if (!line || asked <= n) return
+    setNotice(lineId, { kind: n >= MAX_LINE_QUANTITY && limitOf(line) >= MAX_LINE_QUANTITY ? 'max' : 'limited', asked, n })
+  }
+
+  /** Show `quantity` at once; send it. Asked for more than there is, the line gets what there is, and says so;
+   * a refusal rolls it back: to what is left when stock went meanwhile (said beside the line), else with a toast. */
   function setQuantity(lineId, quantity) {
     const line = confirmed.value.items.find((l) => l.id === lineId)
-    if (!line || quantity < 1 || quantity > MAX_LINE_QUANTITY) return Promise.resolve(false)
+    if (!line || quantity < 1) return Promise.resolve(false)
+    setNotice(lineId, null)
+    if (quantity > limitOf(line) && limitOf(line) >= 1) {
+      noteLimited(lineId, quantity, limitOf(line))
+      quantity = limitOf(line)
+    }
+    if (quantity > MAX_LINE_QUANTITY) return Promise.resolve(false)
     setOverride(lineId, quantity)
     return enqueue(lineId, async () => {
       if (overrides.value[lineId] !== quantity) return true // superseded: only the latest is sent
@@ -157,7 +186,15 @@ export const useCartStore = defineStore('cart', () => {
         return true
       } catch (problem) {
         dropOverride(lineId, quantity)
-        useUiStore().toastProblem(problem)
+        const left = problem.code === 'insufficient_stock' ? problem.body?.available : undefined
+        if (left === 0) setNotice(lineId, { kind: 'soldOut', asked: quantity, n: 0 })
+        else if (left > 0 && left < quantity) {
+          await load({ quiet: true }) // the line's stock as it is now
+          // what is left, sent after this change (not awaited: it waits in this line's queue, behind us)
+          setQuantity(lineId, left)
+          setNotice(lineId, { kind: 'limited', asked: quantity, n: left })
+          return false
+        } else useUiStore().toastProblem(problem)
         load({ quiet: true }) // the stock we were told may have changed
         return false
       }
@@ -185,13 +222,22 @@ export const useCartStore = defineStore('cart', () => {
     })
   }
 
+  /** Empty the cart, with an Undo in the toast that says so (`putBack`). */
   async function clear() {
+    const { t } = i18n.global
+    const lines = cart.value.items.map(({ product_id, variant_id, name, label, quantity }) =>
+      ({ product_id, variant_id, name, label, quantity }))
     cleared.value = true
     try {
       await cartApi.clear()
       applied = ++issued
       confirmed.value = { ...EMPTY, currency: confirmed.value.currency }
       overrides.value = {}
+      notices.value = {}
+      const ui = useUiStore()
+      const id = ui.toast(t('cart.cleared'), {
+        tone: 'info', timeout: 10000, action: { label: t('cart.undo'), run: () => (ui.dismiss(id), putBack(lines)) },
+      })
       return true
     } catch (problem) {
       useUiStore().toastProblem(problem)
@@ -201,8 +247,39 @@ export const useCartStore = defineStore('cart', () => {
     }
   }
 
+  /** Put cleared `lines` back, each as much of it as there still is; then say what could not come back. */
+  async function putBack(lines) {
+    const { t } = i18n.global
+    const missing = []
+    for (const line of lines) {
+      const add = (quantity) => cartApi.add({ productId: line.product_id, variantId: line.variant_id, quantity }, newKey())
+      const what = line.label ? `${line.name} (${line.label})` : line.name
+      try {
+        accept(await add(line.quantity))
+      } catch (problem) {
+        const left = problem.code === 'insufficient_stock' ? problem.body?.available ?? 0 : null
+        if (left > 0) {
+          try {
+            accept(await add(left))
+            missing.push(t('cart.backPartly', { what, n: left, asked: line.quantity }))
+            continue
+          } catch {
+            // gone meanwhile too: said below as not back
+          }
+        }
+        missing.push(t(left === null && problem.code !== 'product_not_found' ? 'cart.backFailed' : 'cart.backSoldOut', { what }))
+      }
+    }
+    await load({ quiet: true })
+    const ui = useUiStore()
+    if (missing.length) ui.toast(t('cart.backExcept', { list: missing.join('; ') }), { tone: 'warning', timeout: 12000 })
+    else ui.toast(t('cart.back'), { tone: 'success' })
+    ui.openCart()
+    return missing.length === 0
+  }
+
   return {
-    cart, items, count, isEmpty, busy, loading, loaded, adding, confirmed,
-    load, reset, add, setQuantity, remove, clear, quantityOf,
+    cart, items, count, isEmpty, busy, loading, loaded, adding, confirmed, notices,
+    load, reset, add, setQuantity, noteLimited, remove, clear, putBack, quantityOf,
   }
 })

@@ -53,11 +53,13 @@ describe('cart store', () => {
       throw problem(401, 'token_revoked')
     })
     await cart.load()
-    expect(ui.toasts.map((t) => t.tone)).toEqual(['warning']) // the session store's "your session has ended"
+    // the session store opens the sign-in, saying why; the cart adds nothing
+    expect(ui.toasts).toEqual([])
+    expect(ui.auth).toEqual({ mode: 'signin', reason: 'expired' })
     tokens.set({ access: 'a2', refresh: 'r2' })
     cartApi.get.mockRejectedValueOnce(problem(503, 'cart_unavailable'))
     await cart.load()
-    expect(ui.toasts.map((t) => t.tone)).toEqual(['warning', 'danger'])
+    expect(ui.toasts.map((t) => t.tone)).toEqual(['danger'])
   })
 
   it('shows a quantity change at once and keeps the server answer', async () => {
@@ -79,19 +81,56 @@ describe('cart store', () => {
     expect(cart.busy).toBe(false)
   })
 
-  it('rolls a refused change back and says why', async () => {
-    cartApi.update.mockRejectedValue(problem(409, 'insufficient_stock', { available: 3, requested: 4, in_cart: 1 }))
+  it('rolls a change refused for another reason back and says why', async () => {
+    cartApi.update.mockRejectedValue(problem(503, 'products_unavailable'))
 
-    const done = cart.setQuantity(1, 4)
-    expect(cart.items[0].quantity).toBe(4)
+    const done = cart.setQuantity(1, 2)
+    expect(cart.items[0].quantity).toBe(2)
     expect(await done).toBe(false)
 
     expect(cart.items[0].quantity).toBe(1)
     expect(cart.items[0].line_total).toBe('68.00')
     expect(cart.cart.total_price).toBe('88.00')
-    expect(ui.toasts).toEqual([expect.objectContaining({ message: 'Not enough in stock: only 3 left.', tone: 'danger' })])
+    expect(ui.toasts).toEqual([expect.objectContaining({ message: 'We cannot check the stock right now. Please try again in a moment.', tone: 'danger' })])
     await flush()
     expect(cartApi.get).toHaveBeenCalledTimes(2) // the stock it was told is fetched again
+  })
+
+  it('gives a line what is left when stock went meanwhile, and says so beside it', async () => {
+    cartApi.update.mockRejectedValueOnce(problem(409, 'insufficient_stock', { available: 2, requested: 3, in_cart: 1 }))
+    cartApi.get.mockResolvedValue(serverCart(line(1, { quantity: 1, price: '68.00', stock: 2 }), line(2, { quantity: 2 })))
+    cartApi.update.mockResolvedValueOnce(serverCart(line(1, { quantity: 2, price: '68.00', stock: 2 }), line(2, { quantity: 2 })))
+
+    expect(await cart.setQuantity(1, 3)).toBe(false)
+    await flush()
+    await flush()
+    expect(cartApi.update.mock.calls).toEqual([[1, 3], [1, 2]])
+    expect(cart.items[0].quantity).toBe(2)
+    expect(cart.notices[1]).toEqual({ kind: 'limited', asked: 3, n: 2 })
+    expect(ui.toasts).toEqual([])
+  })
+
+  it('says a line sold out meanwhile beside it, not "only 0 left"', async () => {
+    cartApi.update.mockRejectedValueOnce(problem(409, 'insufficient_stock', { available: 0, requested: 2, in_cart: 1 }))
+    expect(await cart.setQuantity(1, 2)).toBe(false)
+    expect(cart.notices[1]).toEqual({ kind: 'soldOut', asked: 2, n: 0 })
+    expect(ui.toasts).toEqual([])
+  })
+
+  it('cuts a quantity above the stock to it, and says so', async () => {
+    cartApi.update.mockResolvedValue(serverCart(line(1, { quantity: 3, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+    expect(await cart.setQuantity(1, 5)).toBe(true)
+    expect(cartApi.update.mock.calls).toEqual([[1, 3]])
+    expect(cart.notices[1]).toEqual({ kind: 'limited', asked: 5, n: 3 })
+    // the next change of the line clears what was said
+    cartApi.update.mockResolvedValue(serverCart(line(1, { quantity: 2, price: '68.00', stock: 3 }), line(2, { quantity: 2 })))
+    await cart.setQuantity(1, 2)
+    expect(cart.notices[1]).toBeUndefined()
+    // what the stepper cut itself (typed 99 with 3 left) is said the same way
+    cart.noteLimited(1, 99, 3)
+    expect(cart.notices[1]).toEqual({ kind: 'limited', asked: 99, n: 3 })
+    cart.noteLimited(2, 150, 99)
+    expect(cart.notices[2]).toEqual({ kind: 'limited', asked: 150, n: 99 })
   })
 
   it('sends only the last of a burst of changes, in order', async () => {
@@ -120,9 +159,8 @@ describe('cart store', () => {
     expect(cartApi.update.mock.calls).toEqual([[1, 3]])
   })
 
-  it('refuses quantities outside 1..99 without asking the server', async () => {
+  it('refuses a quantity under 1 without asking the server', async () => {
     expect(await cart.setQuantity(1, 0)).toBe(false)
-    expect(await cart.setQuantity(1, 100)).toBe(false)
     expect(cartApi.update).not.toHaveBeenCalled()
   })
 
@@ -229,5 +267,36 @@ describe('cart store', () => {
     await cart.add(shirt)
     const [first, second] = cartApi.add.mock.calls.map(([, key]) => key)
     expect(second).not.toBe(first)
+  })
+
+  it('clears with an Undo that puts every line back, saying what could not come back', async () => {
+    cartApi.clear.mockResolvedValueOnce(undefined)
+    expect(await cart.clear()).toBe(true)
+    expect(cart.isEmpty).toBe(true)
+    const [cleared] = ui.toasts
+    expect(cleared.message).toBe('Your cart is cleared.')
+    expect(cleared.action.label).toBe('Undo')
+
+    // the first line sold out meanwhile; the second has 1 of its 2 left
+    cartApi.add.mockRejectedValueOnce(problem(409, 'insufficient_stock', { available: 0 }))
+      .mockRejectedValueOnce(problem(409, 'insufficient_stock', { available: 1 }))
+      .mockResolvedValueOnce(serverCart(line(2, { quantity: 1 })))
+    cartApi.get.mockResolvedValue(serverCart(line(2, { quantity: 1 })))
+    await cleared.action.run()
+    await flush()
+    expect(cartApi.add.mock.calls.map(([body]) => [body.variantId, body.quantity])).toEqual([[10, 1], [20, 2], [20, 1]])
+    expect(cart.items.map((l) => [l.id, l.quantity])).toEqual([[2, 1]])
+    expect(ui.toasts.map((t) => t.message)).toEqual([
+      'Your cart is back, except: Product 1 (M): sold out meanwhile; Product 2 (M): only 1 of 2 left.'])
+    expect(ui.cartOpen).toBe(true)
+  })
+
+  it('says the cart is back as it was when every line came back', async () => {
+    cartApi.clear.mockResolvedValueOnce(undefined)
+    await cart.clear()
+    cartApi.add.mockResolvedValue(serverCart(line(1), line(2, { quantity: 2 })))
+    cartApi.get.mockResolvedValue(serverCart(line(1), line(2, { quantity: 2 })))
+    await ui.toasts[0].action.run()
+    expect(ui.toasts.map((t) => [t.message, t.tone])).toEqual([['Your cart is back as it was.', 'success']])
   })
 })

@@ -21,7 +21,9 @@ export const useSessionStore = defineStore('session', () => {
       user.value = null
       // signed out (here or in another tab): what was typed at checkout goes too; an expired session keeps it
       if (reason === 'signed_out') clearDrafts()
-      if (reason === 'expired') useUiStore().toast(i18n.global.t('session.expired'), { tone: 'warning' })
+      // a session ended elsewhere (or run out) opens the sign-in, once, saying why; the pages that failed for
+      // it read again once signed in (useResource)
+      if (reason === 'expired') useUiStore().sessionEnded()
     }
   })
 

@@ -13,9 +13,10 @@ export const useUiStore = defineStore('ui', () => {
   const auth = ref(null)
   let afterAuth = null
 
-  function toast(message, { tone = 'info', timeout = 5000 } = {}) {
+  /** Show `message`; `action` ({label, run}) adds a button that runs it (an Undo). */
+  function toast(message, { tone = 'info', timeout = 5000, action = null } = {}) {
     const id = nextToastId++
-    toasts.value.push({ id, message, tone })
+    toasts.value.push({ id, message, tone, action })
     if (timeout) setTimeout(() => dismiss(id), timeout)
     return id
   }
@@ -36,6 +37,13 @@ export const useUiStore = defineStore('ui', () => {
     auth.value = { mode, reason }
   }
 
+  /** The session ended (revoked elsewhere, or run out): the sign-in opens, saying so; only once, however many
+   * calls found out, and never over a sign-in the shopper has open already. */
+  function sessionEnded() {
+    if (auth.value) return
+    requireAuth(null, 'expired')
+  }
+
   function openAuth(mode = 'signin') {
     requireAuth(null, null, mode)
   }
@@ -53,7 +61,7 @@ export const useUiStore = defineStore('ui', () => {
   }
 
   return {
-    toasts, cartOpen, auth, toast, dismiss, toastProblem, requireAuth, openAuth, authSucceeded, authDismissed,
+    toasts, cartOpen, auth, toast, dismiss, toastProblem, requireAuth, sessionEnded, openAuth, authSucceeded, authDismissed,
     openCart: () => (cartOpen.value = true),
     closeCart: () => (cartOpen.value = false),
   }

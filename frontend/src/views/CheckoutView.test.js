@@ -15,7 +15,7 @@ vi.mock('@/api', async () => {
     AUTH_CODES: new Set(),
     auth: {},
     users: { profile: vi.fn() },
-    cart: { get: vi.fn() },
+    cart: { get: vi.fn(), remove: vi.fn(), update: vi.fn() },
     orders: { create: vi.fn() },
     payments: { methods: vi.fn() },
     addresses: { list: vi.fn(async () => []), create: vi.fn() },
@@ -225,3 +225,70 @@ describe('checkout’s addresses', () => {
     expect(sessionStorage.getItem('shop.checkout.7')).toBeNull()
   })
 })
+
+describe('checkout when stock went since the cart was filled', () => {
+  let wrapper
+  beforeEach(() => addresses.list.mockResolvedValue([]))
+  afterEach(() => {
+    wrapper?.unmount()
+    vi.clearAllMocks()
+  })
+
+  const scarf = { ...line, id: 3, product_id: 3, variant_id: 4, name: 'Lambswool scarf', label: 'Grey', unit_price: '30.00',
+    quantity: 2, line_total: '60.00', stock: 5 }
+  const cartOf = (...items) => ({ items, currency: 'USD', total_quantity: items.reduce((n, l) => n + l.quantity, 0),
+    total_price: '105.00' })
+
+  it('reads the cart again on a refusal, shows the sold-out line as such, out of the total, and goes on without it', async () => {
+    ;({ wrapper } = await open())
+    cartApi.get.mockResolvedValue(cartOf(line, scarf))
+    await useCartStoreLoad()
+    orders.create.mockRejectedValueOnce(problem(409, 'insufficient_stock', {
+      lines: [{ variant_id: 2, name: 'Linen shirt', label: 'M', requested: 1, available: 0 }] }))
+    // what the cart says once read again: the shirt sold out meanwhile
+    cartApi.get.mockResolvedValue(cartOf({ ...line, stock: 0 }, scarf))
+    await wrapper.find('[data-test=checkout-form]').trigger('submit')
+    await flush()
+    await flush()
+
+    expect(wrapper.find('[data-test=checkout-error]').text()).toContain('Linen shirt (M): sold out')
+    expect(wrapper.find('[data-test=checkout-error]').text()).not.toContain('only 0 left')
+    const shirt = wrapper.findAll('[data-test=checkout-line]')[0]
+    expect(shirt.find('[data-test=line-sold-out]').text()).toBe('Sold out')
+    expect(wrapper.find('[data-test=checkout-total]').text()).toBe('$60.00')
+    expect(wrapper.find('[data-test=place-order]').text()).toBe('Place order without them')
+
+    // going on: the sold-out line leaves the cart first, then the order is placed of what there is
+    cartApi.remove.mockResolvedValueOnce(undefined)
+    cartApi.get.mockResolvedValue(cartOf(scarf))
+    orders.create.mockResolvedValueOnce({ id: 13, status: 'confirmed', payment: { method: 'cash_on_delivery', status: 'due_on_delivery' } })
+    await wrapper.find('[data-test=checkout-form]').trigger('submit')
+    await flush()
+    await flush()
+    expect(cartApi.remove).toHaveBeenCalledWith(1)
+    expect(orders.create).toHaveBeenCalledTimes(2)
+  })
+
+  it('cuts a short line to what is left, and says it beside the line', async () => {
+    ;({ wrapper } = await open())
+    cartApi.get.mockResolvedValue(cartOf({ ...scarf, stock: 1 }))
+    await useCartStoreLoad()
+    await flush()
+    expect(wrapper.find('[data-test=line-short]').text()).toBe('Only 1 left')
+    expect(wrapper.find('[data-test=checkout-total]').text()).toBe('$30.00')
+    cartApi.update.mockResolvedValueOnce(cartOf({ ...scarf, quantity: 1, line_total: '30.00', stock: 1 }))
+    cartApi.get.mockResolvedValue(cartOf({ ...scarf, quantity: 1, line_total: '30.00', stock: 1 }))
+    orders.create.mockResolvedValueOnce({ id: 14, status: 'confirmed', payment: { method: 'cash_on_delivery', status: 'due_on_delivery' } })
+    await wrapper.find('[data-test=checkout-form]').trigger('submit')
+    await flush()
+    await flush()
+    expect(cartApi.update).toHaveBeenCalledWith(3, 1)
+    expect(orders.create).toHaveBeenCalledTimes(1)
+  })
+})
+
+async function useCartStoreLoad() {
+  const { useCartStore } = await import('@/stores/cart')
+  await useCartStore().load()
+  await flush()
+}

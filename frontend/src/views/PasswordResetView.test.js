@@ -83,11 +83,11 @@ describe('the password reset page', () => {
   it('says what is wrong with a weak password at its field, and keeps the form', async () => {
     ;({ wrapper } = await open())
     auth.confirmPasswordReset.mockRejectedValueOnce(problem(422, 'validation_error', {
-      errors: { json: { password: ['This password is too common.'] } } }))
+      errors: { json: { password: ['This password is too common.'] } }, error_codes: { json: { password: ['too_common'] } } }))
     await choose(wrapper, 'password1')
     const input = wrapper.find('input[name=password]')
     expect(input.attributes('aria-invalid')).toBe('true')
-    expect(wrapper.find('[data-test=field-error]').text()).toBe('This password is too common.')
+    expect(wrapper.find('[data-test=field-error]').text()).toBe('This password is too common: choose one that is harder to guess.')
     await choose(wrapper, '')
     expect(wrapper.find('[data-test=field-error]').text()).toBe('Please fill this in.')
     expect(auth.confirmPasswordReset).toHaveBeenCalledTimes(1)

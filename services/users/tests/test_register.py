@@ -53,37 +53,40 @@ def test_usernames_and_emails_are_unique_whatever_their_case(client, register, a
     body = assert_problem(response, 409, code)
     field = code.split("_")[0]
     assert field in body["errors"]["json"]
+    assert body["error_codes"] == {"json": {field: [code]}}
     assert count_users(app) == 1
 
 
-@pytest.mark.parametrize("body, field", [
-    ({**GOOD, "password": "short7!"}, "password"),
-    ({**GOOD, "password": "p" * 64 + "q" * 65}, "password"),  # 129 characters
-    ({**GOOD, "password": "password123"}, "password"),
-    ({**GOOD, "password": "aaaaaaaaaaaa"}, "password"),
-    ({**GOOD, "password": "dave-is-great"}, "password"),
-    ({**GOOD, "password": 12345678901}, "password"),
-    ({**GOOD, "password": None}, "password"),
-    ({**GOOD, "email": "not-an-email"}, "email"),
-    ({**GOOD, "email": "a" * 250 + "@example.com"}, "email"),
-    ({**GOOD, "username": "da"}, "username"),
-    ({**GOOD, "username": "d" * 151}, "username"),
-    ({**GOOD, "username": "dave@example.com"}, "username"),
-    ({**GOOD, "username": "dave smith"}, "username"),
-    ({**GOOD, "username": "dave\x00"}, "username"),
-    ({**GOOD, "username": ["dave"]}, "username"),
-    ({**GOOD, "first_name": "x" * 151}, "first_name"),
-    ({**GOOD, "first_name": "Da\x00ve"}, "first_name"),
-    ({k: v for k, v in GOOD.items() if k != "password"}, "password"),
-    ({k: v for k, v in GOOD.items() if k != "username"}, "username"),
-    ({**GOOD, "is_staff": True}, "is_staff"),
-    ({**GOOD, "id": 1}, "id"),
-    ({**GOOD, "is_active": False}, "is_active"),
+@pytest.mark.parametrize("body, field, code", [
+    ({**GOOD, "password": "short7!"}, "password", "too_short"),
+    ({**GOOD, "password": "p" * 64 + "q" * 65}, "password", "too_long"),  # 129 characters
+    ({**GOOD, "password": "password123"}, "password", "too_common"),
+    ({**GOOD, "password": "aaaaaaaaaaaa"}, "password", "too_simple"),
+    ({**GOOD, "password": "dave-is-great"}, "password", "contains_username"),
+    ({**GOOD, "password": 12345678901}, "password", "invalid"),
+    ({**GOOD, "password": None}, "password", "null"),
+    ({**GOOD, "email": "not-an-email"}, "email", "invalid"),
+    ({**GOOD, "email": "a" * 250 + "@example.com"}, "email", "too_long"),
+    ({**GOOD, "username": "da"}, "username", "too_short"),
+    ({**GOOD, "username": "d" * 151}, "username", "too_long"),
+    ({**GOOD, "username": "dave@example.com"}, "username", "invalid"),
+    ({**GOOD, "username": "dave smith"}, "username", "invalid"),
+    ({**GOOD, "username": "dave\x00"}, "username", "invalid"),
+    ({**GOOD, "username": ["dave"]}, "username", "invalid"),
+    ({**GOOD, "first_name": "x" * 151}, "first_name", "too_long"),
+    ({**GOOD, "first_name": "Da\x00ve"}, "first_name", "invalid"),
+    ({k: v for k, v in GOOD.items() if k != "password"}, "password", "required"),
+    ({k: v for k, v in GOOD.items() if k != "username"}, "username", "required"),
+    ({**GOOD, "is_staff": True}, "is_staff", "unknown"),
+    ({**GOOD, "id": 1}, "id", "unknown"),
+    ({**GOOD, "is_active": False}, "is_active", "unknown"),
 ])
-def test_invalid_registrations_are_422_naming_the_field_and_store_nothing(client, app, body, field):
+def test_invalid_registrations_are_422_naming_the_field_and_its_code_and_store_nothing(client, app, body, field, code):
     response = client.post("/api/auth/register/", json=body)
     problem = assert_problem(response, 422, "validation_error")
     assert field in problem["errors"]["json"], problem
+    # beside each message, its code, for a storefront to say in the shopper's language
+    assert problem["error_codes"]["json"][field] == [code], problem
     assert count_users(app) == 0
 
 

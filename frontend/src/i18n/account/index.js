@@ -5,8 +5,9 @@ import ru from './ru.json'
 
 /**
  * The texts of the account pages and steps (resetting and changing the password, confirming the email, the
- * address book, the saved addresses of checkout) and the problems only they meet: `account.…` and
- * `problems.…`. Every component that shows them is loaded lazily, so they are merged into vue-i18n when the
+ * address book, the saved addresses of checkout), the problems only they meet, the refusals of form fields
+ * (`fieldProblems.…`: every form that sends fields is one of these, or the sign-in, which installs them too)
+ * and the rarer problems (a request the gateway would not take): `account.…`, `problems.…`, `fieldProblems.…`. Every component that shows them is loaded lazily, so they are merged into vue-i18n when the
  * first of those loads (installAccountMessages), never in the catalogue's first bundle (like the back
  * office's texts, src/admin/messages.js).
  */

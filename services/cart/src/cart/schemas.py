@@ -7,8 +7,10 @@ from marshmallow import validate
 
 from cart.models import MAX_QUANTITY
 from shop_common.schemas import Int64, Money, Schema
+from shop_common.validation import CodedMessage
 
-QUANTITY = validate.Range(min=1, max=MAX_QUANTITY, error=f"Must be from 1 to {MAX_QUANTITY}.")
+QUANTITY = validate.Range(min=1, max=MAX_QUANTITY,
+                          error=CodedMessage("out_of_range", f"Must be from 1 to {MAX_QUANTITY}."))
 KEY = validate.Regexp(r"^[A-Za-z0-9._:\-]{1,100}$", error="Use 1 to 100 letters, digits and . _ : -.")
 
 

@@ -15,6 +15,8 @@ import marshmallow as ma
 from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from shop_common.validation import FIELD_CODES, error_codes, message_code
+
 PROBLEM_JSON = "application/problem+json"
 #: seconds a 503 (a dependency down: the database, another service, Redis) asks the client to wait
 RETRY_AFTER_SECONDS = 5
@@ -64,8 +66,12 @@ class Problem(HTTPException):
 
 
 def field_problem(status: int, code: str, field: str, message: str, location: str = "json") -> Problem:
-    """A problem about one input field, shaped like a validation error so forms can show it in place."""
-    return Problem(status, code, message, errors={location: {field: [message]}})
+    """A problem about one input field, shaped like a validation error so forms can show it in place: its
+    `error_codes` name the message's own code (a `CodedMessage`'s), else the problem's `code` (`username_taken`),
+    `invalid` for a plain `validation_error`."""
+    field_code = message_code(message) if code == "validation_error" else getattr(message, "code", code)
+    return Problem(status, code, message, errors={location: {field: [message]}},
+                   error_codes={location: {field: [field_code]}})
 
 
 def problem(status: int, code: str | None = None, detail: str | None = None, *,
@@ -117,6 +123,7 @@ def respond(error: HTTPException) -> Response:
             code, detail = "malformed_json", "The request body is not valid JSON."
         else:
             extensions["errors"] = messages
+            extensions["error_codes"] = error_codes(messages)
             detail = data.get("message") or "The request has invalid fields; see errors."
     headers.update(data.get("headers") or {})
     return problem(status, code, detail, headers=headers, **extensions)
@@ -166,6 +173,11 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(metadata={"description": "What went wrong, for a human"})
     errors = ma.fields.Dict(metadata={
         "description": "Validation failures (422): location (`json`, `query`, ...) -> field -> messages"})
+    error_codes = ma.fields.Dict(metadata={
+        "description": "Beside `errors`, the same tree with a stable code in place of each message, for a client "
+                       "to say in its own words: " + "; ".join(f"`{c}` {m}" for c, m in FIELD_CODES.items())
+                       + ". A problem about one field (`username_taken`, `wrong_password`) has its own `code` there.",
+        "example": {"json": {"email": ["invalid"], "password": ["too_common"]}}})
     request_id = ma.fields.String(metadata={"description": "The request id to quote when reporting it"})
     available = ma.fields.Integer(metadata={"description": "insufficient_stock (cart): units left"})
     requested = ma.fields.Integer(metadata={"description": "insufficient_stock (cart): units the line would hold"})

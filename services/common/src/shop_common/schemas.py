@@ -17,8 +17,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from shop_common.validation import CodedMessage, Length, Range
+
 INT64_MAX = 2**63 - 1
-BAD_TEXT = "Must be text without NUL characters or lone surrogates."
+BAD_TEXT = CodedMessage("invalid", "Must be text without NUL characters or lone surrogates.")
 CENT = Decimal("0.01")
 #: what text that is not blank holds: a character `str.strip()` keeps
 NOT_BLANK = "[^\\s\\u001c-\\u001f\\u0085]"
@@ -79,7 +81,7 @@ class Text(ma.fields.String):
         if strip and min_length and not any(isinstance(v, validate.Regexp) for v in validators):
             # blank text is refused once stripped: the document says so (Python's whitespace, in JSON Schema's terms)
             kwargs["metadata"] = {"pattern": NOT_BLANK, **kwargs.get("metadata", {})}
-        validators.insert(0, validate.Length(min=min_length, max=max_length))
+        validators.insert(0, Length(min=min_length, max=max_length))
         super().__init__(validate=validators, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
@@ -96,7 +98,7 @@ class Int64(ma.fields.Integer):
 
     def __init__(self, *, minimum: int = 1, maximum: int = INT64_MAX, strict: bool = True, **kwargs: Any):
         validators = _validators(kwargs.pop("validate", None))
-        validators.insert(0, validate.Range(min=minimum, max=maximum))
+        validators.insert(0, Range(min=minimum, max=maximum))
         super().__init__(strict=strict, validate=validators, **kwargs)
 
 
@@ -116,7 +118,7 @@ class Money(ma.fields.Decimal):
     def __init__(self, *, maximum: int = 9_999_999_999, **kwargs: Any):
         validators = _validators(kwargs.pop("validate", None))
         # the largest amount the pattern allows (10 digits, 2 decimals) is within range
-        validators.insert(0, validate.Range(min=0, max=Decimal(maximum) + Decimal("0.99")))
+        validators.insert(0, Range(min=0, max=Decimal(maximum) + Decimal("0.99")))
         metadata = {"example": "39.90", **kwargs.pop("metadata", {})}
         super().__init__(as_string=True, allow_nan=False, validate=validators, metadata=metadata, **kwargs)
 
@@ -128,7 +130,7 @@ class Money(ma.fields.Decimal):
         try:
             return super()._deserialize(value, attr, data, **kwargs).quantize(CENT)
         except InvalidOperation:  # not reachable through the pattern; kept as a refusal, never a 500
-            raise ma.ValidationError("Too large.") from None
+            raise ma.ValidationError(CodedMessage("too_large", "Too large.")) from None
 
 
 #: Stripe's and the IETF draft's key: any printable ASCII, as a UUID usually is

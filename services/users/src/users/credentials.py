@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from shop_common import outbox
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
+from shop_common.validation import CodedMessage
 from users import links, service
 from users.models import PASSWORD_RESET, VERIFY_EMAIL, User, db
 from users.passwords import hash_password, verify_password
@@ -126,7 +127,8 @@ def change_password(claims: dict[str, Any], current: str, new: str, address: str
         raise _wrong_password()
     _check_new(new, user, "new_password")
     if verify_password(checked, new):
-        raise field_problem(422, "validation_error", "new_password", "Choose a password other than the current one.")
+        raise field_problem(422, "validation_error", "new_password",
+                            CodedMessage("same_password", "Choose a password other than the current one."))
     family = uuid.UUID(claims["fam"])
     with unit_of_work(db):
         db.session.refresh(user, with_for_update={"key_share": True})  # as `links.redeem` locks it

@@ -10,6 +10,7 @@ from marshmallow import validate
 from shop_common.language import LANGUAGES
 from shop_common.pagination import PageQuerySchema, page_schema
 from shop_common.schemas import PHONE_OR_EMPTY, Schema, Text
+from shop_common.validation import CodedMessage
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.\-]+$",
                            error="Use letters, digits, '.', '-' and '_' only.")
@@ -33,20 +34,21 @@ def email_key(email: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).casefold())
 
 
-def password_problem(password: str, *, username: str, email: str) -> str | None:
+def password_problem(password: str, *, username: str, email: str) -> CodedMessage | None:
     """What is wrong with `password` as the password of the account `username` with `email`, None if nothing:
-    the rules of every place a password is chosen (registering, a reset, a change)."""
+    the rules of every place a password is chosen (registering, a reset, a change), each with its code."""
     shortest, longest = PASSWORD_LENGTH
     if not shortest <= len(password) <= longest:
-        return f"Use {shortest} to {longest} characters."
+        return CodedMessage("too_short" if len(password) < shortest else "too_long",
+                            f"Use {shortest} to {longest} characters.")
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS:
-        return "This password is too common."
+        return CodedMessage("too_common", "This password is too common.")
     if len(set(password)) < 3:
-        return "Use more than two different characters."
+        return CodedMessage("too_simple", "Use more than two different characters.")
     for other in (username, email.split("@")[0]):
         if len(other) >= 3 and other.lower() in lowered:
-            return "The password must not contain your username or email."
+            return CodedMessage("contains_username", "The password must not contain your username or email.")
     return None
 
 
