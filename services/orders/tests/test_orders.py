@@ -82,6 +82,23 @@ def test_the_lines_are_named_as_products_names_them_at_checkout(app, shop, shirt
     assert message["context"]["order"]["items"][0]["name"] == "Washed linen shirt"
 
 
+def test_lines_added_in_english_and_ordered_in_russian_are_named_in_russian(shop, shirt, catalogue):
+    """The checkout's language names the order (and so its emails), not the language of each add."""
+    pytest.importorskip("products.translations", reason="a catalogue without languages")
+    translated = catalogue.client.patch(f"/api/products/{shirt['slug']}/", headers=catalogue.staff, json={
+        "translations": {"ru": {"name": "Льняная рубашка", "values": {"M": "Средний"}}}})
+    assert translated.status_code == 200, translated.get_json()
+    alice = shop.user(7)
+    shop.add(alice, shirt["id"], shirt["M"])  # no Accept-Language: English
+
+    response = shop.orders.post("/api/order/create/", headers={**alice, "Accept-Language": "ru"},
+                                json={"shipping": SHIPPING})
+
+    assert response.status_code == 201, response.get_json()
+    assert [(item["name"], item["label"]) for item in response.get_json()["items"]] == [("Льняная рубашка",
+                                                                                         "Средний")]
+
+
 def test_the_carts_names_stand_when_products_cannot_name_the_lines(app, shop, shirt, products_server, monkeypatch):
     """Products failing just after it reserved: the order is made all the same, named as the cart names it."""
     from orders import checkout
