@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+
 import { expect, test, visible } from './fixtures.js'
 import { ownShop, waitForMessage } from './shop.js'
 
@@ -6,7 +8,8 @@ import { ownShop, waitForMessage } from './shop.js'
 // confirmed from the link in the welcome email; an address typed at checkout that survives a reload, saved
 // to the account, and chosen for the next order. The emails are read from the stack's SMTP sink, so the
 // journeys need a shop of this run's own. Each project orders a product of its own (the other journeys'
-// stock stays as they expect it).
+// stock stays as they expect it). And (issue 19) the emails in the account's language: an account made in the
+// Russian shop gets its welcome and order emails in Russian, and English ones once its profile says so.
 
 const PASSWORD = 'a long and quiet river 7'
 const NEW_PASSWORD = 'the heron waits by the weir 4'
@@ -245,4 +248,63 @@ test('a typed address survives a reload, is saved with the order, and is offered
   await visible(book.getByRole('button', { name: /^Edit/ })).click()
   await expect(book.getByTestId('address-form').getByLabel('Full name')).toBeFocused()
   await shoot('profile-address-form')
+})
+
+test('the emails are in the account’s language: Russian from a Russian registration, English once the profile says so', async ({ page, request, shoot }, testInfo) => {
+  const username = `pw_acc_lang_${testInfo.project.name}_${Date.now().toString(36)}`
+  const email = `${username}@example.com`
+
+  // -- the shop in Russian; an account made there writes in Russian -------------------------------------------
+  await page.goto('/')
+  await page.getByTestId('locale').selectOption('ru')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ru')
+  await page.getByTestId('sign-in').click()
+  await page.getByRole('dialog', { name: 'Вход' }).getByTestId('to-register').click()
+  const register = page.getByRole('dialog', { name: 'Создание аккаунта' })
+  await register.getByLabel('Имя пользователя').fill(username)
+  await register.getByLabel('Email').fill(email)
+  await register.getByLabel('Пароль').fill(PASSWORD)
+  await register.getByLabel(/^Имя \(/).fill('Grace') // "Имя (необязательно)", not "Имя пользователя"
+  await register.getByTestId('auth-submit').click()
+  await expect(register).toBeHidden()
+  await expect(page.getByTestId('account-menu')).toBeVisible()
+
+  const welcome = await waitForMessage(email, /^Добро пожаловать в /)
+  expect(welcome.text).toMatch(/^Здравствуйте, Grace!/)
+  expect(welcome.text).toContain(`Ваша учётная запись ${username} готова`)
+  linkIn(welcome.text, 'verify-email')
+
+  // -- an order placed in Russian: its email too, the product named as the Russian catalogue names it ----------
+  const { access } = await page.evaluate(() => JSON.parse(localStorage.getItem('shop.session')))
+  const headers = { Authorization: `Bearer ${access}`, 'Accept-Language': 'ru' }
+  const product = await (await request.get(`/api/products/${PRODUCTS[testInfo.project.name]}/`, { headers: { 'Accept-Language': 'ru' } })).json()
+  const variant = product.variants.find((v) => v.stock > 1)
+  expect((await request.post('/api/cart/add/', { headers, data: { product_id: product.id, variant_id: variant.id, quantity: 1 } })).status()).toBe(201)
+  const shipping = { full_name: 'Грейс Хоппер', phone: '+7 495 123-45-67', address_line: 'Тверская ул., 1', city: 'Москва', postal_code: '125009', country: 'Россия' }
+  const created = await request.post('/api/order/create/', { headers: { ...headers, 'Idempotency-Key': randomUUID() }, data: { shipping } })
+  expect(created.status()).toBe(201)
+  const order = await created.json()
+  const confirmation = await waitForMessage(email, new RegExp(`^Спасибо за заказ ${order.number}$`))
+  expect(confirmation.text).toMatch(/^Здравствуйте, Grace!/)
+  expect(confirmation.text).toContain(`1 × ${product.name} (${variant.label})`)
+  expect(confirmation.text).toContain('К оплате при получении:')
+  expect(confirmation.text).toMatch(/Итого: [\d\u00a0]+,\d\d\u00a0\$/)
+
+  // -- the profile: emails in English from now on, the shop itself still in Russian ---------------------------
+  await page.goto('/profile')
+  const language = page.getByLabel('Язык писем')
+  await expect(language).toHaveValue('ru')
+  await language.selectOption('en')
+  const saved = page.waitForResponse((r) => r.url().includes('/api/users/profile/') && r.request().method() === 'PATCH')
+  await page.getByTestId('save-profile').click()
+  expect((await saved).status()).toBe(200)
+  await expect(language).toHaveValue('en')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ru')
+  await shoot('profile-email-language')
+
+  // the next email, a new confirmation link asked for in the Russian shop, is in English
+  await page.getByRole('region', { name: 'Ваш email' }).getByTestId('resend-verification').click()
+  const link = await waitForMessage(email, /^Confirm your email for /)
+  expect(link.text).toMatch(/^Hi Grace,/)
+  linkIn(link.text, 'verify-email')
 })

@@ -118,14 +118,58 @@ def test_a_message_without_a_language_to_an_address_is_in_english(mailer, queue,
     assert "within 24 hours" in mail.get_body(("plain",)).get_content()
 
 
-def test_an_email_not_translated_into_the_language_arrives_in_english(mailer, queue, sink, make_order,
-                                                                       wait_for_mail):
-    queue.put({"id": "orders:order:42:confirmation", "template": "order_confirmation", "language": "ru",
+def test_an_email_asked_for_in_a_language_the_shop_does_not_speak_arrives_in_english(mailer, queue, sink, make_order,
+                                                                                     wait_for_mail):
+    queue.put({"id": "orders:order:42:confirmation", "template": "order_confirmation", "language": "fr",
                "to": {"email": "ann@example.com", "name": "Ann"}, "context": {"order": make_order()}})
     mailer.burst()
     (mail,) = wait_for_mail(sink)
     assert mail["Subject"] == "Thank you for your order 204-118-377" and mail["Content-Language"] == "en"
     assert '<html lang="en">' in mail.get_body(("html",)).get_content()
+
+
+#: every email the shop sends, as its producer owes it: (owing service, template, context)
+EVERY_EMAIL = [
+    ("users", "welcome", {"username": "bea", "first_name": "Bea", "token": "t0ken", "hours": 24}),
+    ("users", "verify_email", {"username": "bea", "first_name": "Bea", "token": "t0ken", "hours": 24}),
+    ("users", "password_reset", {"username": "bea", "first_name": "Bea", "token": "t0ken", "minutes": 30}),
+    ("users", "password_changed", ACCOUNT_CONTEXT),
+    ("orders", "order_confirmation", None),
+    ("orders", "order_status", "shipped"),
+    ("orders", "order_cancelled", None),
+]
+#: the first words of each email's text, in each language
+OPENING = {"en": "Hi Bea", "ru": "Здравствуйте, Bea"}
+
+
+def test_every_email_arrives_in_the_accounts_language(mailer, queue, sink, register, users_app, make_order,
+                                                      wait_for_mail):
+    """Each email, to an account that reads Russian and to one that reads English, through a worker and the
+    SMTP server: its Content-Language, its HTML's lang and its words are the account's language."""
+    from mailer.render import render
+
+    contexts = {template: {"order": make_order(), **({"status": context} if context else {})}
+                if service == "orders" else context for service, template, context in EVERY_EMAIL}
+    sent = {}  # Message-ID: (language, template)
+    for language in ("en", "ru"):
+        user_id = register(f"bea_{language}", first_name="Bea", language=language)["id"]
+        for service, template, _ in EVERY_EMAIL:
+            mail_id = f"{service}:{template}:{user_id}"
+            queue.put({"id": mail_id, "template": template, "to": {"user_id": user_id},
+                       "context": contexts[template]})
+            sent[message_id(mail_id, "orders@shop.example")] = language, template
+    mailer.burst()
+    mails = wait_for_mail(sink, len(sent))
+    assert sorted(mail["Message-ID"] for mail in mails) == sorted(sent)
+    for mail in mails:
+        language, template = sent[mail["Message-ID"]]
+        expected = render(template, contexts[template], language=language, shop_name="Example Shop",
+                          shop_url="https://shop.example", recipient_name="Bea")
+        text, html = (part.get_content() for part in mail.iter_parts())
+        assert mail["X-Envelope-To"] == f"<bea_{language}@example.com>"
+        assert (mail["Content-Language"], mail["Subject"]) == (language, expected.subject), template
+        assert text.startswith(OPENING[language]) and text.replace("\r\n", "\n") == expected.text, template
+        assert f'<html lang="{language}">' in html, template
 
 
 def test_a_message_to_a_user_id_is_in_the_accounts_language(mailer, queue, sink, register, users_app,

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from mailer.render import BadContext, UnknownTemplate, long_date, long_time, money, names, plural, render
+from shop_common.language import LANGUAGES
 
 EVIL = "<script>alert(1)</script>"
 SHOP = {"shop_name": "Example Shop", "shop_url": "https://shop.example"}
@@ -24,7 +25,9 @@ LINKS = {"welcome": f"https://shop.example/verify-email#token={TOKEN}",
          "verify_email": f"https://shop.example/verify-email#token={TOKEN}",
          "password_reset": f"https://shop.example/password-reset#token={TOKEN}",
          "password_changed": "https://shop.example/password-reset"}
-LANGUAGES = ("en", "ru")
+#: what an order email shows of the order, in each language (amounts as the storefront's Intl writes them)
+SHOWN = {"en": ("204-118-377", "$79.80", "$89.30", "26 November 2026", "Springfield"),
+         "ru": ("204-118-377", "79,80\u00a0$", "89,30\u00a0$", "26 ноября 2026", "Springfield")}
 
 
 def contexts(make_order):
@@ -51,26 +54,62 @@ def test_every_email_has_text_and_html_and_escapes_what_customers_typed(name, la
     assert mail.subject and "\n" not in mail.subject
     assert EVIL in mail.text  # plain text shows it as typed
     assert "<script" not in mail.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in mail.html
-    # the order emails have no translation yet: English, and the HTML says so
-    assert mail.language == (language if name in ACCOUNT_EMAILS else "en")
-    assert mail.html.startswith(f'<!DOCTYPE html>\n<html lang="{mail.language}">') and "Example Shop" in mail.html
+    assert mail.language == language  # every email is written in every language the shop speaks
+    assert mail.html.startswith(f'<!DOCTYPE html>\n<html lang="{language}">') and "Example Shop" in mail.html
     link = LINKS.get(name, "https://shop.example/orders/42")
     assert f'href="{link}"' in mail.html and link in mail.text
     if name not in ACCOUNT_EMAILS:
-        for shown in ("204-118-377", "$79.80", "$89.30", "26 November 2026", "Springfield"):
+        for shown in SHOWN[language]:
             assert shown in mail.text and shown in mail.html, shown
 
 
-@pytest.mark.parametrize("name", list(ACCOUNT_EMAILS))
-def test_a_russian_email_has_no_english_left_in_it(name):
-    mail = render(name, ACCOUNT_EMAILS[name], language="ru", recipient_name="Ann", **SHOP)
-    english = render(name, ACCOUNT_EMAILS[name], language="en", recipient_name="Ann", **SHOP)
-    assert mail.subject != english.subject and mail.text != english.text
-    body = mail.html.split("<body", 1)[1].split(">", 1)[1]
-    for part in (mail.subject, mail.text, re.sub(r"<[^>]*>|&\w+;", " ", body)):
-        # what is left once the shop's name, its links, the account's names and the time zone are taken out
-        words = re.sub(r"https://\S+|Example Shop|\bann\b|\bAnn\b|\bUTC\b", " ", part)
-        assert re.findall(r"[A-Za-z]{2,}", words) == [], part
+def every_case(make_order):
+    """(email, what it is about, context): every email, and every branch of words in it (each status, each way
+    an order is paid or cancelled)."""
+    cases = [(name, "-", context) for name, context in ACCOUNT_EMAILS.items()]
+    cases += [("password_changed", "reset", {**ACCOUNT_EMAILS["password_changed"], "how": "reset"}),
+              ("welcome", "no link", {"username": "ann", "first_name": "Ann"})]
+    order = make_order(comment="Leave it at the door")
+    cases += [("order_status", status, {"order": order, "status": status})
+              for status in ("confirmed", "shipped", "delivered")]
+    payments = [("cash", order), *((status, _paid(make_order, status=status, paid_at="2026-11-26T17:31:00+00:00",
+                                                  refunded_at="2026-11-27T09:00:00+00:00"))
+                                   for status in ("requires_action", "paid", "failed", "expired", "refunded"))]
+    cases += [(name, status, {"order": paid}) for name in ("order_confirmation", "order_cancelled")
+              for status, paid in payments]
+    return cases
+
+
+def english_words(text: str, context: dict) -> list[str]:
+    """The words in Latin letters left in `text` once the shop's name, its links, the time zone and whatever
+    the customer or the catalogue wrote (names, product names, the address: not ours to translate) are out."""
+    theirs = ["Example Shop", "ann", "Ann"]
+    if "order" in context:
+        order = context["order"]
+        theirs += [item[key] for item in order["items"] for key in ("name", "label")]
+        theirs += [*order["shipping"].values(), order["comment"]]
+    for known in sorted((t for t in theirs if t), key=len, reverse=True):
+        text = text.replace(known, " ")
+    return re.findall(r"[A-Za-z]{2,}", re.sub(r"https://\S+|\bUTC\b", " ", text))
+
+
+def test_a_russian_email_has_no_english_left_in_it(make_order):
+    for name, about, context in every_case(make_order):
+        mail = render(name, context, language="ru", recipient_name="Ann", **SHOP)
+        english = render(name, context, language="en", recipient_name="Ann", **SHOP)
+        assert mail.language == "ru" and mail.subject != english.subject and mail.text != english.text
+        # the HTML's words: its title, preheader and body (the tags and their attributes out)
+        for part in (mail.subject, mail.text, re.sub(r"<[^>]*>|&\w+;", " ", mail.html)):
+            assert english_words(part, context) == [], (name, about, part)
+        assert english_words(english.text, context), (name, about)  # the check finds English where there is
+
+
+def test_every_email_is_written_in_every_language_the_shop_speaks(make_order):
+    """`shop_common.language.LANGUAGES` is the one list: a language added there needs its emails here."""
+    written = {(name, language): render(name, context, language=language, recipient_name="", **SHOP).language
+               for name, _, context in every_case(make_order) for language in LANGUAGES}
+    assert {name for name, _ in written} == set(names())
+    assert all(written[name, language] == language for name, language in written)
 
 
 def test_subjects_say_what_happened(make_order):
@@ -84,10 +123,11 @@ def test_subjects_say_what_happened(make_order):
         ("password_reset", "reset, ru"): render("password_changed", {**ACCOUNT_EMAILS["password_changed"],
                                                                      "how": "reset"},
                                                 language="ru", recipient_name="", **SHOP),
-        ("order_confirmation", "-"): render("order_confirmation", {"order": order}, recipient_name="", **SHOP),
-        ("order_cancelled", "-"): render("order_cancelled", {"order": order}, recipient_name="", **SHOP),
-        **{("order_status", status): render("order_status", {"order": order, "status": status}, recipient_name="",
-                                            **SHOP) for status in ("confirmed", "shipped", "delivered")},
+        **{(name, language): render(name, {"order": order}, language=language, recipient_name="", **SHOP)
+           for name in ("order_confirmation", "order_cancelled") for language in LANGUAGES},
+        **{(status, language): render("order_status", {"order": order, "status": status}, language=language,
+                                      recipient_name="", **SHOP)
+           for status in ("confirmed", "shipped", "delivered") for language in LANGUAGES},
     }
     assert {key: mail.subject for key, mail in subjects.items()} == {
         ("welcome", "-"): "Welcome to Example Shop, Ann!",
@@ -101,13 +141,19 @@ def test_subjects_say_what_happened(make_order):
         ("password_changed", "ru"): "Ваш пароль в Example Shop изменён",
         ("password_reset", "reset"): "Your password at Example Shop was reset",
         ("password_reset", "reset, ru"): "Ваш пароль в Example Shop сброшен",
-        ("order_confirmation", "-"): "Thank you for your order 204-118-377",
-        ("order_cancelled", "-"): "Your order 204-118-377 has been cancelled",
-        ("order_status", "confirmed"): "Your order 204-118-377 is confirmed",
-        ("order_status", "shipped"): "Your order 204-118-377 is on its way",
-        ("order_status", "delivered"): "Your order 204-118-377 has been delivered",
+        ("order_confirmation", "en"): "Thank you for your order 204-118-377",
+        ("order_confirmation", "ru"): "Спасибо за заказ 204-118-377",
+        ("order_cancelled", "en"): "Your order 204-118-377 has been cancelled",
+        ("order_cancelled", "ru"): "Ваш заказ 204-118-377 отменён",
+        ("confirmed", "en"): "Your order 204-118-377 is confirmed",
+        ("confirmed", "ru"): "Ваш заказ 204-118-377 подтверждён",
+        ("shipped", "en"): "Your order 204-118-377 is on its way",
+        ("shipped", "ru"): "Ваш заказ 204-118-377 в пути",
+        ("delivered", "en"): "Your order 204-118-377 has been delivered",
+        ("delivered", "ru"): "Ваш заказ 204-118-377 доставлен",
     }
-    assert subjects["order_confirmation", "-"].text.startswith("Hello,\n\n")
+    assert subjects["order_confirmation", "en"].text.startswith("Hello,\n\n")
+    assert subjects["order_confirmation", "ru"].text.startswith("Здравствуйте!\n\n")
 
 
 def test_money_is_in_dollars_or_followed_by_its_currency():
@@ -115,9 +161,22 @@ def test_money_is_in_dollars_or_followed_by_its_currency():
         "$39.90", "$1,234.50", "39.90 EUR", "0.00 GBP"]
 
 
-def test_an_order_in_euros_shows_euros(make_order):
-    mail = render("order_confirmation", {"order": make_order(currency="EUR")}, recipient_name="Ann", **SHOP)
-    assert "89.30 EUR" in mail.text and "89.30 EUR" in mail.html and "$" not in mail.text
+def test_money_in_russian_is_written_as_the_storefront_writes_it():
+    """`new Intl.NumberFormat("ru", {style: "currency", currency: "USD"}).format(1234.5)` is `1 234,50 $`, with
+    no-break spaces; a currency without a symbol here keeps its code, after the amount as in English."""
+    nbsp = "\u00a0"
+    assert [money("1234.5", "USD", "ru"), money("39.9", "USD", "ru"), money("1234567.891", "USD", "ru"),
+            money("39.90", "EUR", "ru")] == [f"1{nbsp}234,50{nbsp}$", f"39,90{nbsp}$",
+                                             f"1{nbsp}234{nbsp}567,89{nbsp}$", f"39,90{nbsp}EUR"]
+    with pytest.raises(ValueError):
+        money("lots", "USD", "ru")
+
+
+@pytest.mark.parametrize("language, shown", [("en", "89.30 EUR"), ("ru", "89,30\u00a0EUR")])
+def test_an_order_in_euros_shows_euros(make_order, language, shown):
+    mail = render("order_confirmation", {"order": make_order(currency="EUR")}, language=language,
+                  recipient_name="Ann", **SHOP)
+    assert shown in mail.text and shown in mail.html and "$" not in mail.text
 
 
 @pytest.mark.parametrize("name", ["no_such_email", "../welcome", "_layout", "Welcome", "welcome/ru", "ru"])
@@ -144,10 +203,12 @@ def test_a_context_the_template_cannot_show_is_refused(make_order):
 def test_the_confirmation_promises_only_the_email_that_comes_next(make_order):
     """Checkout confirms the order itself and owes no `confirmed` email for it (orders' tests: confirmation,
     then shipped): the next email a customer gets is when the order ships, so that is the one to announce."""
-    mail = render("order_confirmation", {"order": make_order()}, recipient_name="Ann", **SHOP)
-    for part in (" ".join(mail.text.split()), mail.html):
-        assert "as soon as it is confirmed" not in part
-        assert "will write again when it ships" in part
+    for language, says in (("en", "will write again when it ships"),
+                           ("ru", "напишем снова, когда он будет отправлен")):
+        mail = render("order_confirmation", {"order": make_order()}, language=language, recipient_name="Ann", **SHOP)
+        for part in (" ".join(mail.text.split()), mail.html):
+            assert "as soon as it is confirmed" not in part and "как только он будет подтверждён" not in part
+            assert says in part
 
 
 def _paid(make_order, **payment):
@@ -232,10 +293,28 @@ def test_a_language_without_a_translation_is_english(language):
     assert mail.language == "en" and mail.subject == "Choose a new password for Example Shop"
 
 
-def test_an_order_email_asked_for_in_russian_is_the_english_one(make_order):
-    order = {"order": make_order()}
-    assert render("order_confirmation", order, language="ru", recipient_name="Ann", **SHOP) == render(
-        "order_confirmation", order, language="en", recipient_name="Ann", **SHOP)
+def test_the_russian_emails_say_how_the_order_is_paid_and_never_charged_before_it_is(make_order):
+    def says(name, order):
+        mail = render(name, {"order": order}, language="ru", recipient_name="", **SHOP)
+        return re.sub(r"[ \n]+", " ", mail.text), re.sub(r"[ \n]+", " ", mail.html)  # keeps the no-break spaces
+
+    due = says("order_confirmation", make_order())
+    assert all("К оплате при получении: 89,30\u00a0$" in part and "оплат" not in part.split("Итого")[0]
+               for part in due)
+    card = says("order_confirmation", _paid(make_order, status="paid", paid_at="2026-11-26T17:31:00+00:00"))
+    assert all("Оплачено картой 26 ноября 2026" in part and "и вашу оплату" in part for part in card)
+    old = says("order_confirmation", {key: value for key, value in make_order().items() if key != "payment"})
+    assert old == due
+
+    cancelled = {status: says("order_cancelled", _paid(make_order, status=status))[0]
+                 for status in ("requires_action", "failed", "expired", "paid", "refunded")}
+    assert "отклонена" in cancelled["failed"] and "деньги не списаны" in cancelled["failed"]
+    assert "истекло" in cancelled["expired"] and "деньги не списаны" in cancelled["expired"]
+    for status in ("paid", "refunded"):
+        assert "Оплаченные картой 89,30\u00a0$ возвращаются на вашу карту" in cancelled[status]
+    assert "возвращ" not in cancelled["requires_action"] and "Ждём оплаты картой" in cancelled["requires_action"]
+    plain = says("order_cancelled", make_order())[0]
+    assert "Если вы этого не ждали" in plain and "возвращ" not in plain
 
 
 def test_dates_and_times_are_written_out_in_the_language():

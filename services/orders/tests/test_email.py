@@ -78,13 +78,14 @@ def worker(start_worker):
 
 @pytest.fixture
 def customer(users_app):
-    """`customer(name)`: an account made through the users API; its id."""
+    """`customer(name, language="en")`: an account made through the users API (its emails in `language`); its
+    id."""
     empty(users_app)
 
-    def make(name: str) -> int:
+    def make(name: str, language: str = "en") -> int:
         response = users_app.test_client().post("/api/auth/register/", json={
             "username": name, "email": f"{name}@example.com", "password": "correct horse battery",
-            "first_name": name.title()})
+            "first_name": name.title(), "language": language})
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]
 
@@ -146,6 +147,34 @@ def test_each_email_of_a_customers_story_arrives_once(app, users_app, shop, cata
     assert all(order["number"] in body or second["number"] in body for body in bodies.values())
     html = messages[1].get_body(("html",)).get_content()
     assert f"https://shop.example/orders/{order['id']}" in html and "Silk tie" in html
+
+
+def test_a_customer_who_reads_russian_gets_every_order_email_in_russian(app, users_app, shop, catalogue, customer,
+                                                                       worker, sink, make_token):
+    """The orders service owes its emails to the account, not in a language: the mailer writes them in the
+    account's, its amounts and dates the Russian way, the product as the order names it."""
+    ivan = customer("ivan", language="ru")
+    assert relay(users_app) == 1
+    product_id, (variant,) = catalogue.product("Silk tie", ("One size", "1045.00", 4))
+    user = shop.user(ivan)
+    shop.add(user, product_id, variant, 1)
+    order = shop.order(user, key="ivan-1").get_json()
+    staff = {"Authorization": f"Bearer {make_token(1, staff=True)}"}
+    shop.orders.post(f"/api/order/{order['id']}/status/", headers=staff, json={"status": "shipped"})
+    shop.add(user, product_id, variant, 1)
+    second = shop.order(user, key="ivan-2").get_json()
+    shop.orders.post(f"/api/order/{second['id']}/cancel/", headers=user)
+    assert relay(app) == 4
+
+    messages = mail(sink, 5)
+    assert {m["Content-Language"] for m in messages} == {"ru"}
+    subjects = sorted(m["Subject"] for m in messages[1:])
+    assert subjects == sorted([f"Спасибо за заказ {order['number']}", f"Ваш заказ {order['number']} в пути",
+                               f"Спасибо за заказ {second['number']}", f"Ваш заказ {second['number']} отменён"])
+    for message in messages[1:]:
+        text = message.get_body(("plain",)).get_content()
+        assert text.startswith("Здравствуйте, Ivan!") and "1 \u00d7 Silk tie (One size): 1\u00a0045,00\u00a0$" in text
+        assert '<html lang="ru">' in message.get_body(("html",)).get_content()
 
 
 def test_redis_stopped_during_a_checkout_still_sends_exactly_one_confirmation(app, shop, catalogue, customer,

@@ -84,6 +84,62 @@ def test_the_price_is_products_price_at_checkout(shop, shirt, catalogue):
     assert order["items"][0]["unit_price"] == "35.00" and order["total_price"] == "35.00"
 
 
+def test_the_lines_are_named_as_products_names_them_at_checkout(app, shop, shirt, catalogue):
+    """The cart keeps each line's name from when it was added; the order, and so its emails, take today's (and
+    with them the checkout's language: the kit's client passes the request's Accept-Language on)."""
+    alice = shop.user(7)
+    shop.add(alice, shirt["id"], shirt["M"])
+    renamed = catalogue.client.patch(f"/api/products/{shirt['slug']}/", json={"name": "Washed linen shirt"},
+                                     headers=catalogue.staff)
+    assert renamed.status_code == 200, renamed.get_json()
+    catalogue.set(renamed.get_json()["slug"], shirt["M"], label="Medium")
+
+    order = shop.order(alice).get_json()
+
+    assert [(item["name"], item["label"]) for item in order["items"]] == [("Washed linen shirt", "Medium")]
+    [message] = owed(app)
+    assert message["context"]["order"]["items"][0]["name"] == "Washed linen shirt"
+
+
+def test_lines_added_in_english_and_ordered_in_russian_are_named_in_russian(shop, shirt, catalogue):
+    """The checkout's language names the order (and so its emails), not the language of each add."""
+    pytest.importorskip("products.translations", reason="a catalogue without languages")
+    translated = catalogue.client.patch(f"/api/products/{shirt['slug']}/", headers=catalogue.staff, json={
+        "translations": {"ru": {"name": "Льняная рубашка", "values": {"M": "Средний"}}}})
+    assert translated.status_code == 200, translated.get_json()
+    alice = shop.user(7)
+    shop.add(alice, shirt["id"], shirt["M"])  # no Accept-Language: English
+
+    response = shop.orders.post("/api/order/create/", headers={**alice, "Accept-Language": "ru"},
+                                json={"shipping": SHIPPING})
+
+    assert response.status_code == 201, response.get_json()
+    assert [(item["name"], item["label"]) for item in response.get_json()["items"]] == [("Льняная рубашка",
+                                                                                         "Средний")]
+
+
+def test_the_carts_names_stand_when_products_cannot_name_the_lines(app, shop, shirt, products_server, monkeypatch):
+    """Products failing just after it reserved: the order is made all the same, named as the cart names it."""
+    from orders import checkout
+
+    alice = shop.user(7)
+    shop.add(alice, shirt["id"], shirt["M"])
+
+    def after(step):
+        if step == "stock reserved":
+            products_server.switch.mode = "failing"
+        elif step == "order stored":
+            products_server.switch.mode = "normal"
+
+    monkeypatch.setattr(checkout, "after", after)
+    try:
+        response = shop.order(alice)
+    finally:
+        products_server.switch.mode = "normal"
+    assert response.status_code == 201, response.get_json()
+    assert [(item["name"], item["label"]) for item in response.get_json()["items"]] == [("Linen shirt", "M")]
+
+
 def test_only_what_was_ordered_leaves_the_cart(shop, shirt, catalogue):
     alice = shop.user(7)
     shop.add(alice, shirt["id"], shirt["M"], 1)

@@ -3,9 +3,12 @@
 Each email `<name>` is a folder `templates/<name>/` with `subject.txt`, `body.txt` (the plain text part) and
 `body.html` (the HTML part, extending `_layout.html`; autoescaped), in English. Its translation into another
 language is the same three files in `templates/<name>/<language>/` (`welcome/ru/subject.txt`); an email not
-translated into the language asked for is sent in English. The shared pieces (`_layout.html`, `_footer.txt`,
-`_macros.html`) are the same in every language: `language` (the one the email is in) sets `<html lang>`, and
-the filters below take it where they write words. Undefined variables are errors: a producer that leaves out
+translated into the language asked for is sent in English. The shared pieces are of two kinds: layouts with
+no words of their own, the same in every language (`_layout.html`, `_footer.txt`, `_macros.html`, whose few
+words are chosen by `language`: the one the email is in, which also sets `<html lang>`), and pieces that are
+words, one file per language (`_order.txt`, `_payment.txt`, `_status.txt` in English, their translations in
+`templates/<language>/`; `translated(piece, language)` names the right one). The filters below take the
+language where they write words or numbers. Undefined variables are errors: a producer that leaves out
 what a template shows fails the job instead of sending a half-empty email.
 """
 
@@ -41,6 +44,9 @@ _MONTHS = {
            "ноября", "декабря"),
 }
 _SYMBOLS = {"USD": "$"}
+#: how a language writes an amount: thousands and decimal separators, what stands between the number and a
+#: currency after it, and whether a currency's symbol comes first (no-break spaces: an amount never breaks)
+_NUMBERS = {"en": (",", ".", " ", True), "ru": ("\u00a0", ",", "\u00a0", False)}
 
 
 class UnknownTemplate(LookupError):
@@ -60,15 +66,18 @@ class Rendered:
     language: str
 
 
-def money(amount: Any, currency: str) -> str:
-    """`"39.90", "USD"` -> `$39.90`; other currencies after the amount: `39.90 EUR`."""
+def money(amount: Any, currency: str, language: str = ENGLISH) -> str:
+    """`"1234.5", "USD"` -> `$1,234.50`, other currencies after the amount: `1,234.50 EUR`; in Russian as the
+    storefront's `Intl.NumberFormat("ru")` writes it, `1 234,50 $` and `1 234,50 EUR` (no-break spaces: an
+    amount never breaks across lines)."""
     try:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValueError(f"not an amount of money: {amount!r}") from None
-    if symbol := _SYMBOLS.get(currency):
-        return f"{symbol}{value:,.2f}"
-    return f"{value:,.2f} {currency}"
+    group, point, space, symbol_first = _NUMBERS[language]
+    number = f"{value:,.2f}".translate({ord(","): group, ord("."): point})
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{number}" if symbol and symbol_first else f"{number}{space}{symbol or currency}"
 
 
 def _moment(iso: str) -> datetime:
@@ -117,7 +126,14 @@ def _environment() -> Environment:
     env.filters["long_date"] = long_date
     env.filters["long_time"] = long_time
     env.filters["plural"] = plural
+    env.globals["translated"] = translated
     return env
+
+
+def translated(piece: str, language: str) -> str:
+    """The template of a shared piece of words (`_payment.txt`) in `language`: `ru/_payment.txt`; the English
+    one at the top."""
+    return piece if language == ENGLISH else f"{language}/{piece}"
 
 
 def names() -> list[str]:

@@ -1,7 +1,8 @@
 """Checkout: an order from the cart, as a saga across the cart, products and payments services.
 
     1. read the cart                      (cart)
-    2. reserve every line, or none        (products, under the order's key)
+    2. reserve every line, or none        (products, under the order's key), and name the lines as
+                                          products names them now, in the checkout's language (a read)
     2b. a card order: open its payment    (payments, once per order: the provider's page to pay on)
     3. store the order                    (here, with its confirmation email, in one transaction)
     4. take the ordered lines out of the cart (cart, once per order's key)
@@ -224,6 +225,7 @@ def _run(checkout_id: int, user_id: int, data: dict[str, Any], *, keyed: bool) -
         _abandon(checkout_id, reserved=True)  # it may have been made before the answer was lost
         raise
     after("stock reserved")
+    cart = _named(cart)
     prices = {line["variant_id"]: Decimal(line["unit_price"]) for line in reservation["lines"]}
     total = sum((prices[item["variant_id"]] * item["quantity"] for item in cart), Decimal("0.00"))
     payment = _open_payment(checkout_id, total) if data["payment_method"] == "card" else None
@@ -251,6 +253,19 @@ def _open_payment(checkout_id: int, total: Decimal) -> dict[str, Any]:
         raise
     after("payment opened")
     return payment
+
+
+def _named(cart: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The cart's lines named as products names them now, in the checkout's language: what the order keeps and
+    its emails show. The cart keeps each line's name from when it was added, perhaps in another language or
+    before a rename (as the reservation's prices are today's, not the cart's). Should products not answer
+    just after reserving, the cart's names do: they name the same things."""
+    try:
+        now = clients.names([item["variant_id"] for item in cart])
+    except ServiceUnavailable:
+        log.warning("checkout: products did not name the lines; the cart's names are kept")
+        return cart
+    return [{**item, **now.get(item["variant_id"], {})} for item in cart]
 
 
 def _short(cart: list[dict[str, Any]], lines: list[dict[str, Any]]) -> Problem:

@@ -7,6 +7,7 @@ import unicodedata
 import marshmallow as ma
 from marshmallow import validate
 
+from shop_common.language import DEFAULT as DEFAULT_LANGUAGE
 from shop_common.language import LANGUAGES
 from shop_common.pagination import PageQuerySchema, page_schema
 from shop_common.schemas import PHONE_OR_EMPTY, Schema, Text
@@ -100,7 +101,7 @@ class RegisterSchema(Schema):
     password = PasswordField(required=True, metadata={"example": ADA["password"]})
     first_name = Text(max_length=150, load_default="", metadata={"example": ADA["first_name"]})
     last_name = Text(max_length=150, load_default="", metadata={"example": ADA["last_name"]})
-    language = LanguageField(load_default="en")
+    language = LanguageField(load_default=DEFAULT_LANGUAGE)
 
     @ma.validates_schema
     def _strong_password(self, data, **_):

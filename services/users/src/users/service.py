@@ -23,6 +23,7 @@ from shop_common import outbox
 from shop_common.auth import check_claims
 from shop_common.db import unit_of_work
 from shop_common.errors import Problem, field_problem
+from shop_common.language import DEFAULT as DEFAULT_LANGUAGE
 from shop_common.pagination import check_page
 from users import grace, links, revocations
 from users.models import RefreshToken, User, db
@@ -71,7 +72,7 @@ def register(data: dict[str, Any], address: str | None = None, *, is_staff: bool
             raise _taken(field)
     user = User(username=data["username"], email=data["email"], password_hash=hash_password(data["password"]),
                 first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), is_staff=is_staff,
-                language=data.get("language", "en"))
+                language=data.get("language", DEFAULT_LANGUAGE))
     with unit_of_work(db, _UNIQUE):
         db.session.add(user)
         if address is not None:
