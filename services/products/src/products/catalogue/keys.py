@@ -23,3 +23,5 @@ DETAIL = "detail:{listing}:{product}:{version}"
 #: slug -> product id (JSON; null for no such product)
 SLUG = "slug:{listing}:{slug}"
 CATEGORIES = "categories:{listing}"
+#: what the sitemap's index needs (products.sitemap): per block of ids and per category, the newest change
+SITEMAP = "sitemap:{listing}"
