@@ -5,8 +5,10 @@ products service."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -125,18 +127,12 @@ def test_a_product_page_is_the_app_while_the_products_service_is_down(nginx_bina
             gateway.stop()
 
 
-class socket_nobody_listens_on:  # noqa: N801 (a context manager, named for what it gives)
+@contextlib.contextmanager
+def socket_nobody_listens_on():
     """`host:port` of a port bound but never listened on: connections to it are refused."""
-
-    def __enter__(self) -> str:
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def __exit__(self, *exc) -> None:
-        self.sock.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
 
 
 def test_a_storefront_path_vue_router_syntax_the_gateway_cannot_read_is_refused(gateway_module):
