@@ -490,8 +490,16 @@ def render(
                 for status, (code, detail) in ERRORS.items()]
     run_dir = container.rstrip("/") if container else str(directory)
     front = load_storefront(storefront)
-    if api and (unrouted := [p for p in front.api if p not in table.shop.services[table.service_of(p)].routes]):
-        raise ValueError(f"{storefront}: api {unrouted} are no routes of {routes}")
+
+    def routed(path: str) -> bool:
+        try:
+            return any(path.startswith(route) for route in table.shop.services[table.service_of(path)].routes)
+        except KeyError:
+            return False
+
+    asked = [p.exists for p in front.paths if p.exists]
+    if api and (unrouted := [p for p in [*front.api, *asked] if not routed(p)]):
+        raise ValueError(f"{storefront}: {unrouted} are under no route of {routes}")
     pages = [{"path": p.path, "exists": p.exists, "regex": p.regex(),
               **({"ask": p.regex(ask=True), "question": p.question(), "service": table.service_of(p.exists)}
                  if p.exists and api else {"question": None})} for p in front.paths]

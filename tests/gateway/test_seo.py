@@ -142,3 +142,12 @@ def test_a_storefront_path_vue_router_syntax_the_gateway_cannot_read_is_refused(
     page = gateway_module.StorefrontPath("/orders/:id(\\d+)/payment")
     assert re.fullmatch(page.regex().strip("^$"), "/orders/12/payment/")
     assert not re.fullmatch(page.regex().strip("^$"), "/orders/x/payment")
+
+
+def test_a_storefront_list_naming_an_api_path_no_service_routes_is_refused(gateway_module, tmp_path):
+    paths = tmp_path / "paths.json"
+    paths.write_text(json.dumps({"paths": [{"path": "/things/:id", "exists": "/api/things/:id/"}], "api": []}))
+    with pytest.raises(ValueError, match=r"\['/api/things/:id/'\] are under no route"):
+        gateway_module.render(tmp_path / "gw", storefront=paths)
+    # the SPA alone asks nothing
+    assert gateway_module.render(tmp_path / "spa", storefront=paths, api=False).conf.exists()
