@@ -113,6 +113,10 @@ def gateway_routes(shop: manifest.Manifest) -> str:
     for service in shop.routed():
         rows.append(f"| {', '.join(f'`{r}`' for r in service.routes)} | {service.name} (local port "
                     f"{service.port}) | same |\n")
+    for service in shop.routed():
+        if service.pages:
+            rows.append(f"| {', '.join(f'`{p}`' for p in service.pages)} (`pages`: at the site's root) | "
+                        f"{service.name} (local port {service.port}) | same |\n")
     names = ", ".join(s.name for s in shop.routed())
     rows.append(f"| `/api/docs/<service>/` | each of {names} | `/docs/` (Swagger UI) |\n")
     rows.append(f"| `/api/docs/<service>/openapi.json` | each of {names} | `/docs/openapi.json` (the public "

@@ -59,6 +59,9 @@ MANIFEST_MODULE = ROOT / "services" / "common" / "src" / "shop_common" / "manife
 TEMPLATE = "nginx.conf.j2"
 #: where `npm run build` of the storefront puts the SPA (static mode's default)
 SPA_DIR = ROOT / "frontend" / "dist"
+#: the storefront's addresses (the Vue router's, kept equal to it by frontend/src/router/paths.test.js): the
+#: gateway answers any other path with the app and 404, and its robots.txt is made from them
+STOREFRONT_PATHS = Path(os.environ.get("SHOP_STOREFRONT_PATHS") or ROOT / "frontend" / "src" / "router" / "paths.json")
 #: Vite's dev server (dev mode's default)
 VITE_URL = "http://127.0.0.1:5173"
 #: where nginx is looked for when it is not on PATH (Debian keeps it in /usr/sbin, often not on a user's PATH)
@@ -179,6 +182,86 @@ def load_routes(path: Path = MANIFEST) -> RouteTable:
     shop = manifest.parse(Path(path))
     throttle = shop.gateway.throttle or manifest.Throttle()
     return RouteTable({s.name: s for s in shop.routed()}, throttle.paths, throttle.per_minute, throttle.burst, shop)
+
+
+# -- the storefront's addresses --------------------------------------------------------------------------------
+#: a parameter of a vue-router path: `:name`, or `:name(regex)` (vue-router's own default is one segment)
+_PARAM = re.compile(r":(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\((?P<regex>[^()]*)\))?")
+#: a slug as the products service makes and takes them (products.schemas.SLUG, lower-case once nginx matches
+#: case-insensitively as vue-router does): a path segment with any other character names no product, and only
+#: these characters are ever put into the URL of the gateway's question
+_ASKABLE = "[a-z0-9][a-z0-9-]*"
+#: seconds the gateway waits for a service's answer to "does this exist" before serving the page anyway
+EXISTS_TIMEOUT_SECONDS = 3
+
+
+@dataclass(frozen=True)
+class StorefrontPath:
+    """One address of the storefront (frontend/src/router/paths.json)."""
+
+    path: str  # vue-router's syntax: /products/:slug
+    crawl: bool = True
+    exists: str | None = None  # the API path, with the same parameters, that answers 404 for no such thing
+
+    def regex(self, ask: bool = False) -> str:
+        """The path as an nginx regular expression, anchored, with its trailing slash optional (as vue-router
+        takes it). With `ask`, each parameter is captured as `$storefront_<name>`, in the characters a
+        question to a service may carry."""
+        out, at = [], 0
+        for param in _PARAM.finditer(self.path):
+            out.append(self._static(self.path[at:param.start()]))
+            inner = f"?<storefront_{param['name']}>{_ASKABLE}" if ask else f"?:{param['regex'] or '[^/]+'}"
+            out.append(f"({inner})")
+            at = param.end()
+        out.append(self._static(self.path[at:]))
+        body = "".join(out).rstrip("/")
+        return f"^{body}/?$"
+
+    def _static(self, text: str) -> str:
+        # a modifier after a parameter (`:id?`, `:id+`), a group or a wildcard is more than this reads
+        if re.search(r"[^A-Za-z0-9/._~-]", text):
+            raise ValueError(f"{STOREFRONT_PATHS}: {self.path!r}: only static segments and :param or "
+                             ":param(regex) are understood here")
+        return re.escape(text)
+
+    @property
+    def disallow(self) -> str:
+        """What robots.txt disallows for it: the path up to its first parameter."""
+        return self.path.split(":", 1)[0]
+
+    def question(self) -> str:
+        """The API path of `exists` with nginx's captures in place of the parameters."""
+        return _PARAM.sub(lambda m: f"$storefront_{m['name']}", self.exists)
+
+
+@dataclass(frozen=True)
+class Storefront:
+    """The storefront's addresses and what its public pages read of the API (for robots.txt)."""
+
+    paths: tuple[StorefrontPath, ...]
+    api: tuple[str, ...]
+
+    def robots(self) -> list[str]:
+        """The lines of robots.txt but the Sitemap line: every page allowed but those not to crawl, and no API
+        path but what the public pages read (a crawler that renders a page needs it)."""
+        hidden: list[str] = []
+        for prefix in sorted({p.disallow for p in self.paths if not p.crawl}):
+            if not any(prefix.startswith(shorter) for shorter in hidden):  # /checkout covers /checkout/thank-you/
+                hidden.append(prefix)
+        return ["User-agent: *", "Allow: /", *(f"Disallow: {p}" for p in hidden), "Disallow: /api/",
+                *(f"Allow: {p}" for p in self.api)]
+
+
+def load_storefront(path: Path = STOREFRONT_PATHS) -> Storefront:
+    """The storefront's addresses from `path` (frontend/src/router/paths.json)."""
+    data = json.loads(Path(path).read_text())
+    paths = tuple(StorefrontPath(entry["path"], bool(entry.get("crawl", True)), entry.get("exists"))
+                  for entry in data["paths"])
+    for page in paths:
+        page.regex()  # refuses a syntax it cannot turn into nginx's
+        if not page.path.startswith("/") or '"' in page.path or "{" in page.path:
+            raise ValueError(f"{path}: {page.path!r} is no path the gateway can take")
+    return Storefront(paths, tuple(data.get("api", ())))
 
 
 # -- finding nginx -------------------------------------------------------------------------------------------
@@ -358,6 +441,7 @@ def render(
     api: bool = True,
     container: str | None = None,
     logins_per_minute: int | None = None,
+    storefront: Path = STOREFRONT_PATHS,
 ) -> Gateway:
     """Render nginx.conf from the route table into `directory` (made if missing; the pid file, temp folders
     and logs go there too) and return the `Gateway` for it, not started.
@@ -377,6 +461,10 @@ def render(
     `upstreams/<service>.conf` (SHOP_<SERVICE>_URL), `real-ip.conf` and `trusted-proxies.conf`
     (SHOP_REAL_IP_FROM: the proxies in front whose X-Forwarded-For and X-Forwarded-Proto are believed).
     `upstreams`, `host` and `port` are then not used. `api=False` leaves out every route to a service.
+
+    `storefront` is the storefront's addresses (frontend/src/router/paths.json): in static mode every other
+    path is the app with 404, and a path with `exists` is asked of its service first (404 when it answers so);
+    robots.txt is made from them.
     """
     table = load_routes(routes)
     if logins_per_minute is not None:  # a test stack, whose every shopper signs in from 127.0.0.1
@@ -401,6 +489,23 @@ def render(
                  "page": f"/_gateway/problem/{status}" if status in EARLY_ERRORS else f"@problem_{status}"}
                 for status, (code, detail) in ERRORS.items()]
     run_dir = container.rstrip("/") if container else str(directory)
+    front = load_storefront(storefront)
+
+    def routed(path: str) -> bool:
+        try:
+            return any(path.startswith(route) for route in table.shop.services[table.service_of(path)].routes)
+        except KeyError:
+            return False
+
+    asked = [p.exists for p in front.paths if p.exists]
+    if api and (unrouted := [p for p in [*front.api, *asked] if not routed(p)]):
+        raise ValueError(f"{storefront}: {unrouted} are under no route of {routes}")
+    pages = [{"path": p.path, "exists": p.exists, "regex": p.regex(),
+              **({"ask": p.regex(ask=True), "question": p.question(), "service": table.service_of(p.exists)}
+                 if p.exists and api else {"question": None})} for p in front.paths]
+    robots = front.robots()
+    if api and any(s.pages for s in table.services.values()):
+        robots.append("Sitemap: $forwarded_proto://$forwarded_host/sitemap.xml")
     context = {
         "user": None if container else _worker_user(),
         "workers": workers,
@@ -413,7 +518,10 @@ def render(
         "container": bool(container),
         "run_dir": run_dir,
         "services": [{"name": s.name, "upstream": _address((upstreams or {}).get(s.name, s.local)),
-                      "routes": s.routes} for s in table.services.values() if api],
+                      "routes": s.routes, "pages": s.pages} for s in table.services.values() if api],
+        "storefront": pages,
+        "robots": "".join(f"{line}\\n" for line in robots),
+        "exists_timeout": _seconds(EXISTS_TIMEOUT_SECONDS),
         "spa_methods": SPA_METHODS,
         "throttled": [(path, table.service_of(path)) for path in table.throttled if api],
         "bodies": [{"path": body.path, "bytes": body.bytes, "service": s.name}

@@ -106,7 +106,8 @@ test('profile, 404, language and theme', async ({ page, shoot, request, expectEr
   await expect(page.getByTestId('profile-name')).toHaveText('Grace Hopper')
   await shoot('profile')
 
-  await page.goto('/no/such/page')
+  expectError(/status of 404/) // the browser logs the page's 404 status
+  expect((await page.goto('/no/such/page')).status()).toBe(404)
   await expect(page.getByTestId('not-found')).toHaveText('This page does not exist')
   await shoot('not-found')
 

@@ -309,7 +309,11 @@ def test_the_gateway_images_config_is_the_gateways_with_every_route(tmp_path):
     assert f'default        "{nginx.APP_CSP}";' in conf
     for header, value in nginx.SECURITY_HEADERS.items():
         assert f'"{value}"' in conf and f"${header.lower().replace('-', '_')}_header" in conf
-    assert f"root {tmp_path / 'spa'};" in conf and "try_files $uri /index.html;" in conf
+    # the storefront's addresses are the app, any other path the app with 404: the image has the list nginx.py reads
+    assert f"root {tmp_path / 'spa'};" in conf and "try_files $uri =404;" in conf
+    assert 'location ~* "^/checkout/?$"' in conf and "auth_request /_gateway/exists/" in conf
+    paths = nginx.STOREFRONT_PATHS.relative_to(ROOT).as_posix()
+    assert f"{paths} {paths.rsplit('/', 1)[0]}/" in parse(GATEWAY_DOCKERFILE)["nginx-conf"].all("COPY")
     assert '"~^/assets/" "public, max-age=31536000, immutable";' in conf
     assert "location /internal/ { return 404; }" in conf
 

@@ -192,8 +192,10 @@ def test_the_image_serves_like_the_local_gateway_and_believes_only_the_trusted_p
         request = next(r for r in seen.seen if r["headers"].get("x-request-id") == "image-direct")
         assert request["headers"]["x-real-ip"] == "127.0.0.2"
         # the storefront and what is never routed, as locally
-        page = raw_request(port, "GET", "/products/some-slug")
+        page = raw_request(port, "GET", "/checkout")
         assert page.status_code == 200 and page.text == INDEX_HTML
+        missing = raw_request(port, "GET", "/no/such/page")
+        assert missing.status_code == 404 and missing.text == INDEX_HTML
         assert_problem(raw_request(port, "GET", "/internal/stock/"), 404, "not_found")
         # one JSON object a line on the container's stdout
         wait_until(lambda: '"request_id":"image-direct"' in log.read_text())

@@ -171,7 +171,7 @@ def test_a_services_own_errors_pass_through_untouched(gateway, services):
 
 
 def test_a_method_the_storefronts_files_do_not_take_is_a_405_problem_that_says_which_they_do(gateway):
-    for method, path in (("POST", "/"), ("PUT", "/products/some-slug"), ("DELETE", "/index.html"),
+    for method, path in (("POST", "/"), ("PUT", "/checkout"), ("DELETE", "/index.html"),
                          ("OPTIONS", "/"), ("POST", "/assets/app-abc123.js")):
         response = requests.request(method, gateway.url + path, data=b"x" if method in ("POST", "PUT") else None,
                                     allow_redirects=False, timeout=10)

@@ -75,6 +75,9 @@ GATEWAY = '[services.gateway]\nkind = "web"\nport = 1\n'
     ('[services.a]\nkind = "api"\nport = 2\nrotes = ["/api/a/"]\n', "unknown keys ['rotes']"),
     ('[services.a]\nkind = "job"\n', "kind must be one of api, worker, web"),
     ('[services.gateway.throttle]\npaths = ["/api/x/"]\n', "throttles /api/x/, which no service answers"),
+    ('[services.a]\nkind = "api"\nport = 2\npages = ["/sitemap.xml"]\n', "must be an anchored expression"),
+    ('[services.a]\nkind = "api"\nport = 2\npages = ["^/api/a/x$"]\n', "outside /api/"),
+    ('[services.a]\nkind = "api"\nport = 2\npages = ["^/a;b$"]\n', "may hold only"),
 ])
 def test_a_manifest_with_a_mistake_is_refused(tmp_path, table, complaint):
     (tmp_path / "services.toml").write_text(GATEWAY + table)
@@ -212,7 +215,7 @@ def test_an_unknown_api_path_is_the_gateways_404_problem(gateway, path):
 # -- the SPA (static mode) -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/products/some-slug", "/cart", "/account/orders/12"])
+@pytest.mark.parametrize("path", ["/", "/checkout", "/orders/12/payment", "/admin/orders/12"])
 def test_every_app_path_is_the_spa_page_revalidated_each_time(gateway, path):
     response = get(gateway, path)
     assert response.status_code == 200 and response.text == INDEX_HTML
@@ -238,7 +241,7 @@ def test_a_missing_asset_is_a_404_problem_not_the_spa_page(gateway):
 
 
 def test_head_and_options(gateway):
-    head = call(gateway, "HEAD", "/products/some-slug")
+    head = call(gateway, "HEAD", "/checkout")
     assert head.status_code == 200 and not head.content and head.headers["Content-Type"].startswith("text/html")
     api_head = call(gateway, "HEAD", "/api/products/")
     assert api_head.status_code == 200 and not api_head.content
@@ -256,7 +259,8 @@ def test_head_and_options(gateway):
 
 def test_every_answer_carries_the_security_headers_once(gateway):
     answers = {
-        "spa page": get(gateway, "/products/some-slug"),
+        "spa page": get(gateway, "/checkout"),
+        "spa not found": get(gateway, "/no/such/page"),
         "asset": get(gateway, ASSET),
         "service json": get(gateway, "/api/categories/"),
         "service problem": get(gateway, "/api/products/no-such-product/"),

@@ -94,3 +94,10 @@ export function withChanges(query, changes) {
 export function isPrice(value) {
   return value === '' || PRICE.test(value)
 }
+
+/** The catalogue's canonical address for `filters` (its `<link rel="canonical">`): the category, search and page
+ * alone, since a price range, the stock filter or a sort shows the same products cut another way. */
+export function canonicalPath(filters) {
+  const query = new URLSearchParams(toQuery({ category: filters.category, search: filters.search, page: filters.page }))
+  return query.size ? `/?${query}` : '/'
+}

@@ -24,7 +24,7 @@ DEFAULT_PATH = Path(__file__).resolve().parents[4] / "services.toml"
 KINDS = ("api", "worker", "web")
 #: the keys a service's block may have (a typo is an error, not a silently ignored line)
 KEYS = {"about", "kind", "port", "routes", "calls", "database", "signsTokens", "sendsMail", "setup", "chart",
-        "throttle", "limits", "bodies"}
+        "throttle", "limits", "bodies", "pages"}
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _ROUTE = re.compile(r"^/api/[a-z0-9-]+(/[a-z0-9-]+)*/$")
@@ -110,6 +110,8 @@ class Service:
     throttle: Throttle | None = None
     limits: HeadLimits | None = None
     bodies: tuple[Body, ...] = ()
+    #: paths outside /api/ (anchored regular expressions) the gateway sends to it unchanged: the sitemap
+    pages: tuple[str, ...] = ()
 
     @property
     def local(self) -> str:
@@ -213,6 +215,17 @@ def _service(path: Path, name: str, spec: dict[str, Any]) -> Service:
         if not isinstance(size, int) or size <= 0:
             raise wrong(f"bodies: the bytes of {path!r} must be a positive integer")
         bodies.append(Body(path, size))
+    pages = tuple(spec.get("pages", ()))
+    for page in pages:
+        if kind != "api" or not (page.startswith("^/") and page.endswith("$")) or page.startswith("^/api/"):
+            raise wrong(f"pages: {page!r} must be an anchored expression (^/...$) outside /api/, of an api")
+        try:
+            re.compile(page)
+        except re.error as error:
+            raise wrong(f"pages: {page!r} is not a regular expression: {error}") from None
+        if not re.fullmatch(r"[\^$/a-z0-9\[\]+*?().\\-]+", page):
+            raise wrong(f"pages: {page!r} may hold only letters, digits, / - . \\ and ^ $ [ ] ( ) + * ?, as nginx "
+                        "reads it")
     return Service(
         name=name, kind=kind, about=spec.get("about", ""), port=port, routes=routes,
         calls=tuple(spec.get("calls", ())), database=bool(spec.get("database", False)),
@@ -220,7 +233,7 @@ def _service(path: Path, name: str, spec: dict[str, Any]) -> Service:
         setup=tuple(tuple(command) for command in spec.get("setup", ())), chart=dict(spec.get("chart", {})),
         throttle=Throttle(tuple(throttle.get("paths", ())), int(throttle.get("per_minute", 10)),
                           int(throttle.get("burst", 5))) if throttle is not None else None,
-        limits=limits, bodies=tuple(bodies),
+        limits=limits, bodies=tuple(bodies), pages=pages,
     )
 
 

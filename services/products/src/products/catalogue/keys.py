@@ -26,3 +26,5 @@ SLUG = "slug:{listing}:{slug}"
 CATEGORIES = "categories:{listing}:{language}"
 #: a list's facets in a language (`digest` of its filters alone), under the stock counter (they count in_stock)
 FACETS = "facets:{listing}:{stock}:{language}:{digest}"
+#: what the sitemap's index needs (products.sitemap): per block of ids and per category, the newest change
+SITEMAP = "sitemap:{listing}"
