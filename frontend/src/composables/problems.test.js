@@ -105,8 +105,9 @@ function serverCodes() {
   return codes
 }
 
-/** Codes the storefront never meets, each for its reason: the back office's (its own texts, src/admin), and the
- * services' answers to each other (never routed: /internal/, the providers' webhooks). */
+/** Codes the storefront never meets, each for its reason: the back office's (its own texts, src/admin), the
+ * services' answers to each other (never routed: /internal/, the providers' webhooks), and the crawlers' (the
+ * sitemap's files are read by search engines, never by the SPA). */
 const NOT_THE_STOREFRONTS = {
   staff: ['staff_only', 'email_mismatch', 'cannot_deactivate_self', 'category_not_empty', 'image_not_found', 'invalid_image',
     'invalid_status_move', 'last_variant', 'sku_taken', 'slug_taken', 'too_many_images', 'user_not_found',
@@ -114,6 +115,7 @@ const NOT_THE_STOREFRONTS = {
   internal: ['invalid_service_token', 'reservation_not_found', 'reservation_released', 'payment_mismatch',
     'message_not_found', 'not_ready', 'malformed_event', 'invalid_signature', 'provider_not_configured', 'not_paid',
     'payment_not_found', 'card_payments_disabled', 'provider_unavailable'],
+  crawlers: ['sitemap_not_found'],
 }
 
 describe('every code the services can send', () => {
