@@ -74,7 +74,8 @@ export const test = base.extend({
       }
       await page.evaluate((t) => (document.documentElement.dataset.theme = t), original)
       await page.emulateMedia({ reducedMotion: null })
-      expect(found, `axe on "${name}"`).toEqual([])
+      // soft: one run lists every state's violations, not only the first one's
+      expect.soft(found, `axe on "${name}"`).toEqual([])
     })
   },
 })
