@@ -1,4 +1,9 @@
-import { expect, test, visible } from './fixtures.js'
+import { expect, test as base, visible } from './fixtures.js'
+
+// every audit here with axe's best practices of page structure too (headings, landmarks, roles)
+const test = base.extend({
+  audit: async ({ audit }, use) => use((name) => audit(name, { bestPractice: true })),
+})
 
 // Accessibility (WCAG 2.2 AA): axe-core on every page and state of the storefront, in both themes (the
 // `audit` fixture), at 1280 px (project "desktop") and 390 px ("phone"); and what axe cannot see: focus moved
