@@ -14,7 +14,8 @@ export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '
  * every screenshot and at the end). The one exception is a step that provokes an error answer on purpose:
  * `expectError(pattern)` lets the browser's one log line of that answer through (once). `shoot(name)` saves a full-page screenshot of the page in the dark
  * and in the light theme under test-results/screenshots/<project>/. `audit(name)` runs axe-core's WCAG 2.2 A/AA rules on
- * the page in both themes and fails on any violation (what it found, by rule and element, in the message).
+ * the page in both themes and fails on any violation (what it found, by rule and element, in the message);
+ * `audit(name, {bestPractice: true})` adds the best practices of page structure (BEST_PRACTICE).
  */
 export const test = base.extend({
   // eslint-disable-next-line no-empty-pattern -- a fixture that needs no other
@@ -59,7 +60,7 @@ export const test = base.extend({
     })
   },
   audit: async ({ page }, use) => {
-    await use(async (name) => {
+    await use(async (name, { bestPractice = false } = {}) => {
       await settle(page)
       const original = await page.evaluate(() => document.documentElement.dataset.theme)
       const found = []
@@ -68,19 +69,25 @@ export const test = base.extend({
       for (const theme of ['dark', 'light']) {
         await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme)
         const { violations } = await new AxeBuilder({ page }).withTags(WCAG).analyze()
+        if (bestPractice) violations.push(...(await new AxeBuilder({ page }).withRules(BEST_PRACTICE).analyze()).violations)
         for (const v of violations) {
           found.push(`${theme}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`)
         }
       }
       await page.evaluate((t) => (document.documentElement.dataset.theme = t), original)
       await page.emulateMedia({ reducedMotion: null })
-      expect(found, `axe on "${name}"`).toEqual([])
+      // soft: one run lists every state's violations, not only the first one's
+      expect.soft(found, `axe on "${name}"`).toEqual([])
     })
   },
 })
 
 /** The rules axe checks: WCAG 2.0, 2.1 and 2.2 at levels A and AA. */
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
+/** With `{bestPractice: true}` (the storefront's spec), axe's best practices of page structure too: one h1, no
+ * skipped heading level, landmarks told apart, roles allowed where they are used. */
+const BEST_PRACTICE = ['page-has-heading-one', 'heading-order', 'landmark-unique', 'landmark-one-main',
+  'landmark-no-duplicate-banner', 'landmark-no-duplicate-contentinfo', 'landmark-no-duplicate-main', 'aria-allowed-role']
 
 /** Wait until every picture of the page has loaded (lazy ones too), so the screenshots show them; scroll to
  * the top unless a dialog is open. Says whether one is. */

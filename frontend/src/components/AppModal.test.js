@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 
 import AppModal from '@/components/AppModal.vue'
+import TheToasts from '@/components/TheToasts.vue'
+import { useUiStore } from '@/stores/ui'
 import { mountWith } from '@/test/mount'
 
 const tab = (shiftKey = false) => document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', shiftKey, bubbles: true, cancelable: true }))
@@ -49,5 +51,30 @@ describe('AppModal', () => {
     expect(wrapper.emitted('close')).toHaveLength(1)
     await wrapper.setProps({ open: false })
     expect(document.activeElement).toBe(opener)
+  })
+
+  it('shows the toasts under its title while open, and gives them back to the page once closed', async () => {
+    wrapper = mountWith({
+      components: { AppModal, TheToasts },
+      props: { open: Boolean },
+      template: '<div><TheToasts /><AppModal :open="open" title="Your cart"><button>Check out</button></AppModal></div>',
+    }, { props: { open: true }, attachTo: document.body })
+    await nextTick()
+    await nextTick()
+    useUiStore().toast('Welcome back, Ada!', { timeout: 0 })
+    await nextTick()
+    const dialog = document.querySelector('[role=dialog]')
+    const shown = [...document.querySelectorAll('[data-test=toast]')]
+    expect(shown).toHaveLength(1)
+    expect(dialog.contains(shown[0])).toBe(true)
+    // between the title and the content, in the flow: nothing of the dialog is under it
+    expect(shown[0].closest('.modal__toasts').previousElementSibling.classList.contains('modal__header')).toBe(true)
+    expect(dialog.querySelector('[role=status]').textContent).toContain('Welcome back, Ada!')
+
+    await wrapper.setProps({ open: false })
+    await nextTick()
+    const back = document.querySelector('[data-test=toast]')
+    expect(back.closest('[role=dialog]')).toBe(null)
+    expect(back.textContent).toContain('Welcome back, Ada!')
   })
 })

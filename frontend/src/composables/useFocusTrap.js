@@ -65,8 +65,19 @@ export function useFocusTrap(container, active, { onEscape, initialFocus } = {})
     if (index === -1) return
     stack.splice(index, 1)
     document.removeEventListener('keydown', onKeydown, true)
-    if (returnTo && document.contains(returnTo)) returnTo.focus()
+    const target = returnTo
     returnTo = null
+    if (target && document.contains(target)) target.focus()
+    // what opened it may go with it (a cancelled order's button, removed in the same render): then the page's
+    // heading, never the body
+    nextTick(() => {
+      if (!target || document.contains(target)) return
+      if (document.activeElement && document.activeElement !== document.body) return
+      const heading = document.querySelector('main h1')
+      if (!heading) return
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1')
+      heading.focus({ preventScroll: true })
+    })
   }
 
   watch(active, (on) => (on ? start() : stop()), { immediate: true })

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { markRaw, ref, shallowRef } from 'vue'
 
 import { problemMessage } from '@/composables/problems'
 
@@ -11,24 +11,61 @@ export const useUiStore = defineStore('ui', () => {
   const cartOpen = ref(false)
   /** null, or {mode: 'signin' | 'register', reason}: the auth modal is open */
   const auth = ref(null)
+  /** the open dialogs' places for toasts, innermost last: a toast shows in the innermost one (AppModal) */
+  const toastHosts = shallowRef([])
   let afterAuth = null
+  // each toast's timer: what is left of its time while it is paused (the pointer or focus on the toasts)
+  const timers = new Map()
+  let paused = false
+
+  function schedule(id, left) {
+    timers.set(id, { left, started: Date.now(), handle: paused ? null : setTimeout(() => dismiss(id), left) })
+  }
 
   /** Show `message`; `action` ({label, run}) adds a button that runs it (an Undo). */
   function toast(message, { tone = 'info', timeout = 5000, action = null } = {}) {
     const id = nextToastId++
     toasts.value.push({ id, message, tone, action })
-    if (timeout) setTimeout(() => dismiss(id), timeout)
+    if (timeout) schedule(id, timeout)
     return id
   }
 
   function dismiss(id) {
+    clearTimeout(timers.get(id)?.handle)
+    timers.delete(id)
     toasts.value = toasts.value.filter((t) => t.id !== id)
+  }
+
+  /** Stop the toasts' clocks while the shopper reads or reaches them (WCAG 2.2.1); `resume` gives each one
+   * the time it had left. */
+  function pauseToasts() {
+    if (paused) return
+    paused = true
+    for (const timer of timers.values()) {
+      clearTimeout(timer.handle)
+      timer.left -= Date.now() - timer.started
+      timer.handle = null
+    }
+  }
+
+  function resumeToasts() {
+    if (!paused) return
+    paused = false
+    for (const [id, timer] of timers) schedule(id, Math.max(timer.left, 1000))
   }
 
   /** A toast for a failed call; a cancelled call says nothing. */
   function toastProblem(problem) {
     if (problem?.code === 'cancelled') return null
     return toast(problemMessage(problem), { tone: 'danger', timeout: 7000 })
+  }
+
+  function addToastHost(element) {
+    toastHosts.value = [...toastHosts.value, markRaw(element)]
+  }
+
+  function removeToastHost(element) {
+    toastHosts.value = toastHosts.value.filter((e) => e !== element)
   }
 
   /** Ask the shopper to sign in; `then` runs once they have (not if they close the modal). */
@@ -61,7 +98,8 @@ export const useUiStore = defineStore('ui', () => {
   }
 
   return {
-    toasts, cartOpen, auth, toast, dismiss, toastProblem, requireAuth, sessionEnded, openAuth, authSucceeded, authDismissed,
+    toasts, cartOpen, auth, toastHosts, toast, dismiss, pauseToasts, resumeToasts, toastProblem, addToastHost,
+    removeToastHost, requireAuth, sessionEnded, openAuth, authSucceeded, authDismissed,
     openCart: () => (cartOpen.value = true),
     closeCart: () => (cartOpen.value = false),
   }
