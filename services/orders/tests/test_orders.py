@@ -103,7 +103,6 @@ def test_the_lines_are_named_as_products_names_them_at_checkout(app, shop, shirt
 
 def test_lines_added_in_english_and_ordered_in_russian_are_named_in_russian(shop, shirt, catalogue):
     """The checkout's language names the order (and so its emails), not the language of each add."""
-    pytest.importorskip("products.translations", reason="a catalogue without languages")
     translated = catalogue.client.patch(f"/api/products/{shirt['slug']}/", headers=catalogue.staff, json={
         "translations": {"ru": {"name": "Льняная рубашка", "values": {"M": "Средний"}}}})
     assert translated.status_code == 200, translated.get_json()
