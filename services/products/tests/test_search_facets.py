@@ -8,6 +8,8 @@ from products.catalogue import cache
 from products.models import Product, db
 from shop_common.testing import assert_problem
 
+LINEN = "Linen camp-collar shirt"  # words between "linen" and "shirt", as the demo's Linen Camp-Collar Shirt
+
 
 def variant(sku, size=None, color=None, price="10.00", stock=5):
     attributes = {k: v for k, v in (("size", size), ("color", color)) if v}
@@ -21,9 +23,9 @@ def shop(category, product):
     category("Shirts")
     category("Shoes")
     return {
-        "linen": product("Linen shirt", variants=[variant("LIN-S-NAVY", "S", "Navy", "45.00", 2),
-                                                  variant("LIN-M-NAVY", "M", "Navy", "45.00", 0),
-                                                  variant("LIN-L-SAND", "L", "Sand", "78.00", 1)]),
+        "linen": product(LINEN, slug="linen-shirt", variants=[variant("LIN-S-NAVY", "S", "Navy", "45.00", 2),
+                                                              variant("LIN-M-NAVY", "M", "Navy", "45.00", 0),
+                                                              variant("LIN-L-SAND", "L", "Sand", "78.00", 1)]),
         "oxford": product("Oxford shirt", variants=[variant("OX-M-WHITE", "M", "White", "55.00", 0)]),
         "flannel": product("Flannel shirt", variants=[variant("FL-L-NAVY", "L", "Navy", "30.00", 4),
                                                       variant("FL-XL-NAVY", "XL", "Navy", "30.00", 3)]),
@@ -45,8 +47,8 @@ def names(response):
 # -- search ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("typed, found, suggestion", [
-    ("lnen shrt", ["Linen shirt"], "linen shirt"),
-    ("linnen", ["Linen shirt"], "linen"),
+    ("lnen shrt", [LINEN], "linen shirt"),  # words between the two in the name
+    ("linnen", [LINEN], "linen"),
     ("hikng bots", ["Hiking boots"], "hiking boots"),
 ])
 def test_a_search_with_typos_finds_the_product_and_suggests_the_right_words(client, shop, typed, found, suggestion):
@@ -57,7 +59,7 @@ def test_a_search_with_typos_finds_the_product_and_suggests_the_right_words(clie
 
 def test_an_exact_search_suggests_nothing_and_a_list_without_a_search_has_no_suggestion(client, shop):
     answer = body(client.get("/api/products/?search=linen"))
-    assert [c["name"] for c in answer["results"]] == ["Linen shirt"] and answer["suggestion"] is None
+    assert [c["name"] for c in answer["results"]] == [LINEN] and answer["suggestion"] is None
     assert "suggestion" not in body(client.get("/api/products/"))
 
 
@@ -73,25 +75,25 @@ def test_russian_names_are_searched_exactly_and_with_typos(app, client, shop):
             translations={"ru": {"name": "Льняная рубашка", "description": "Лёгкая летняя"}}))
         db.session.commit()
         cache.changed([shop["linen"]["id"]], listing=True)
-    assert names(client.get("/api/products/", query_string={"search": "рубашка"})) == ["Linen shirt"]
+    assert names(client.get("/api/products/", query_string={"search": "рубашка"})) == [LINEN]
     typo = body(client.get("/api/products/", query_string={"search": "льнаная рубашк"}))
-    assert [c["name"] for c in typo["results"]] == ["Linen shirt"] and typo["suggestion"] == "льняная рубашка"
+    assert [c["name"] for c in typo["results"]] == [LINEN] and typo["suggestion"] == "льняная рубашка"
 
 
 def test_a_search_ranks_sold_out_products_after_the_buyable_ones(client, shop, product):
     product("Shirt shirt shirt", variants=[variant("SSS", price="9.00", stock=0)])  # the best match, sold out
     found = names(client.get("/api/products/?search=shirt"))
-    assert set(found[:2]) == {"Linen shirt", "Flannel shirt"}
+    assert set(found[:2]) == {LINEN, "Flannel shirt"}
     assert set(found[2:]) == {"Oxford shirt", "Shirt shirt shirt"}
 
 
 def test_the_default_order_moves_a_product_that_sells_out_to_the_end_at_once(client, shop, service):
-    assert names(client.get("/api/products/")) == ["Hiking boots", "Flannel shirt", "Linen shirt", "Deck shoes",
+    assert names(client.get("/api/products/")) == ["Hiking boots", "Flannel shirt", LINEN, "Deck shoes",
                                                     "Oxford shirt"]
     boots = body(client.get("/api/products/hiking-boots/"))["variants"]
     lines = [{"variant_id": v["id"], "quantity": v["stock"]} for v in boots]
     body(client.post("/internal/reservations/", json={"key": "all-boots", "lines": lines}, headers=service), 201)
-    assert names(client.get("/api/products/")) == ["Flannel shirt", "Linen shirt", "Deck shoes", "Hiking boots",
+    assert names(client.get("/api/products/")) == ["Flannel shirt", LINEN, "Deck shoes", "Hiking boots",
                                                     "Oxford shirt"]
     # ordered by price, sold-out products keep their place
     assert names(client.get("/api/products/?ordering=price"))[0] == "Deck shoes"
@@ -102,10 +104,10 @@ def test_the_default_order_moves_a_product_that_sells_out_to_the_end_at_once(cli
 # -- size and colour -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query, expected", [
-    ("size=M", {"Linen shirt", "Oxford shirt"}),
-    ("size=M,XL", {"Linen shirt", "Oxford shirt", "Flannel shirt"}),
-    ("size=M&size=XL", {"Linen shirt", "Oxford shirt", "Flannel shirt"}),
-    ("color=Navy", {"Linen shirt", "Flannel shirt", "Deck shoes"}),
+    ("size=M", {LINEN, "Oxford shirt"}),
+    ("size=M,XL", {LINEN, "Oxford shirt", "Flannel shirt"}),
+    ("size=M&size=XL", {LINEN, "Oxford shirt", "Flannel shirt"}),
+    ("color=Navy", {LINEN, "Flannel shirt", "Deck shoes"}),
     ("color=Navy&size=42", {"Deck shoes"}),
     ("color=Navy&size=42&in_stock=true", set()),
     ("size=XXXL", set()),
@@ -116,7 +118,7 @@ def test_size_and_colour_filter_any_of_their_values(client, shop, query, expecte
 
 def test_cards_carry_their_highest_price_for_a_from_price(client, shop):
     cards = {c["name"]: c for c in body(client.get("/api/products/"))["results"]}
-    assert (cards["Linen shirt"]["price"], cards["Linen shirt"]["price_max"]) == ("45.00", "78.00")
+    assert (cards[LINEN]["price"], cards[LINEN]["price_max"]) == ("45.00", "78.00")
     assert (cards["Oxford shirt"]["price"], cards["Oxford shirt"]["price_max"]) == ("55.00", "55.00")
 
 
@@ -127,7 +129,7 @@ def test_price_max_and_facets_follow_variant_changes(client, shop, staff):
     assert body(client.get("/api/products/?search=linen"))["results"][0]["price_max"] == "99.00"
     body(client.post("/api/products/linen-shirt/variants/", json=variant("LIN-XXL-RUST", "XXL", "Rust"),
                      headers=staff), 201)
-    assert names(client.get("/api/products/?color=Rust")) == ["Linen shirt"]
+    assert names(client.get("/api/products/?color=Rust")) == [LINEN]
     client.delete(f"/api/products/linen-shirt/variants/{sand['id']}/", headers=staff)
     assert names(client.get("/api/products/?color=Sand")) == []
 

@@ -2,8 +2,8 @@
 
 A search is exact first: every word as a prefix of a word of the product's English text (the generated
 tsvector, one GIN index), ranked by `ts_rank`. When that finds nothing anywhere in the catalogue, it forgives
-typos: pg_trgm's word similarity of the whole query with the names in every language (`NAMES`, a GIN
-trigram index), so "lnen shrt" finds the Linen shirt and "рубашк" the Льняная рубашка, ranked by that
+typos: pg_trgm's word similarity of each word of the query with the names in every language (`NAMES`, a
+GIN trigram index), so "lnen shrt" finds the Linen shirt and "рубашк" the Льняная рубашка, ranked by that
 similarity; and such a search gets a suggestion (`suggest`) made of the catalogue's own words. Where pg_trgm
 is missing (the embedded pgserver's Postgres ships without it) the search stays exact.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Text, false, func, literal, select, text
+from sqlalchemy import Text, and_, false, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from products.models import FACET_ATTRIBUTES, NAMES, NAMES_SQL, Category, Product, db
@@ -30,8 +30,8 @@ ORDER_BY = {
     "-created_at": (STOCKED.desc(), Product.created_at.desc(), Product.id.desc()),
 }
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-#: how similar (pg_trgm word similarity) a name must be to a query it does not contain: "lnen shrt" is 0.4
-#: of "Linen Shirt", "wol coat" 0.35 of "Wool Overcoat"; "skirt" is 0.33 of "Linen Shirt"
+#: how similar (pg_trgm word similarity) a name must be to each word of a query it does not contain: "lnen" and
+#: "shrt" are 0.4 of "Linen Camp-Collar Shirt", "linnen" 0.63; "skirt" is 0.33 of "Linen Shirt"
 FUZZY_THRESHOLD = 0.35
 #: a suggestion is made from the words of this many names that look like each word of the query
 _SUGGEST_FROM = 200
@@ -77,8 +77,13 @@ def search(text_: str) -> Search:
     exact = Product.search.op("@@")(ts)
     if not trigrams() or db.session.scalar(select(select(Product.id).where(exact).exists())):
         return Search(exact, func.ts_rank(Product.search, ts), False, text_)
-    query = " ".join(_WORD.findall(text_.lower())[:10])
-    return Search(NAMES.op("%>")(query), func.word_similarity(query, NAMES), True, text_)
+    # each word on its own, as a name's words may stand between them ("lnen shrt": Linen Camp-Collar Shirt);
+    # words under three letters have too few trigrams to be told apart
+    words = [word for word in _WORD.findall(text_.lower())[:10] if len(word) >= 3]
+    if not words:
+        return Search(exact, func.ts_rank(Product.search, ts), False, text_)
+    rank = sum((func.word_similarity(word, NAMES) for word in words[1:]), func.word_similarity(words[0], NAMES))
+    return Search(and_(*(NAMES.op("%>")(word) for word in words)), rank, True, text_)
 
 
 def fuzzy_threshold(dbapi_connection: Any, _record: Any) -> None:
