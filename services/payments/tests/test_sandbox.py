@@ -68,6 +68,17 @@ def test_its_stylesheet_is_served_by_payments(client, page):
     assert "@media" in response.get_data(as_text=True)
 
 
+def test_its_icon_is_its_own_so_the_browser_never_asks_for_favicon_ico(client, page):
+    """Without a declared icon a browser asks the origin for /favicon.ico, which the gateway answers 404."""
+    for html in (client.get(page).get_data(as_text=True),
+                 client.get("/api/payments/sandbox/cs_test_nosuchsession/").get_data(as_text=True)):
+        href = re.search(r'<link rel="icon" href="([^"]+)"', html)[1]
+        assert href.startswith("/api/payments/sandbox/static/")  # the page's policy: img-src 'self'
+        response = client.get(href)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert client.get("/api/payments/sandbox/static/base.html").status_code == 404
+
+
 def test_an_unknown_session_is_a_404_page(client):
     for path in ("/api/payments/sandbox/cs_test_nosuchsession/", "/api/payments/sandbox/not-an-id/"):
         response = client.get(path)
