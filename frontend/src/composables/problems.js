@@ -18,35 +18,3 @@ export function problemMessage(problem) {
   if (problem.code.startsWith('http_5') || problem.status >= 500) return t('problems.unavailable')
   return t('problems.generic')
 }
-
-// fields that follow another's rules, and so its texts
-const SAME_RULES = { new_password: 'password' }
-
-/** The name a field's texts go by: the last part of its path (`shipping.city` -> `city`, `lines.0.sku` -> `sku`). */
-function fieldName(path) {
-  const name = path.split('.').filter((part) => !/^\d+$/.test(part)).at(-1) ?? path
-  return SAME_RULES[name] ?? name
-}
-
-/**
- * The text of one field's refusal, in the shopper's language: the field's own text for the code
- * (`fieldProblems.byField.<field>.<code>`, "Enter an email like name@example.com"), else the problem's for a
- * code of its own (`problems.username_taken`), else the code's (`fieldProblems.<code>`), else the field's
- * generic one: never the server's English.
- */
-export function fieldMessage(path, code) {
-  const { t, te } = i18n.global
-  const has = (key) => te(key) || te(key, 'en')
-  const field = fieldName(path)
-  for (const key of [`fieldProblems.byField.${field}.${code}`, `problems.${code}`, `fieldProblems.${code}`]) {
-    if (code && has(key)) return t(key)
-  }
-  return has(`fieldProblems.byField.${field}.invalid`) ? t(`fieldProblems.byField.${field}.invalid`) : t('fieldProblems.invalid')
-}
-
-/** Every field a problem names (its `errors`), with the text to show beside it: `{'shipping.city': '…'}`. */
-export function fieldMessages(problem) {
-  if (!problem?.fieldErrors) return {}
-  const codes = problem.fieldCodes
-  return Object.fromEntries(Object.keys(problem.fieldErrors).map((path) => [path, fieldMessage(path, codes[path])]))
-}

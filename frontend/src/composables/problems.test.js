@@ -4,9 +4,11 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { ApiProblem } from '@/api/problem'
-import { fieldMessage, fieldMessages, problemMessage } from '@/composables/problems'
+import { fieldMessage, fieldMessages } from '@/composables/fieldProblems'
+import { problemMessage } from '@/composables/problems'
 import { setLocale } from '@/i18n'
 import { accountMessages, installAccountMessages } from '@/i18n/account'
+import { orderMessages } from '@/i18n/orders'
 
 const p = (code, extra = {}) => new ApiProblem({ status: 409, code, detail: `${code}: detail`, body: { code, ...extra }, ...extra })
 
@@ -128,8 +130,10 @@ describe('every code the services can send', () => {
   it('that the storefront can meet has a text in English and in Russian', async () => {
     const excluded = new Set(Object.values(NOT_THE_STOREFRONTS).flat())
     const wanted = [...serverCodes()].filter((code) => !excluded.has(code)).sort()
-    const en = { ...(await import('@/i18n/locales/en.json')).default.problems, ...accountMessages.en.problems }
-    const ru = { ...(await import('@/i18n/locales/ru.json')).default.problems, ...accountMessages.ru.problems }
+    const en = { ...(await import('@/i18n/locales/en.json')).default.problems, ...accountMessages.en.problems,
+      ...orderMessages.en.problems }
+    const ru = { ...(await import('@/i18n/locales/ru.json')).default.problems, ...accountMessages.ru.problems,
+      ...orderMessages.ru.problems }
     expect(wanted.filter((code) => !en[code]), 'English').toEqual([])
     expect(wanted.filter((code) => !ru[code]), 'Russian').toEqual([])
   })

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { orders } from '@/api'
-import { newKey, useCheckout } from '@/composables/useCheckout'
+import { newKey } from '@/composables/idempotency'
+import { useCheckout } from '@/composables/useCheckout'
 import { problem } from '@/test/helpers'
 
 vi.mock('@/api', () => ({ orders: { create: vi.fn() } }))

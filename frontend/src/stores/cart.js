@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 
 import { cart as cartApi } from '@/api'
 import { fromCents, toCents } from '@/composables/money'
-import { newKey, RETRY_SAME_KEY } from '@/composables/useCheckout'
+import { newKey, RETRY_SAME_KEY } from '@/composables/idempotency'
 import { i18n } from '@/i18n'
 
 import { useSessionStore } from './session'
@@ -247,35 +247,10 @@ export const useCartStore = defineStore('cart', () => {
     }
   }
 
-  /** Put cleared `lines` back, each as much of it as there still is; then say what could not come back. */
+  /** Put cleared `lines` back (the Undo of `clear`): cartUndo.js, loaded only when the shopper asks for it. */
   async function putBack(lines) {
-    const { t } = i18n.global
-    const missing = []
-    for (const line of lines) {
-      const add = (quantity) => cartApi.add({ productId: line.product_id, variantId: line.variant_id, quantity }, newKey())
-      const what = line.label ? `${line.name} (${line.label})` : line.name
-      try {
-        accept(await add(line.quantity))
-      } catch (problem) {
-        const left = problem.code === 'insufficient_stock' ? problem.body?.available ?? 0 : null
-        if (left > 0) {
-          try {
-            accept(await add(left))
-            missing.push(t('cart.backPartly', { what, n: left, asked: line.quantity }))
-            continue
-          } catch {
-            // gone meanwhile too: said below as not back
-          }
-        }
-        missing.push(t(left === null && problem.code !== 'product_not_found' ? 'cart.backFailed' : 'cart.backSoldOut', { what }))
-      }
-    }
-    await load({ quiet: true })
-    const ui = useUiStore()
-    if (missing.length) ui.toast(t('cart.backExcept', { list: missing.join('; ') }), { tone: 'warning', timeout: 12000 })
-    else ui.toast(t('cart.back'), { tone: 'success' })
-    ui.openCart()
-    return missing.length === 0
+    const { putBackLines } = await import('./cartUndo')
+    return putBackLines(lines, { accept, load })
   }
 
   return {
