@@ -7,7 +7,7 @@ import { expect, test } from './fixtures.js'
 // to the stock and saying so, clearing the cart and undoing it, checkout refused because a line sold out
 // meanwhile and going on without it, the order placed and the orders. On every page, the text the shopper sees
 // holds no English: no run of Latin letters but the shop's name, "email" (as Russian writes it) and what is the
-// shopper's own or a code (their username and email, SKUs, sizes, currency codes).
+// shopper's own, a code or a name (their username and email, SKUs, sizes, currency codes, the product's brand).
 
 test.use({ locale: 'ru-RU' })
 
@@ -50,7 +50,9 @@ test('a Russian shopper buys, and every page speaks Russian', async ({ page, req
   const { product, variant, other } = await pickProduct(request)
   // sizes that are codes (M, XL, 42), not words ("Small, 30 hours" is the catalogue's text)
   const codes = product.variants.flatMap((v) => [v.sku, /^[A-Z0-9]{1,4}$/.test(v.attributes.size ?? '') && v.attributes.size])
-  const own = new Set([who, email, ...codes.filter(Boolean)])
+  // the brand is a maker's name, written as the maker writes it in any language (the product page shows it in capitals)
+  const brand = product.attributes?.brand
+  const own = new Set([who, email, ...codes.filter(Boolean), ...(brand ? [brand, brand.toUpperCase()] : [])])
   const check = async (where) => expect.soft(await englishOn(page, own), `English on ${where}`).toEqual([])
 
   // -- the catalogue and a product, as a guest -------------------------------------------------------------
