@@ -197,7 +197,8 @@ RULES = {
     "POST /internal/orders/{order_id}/payment/": {"fields": {("json", "order_id"), ("json", "refund")}},
 }
 #: refused anywhere, and said so in every document: text that holds NUL (no database takes it) or a lone
-#: surrogate, and an attribute's name outside 1..50 characters (OpenAPI 3.0 cannot constrain a map's keys)
+#: surrogate, and an attribute's name or a translated value's (`translations.<lang>.values`) outside its length
+#: (OpenAPI 3.0 cannot constrain a map's keys)
 
 
 def _leaves(errors, path=()):
@@ -219,7 +220,8 @@ def _documented_refusal(case, response) -> bool:
         return False
     leaves = list(_leaves(body.get("errors") or {}))
     return bool(leaves) and all(path[:2] in rule.get("fields", ()) or all(m == BAD_TEXT for m in messages)
-                                or ("attributes" in path and path[-1] == "key") for path, messages in leaves)
+                                or (("attributes" in path or "values" in path) and path[-1] == "key")
+                                for path, messages in leaves)
 
 
 def valid_input_accepted(ctx, response, case):
