@@ -2,7 +2,12 @@ import { expect, test } from './fixtures.js'
 
 // Search that forgives typos, "did you mean", the facets and the "from" price, on the demo catalogue.
 
+// the stack's own Postgres, when none ran (the embedded pgserver), has no pg_trgm: its search is exact
+const stack = process.env.SHOP_PW_STACK ? JSON.parse(process.env.SHOP_PW_STACK) : null
+const exactOnly = Boolean(stack) && !stack.postgresUrl
+
 test('a search with typos finds the product and offers the right words', async ({ page, shoot }) => {
+  test.skip(exactOnly, 'the embedded Postgres (pgserver) has no pg_trgm: the search is exact there')
   await page.goto('/?q=lnen%20shrt')
   await expect(page.getByTestId('product-card').first()).toContainText('Linen Camp-Collar Shirt')
   const hint = page.getByTestId('did-you-mean')

@@ -2,7 +2,7 @@
 products last, and the "from" price (price_max)."""
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from products.catalogue import cache
 from products.models import Product, db
@@ -35,6 +35,15 @@ def shop(category, product):
     }
 
 
+@pytest.fixture
+def fuzzy(app):
+    """The search's typo tolerance needs pg_trgm, a contrib extension: the embedded Postgres (pgserver, used
+    where no Postgres runs) has none, and there the search is exact (migration 0009 leaves the index out)."""
+    with app.app_context():
+        if not db.session.scalar(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")):
+            pytest.skip("this Postgres has no pg_trgm (the embedded pgserver's): the search is exact here")
+
+
 def body(response, status=200):
     assert response.status_code == status, response.get_json()
     return response.get_json()
@@ -51,7 +60,8 @@ def names(response):
     ("linnen", [LINEN], "linen"),
     ("hikng bots", ["Hiking boots"], "hiking boots"),
 ])
-def test_a_search_with_typos_finds_the_product_and_suggests_the_right_words(client, shop, typed, found, suggestion):
+def test_a_search_with_typos_finds_the_product_and_suggests_the_right_words(client, shop, fuzzy, typed, found,
+                                                                          suggestion):
     answer = body(client.get("/api/products/", query_string={"search": typed}))
     assert [card["name"] for card in answer["results"]][:len(found)] == found
     assert answer["suggestion"] == suggestion
@@ -63,13 +73,13 @@ def test_an_exact_search_suggests_nothing_and_a_list_without_a_search_has_no_sug
     assert "suggestion" not in body(client.get("/api/products/"))
 
 
-def test_a_search_that_finds_nothing_may_still_suggest(client, shop):
+def test_a_search_that_finds_nothing_may_still_suggest(client, shop, fuzzy):
     answer = body(client.get("/api/products/?search=zzqx"))
     assert answer["count"] == 0 and answer["suggestion"] is None
     assert body(client.get("/api/products/?search=flanel"))["suggestion"] == "flannel"
 
 
-def test_russian_names_are_searched_exactly_and_with_typos(app, client, shop):
+def test_russian_names_are_searched_exactly_and_with_typos(app, client, shop, fuzzy):
     with app.app_context():
         db.session.execute(update(Product).where(Product.id == shop["linen"]["id"]).values(
             translations={"ru": {"name": "Льняная рубашка", "description": "Лёгкая летняя"}}))
