@@ -13,7 +13,10 @@ from shop_common import manifest
 from shop_common.testing import assert_problem
 
 GATEWAY_404 = "Nothing is published at this path."
-APP_PATHS = ["/", "/products/some-slug", "/cart", "/account/orders/12"]
+#: storefront addresses (frontend/src/router/paths.json): the app's page; any other path, or a product that is
+#: not there, the app's page with 404 (it shows its not-found page, and a crawler knows)
+APP_PATHS = ["/", "/products/brushed-flannel-overshirt", "/orders/12", "/admin/orders/12"]
+NOT_APP_PATHS = ["/products/some-slug", "/cart", "/account/orders/12"]
 SECURITY = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
             "Referrer-Policy": "strict-origin-when-cross-origin"}
 #: what each service's published document must describe: the routes of CONTRACT.md
@@ -27,6 +30,8 @@ CONTRACT_PATHS = {
 }
 #: the path prefixes the gateway sends to each service (services.toml)
 ROUTED = {s.name: s.routes for s in manifest.load().routed()}
+#: the paths outside /api/ it sends to each (services.toml `pages`: the sitemap)
+PAGES = {s.name: s.pages for s in manifest.load().routed()}
 
 
 # -- the storefront --------------------------------------------------------------------------------------
@@ -36,6 +41,13 @@ ROUTED = {s.name: s.routes for s in manifest.load().routed()}
 def test_every_storefront_path_is_the_spa_page(client, path):
     page = client.get(path)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert page.text == client.get("/").text and page.headers["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize("path", NOT_APP_PATHS)
+def test_any_other_path_is_the_spa_page_with_404(client, path):
+    page = client.get(path)
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
     assert page.text == client.get("/").text and page.headers["Cache-Control"] == "no-cache"
 
 
@@ -52,9 +64,9 @@ def test_the_spa_page_loads_its_assets_and_a_missing_one_is_a_404_problem(client
 
 @pytest.mark.parametrize("path", ["/openapi.json", "/docs/", "/healthz/"])
 def test_the_services_own_pages_are_not_published_at_the_root(client, path):
-    # outside /api/ is the storefront (make up builds it): its page, never the service's
+    # outside /api/ is the storefront (make up builds it): its page (404: none of its addresses), never the service's
     response = client.get(path)
-    assert response.status_code == 200 and response.text == client.get("/").text
+    assert response.status_code == 404 and response.text == client.get("/").text
 
 
 def test_a_deep_link_under_api_is_the_service_never_the_storefront(client):
@@ -165,5 +177,7 @@ def test_each_service_publishes_swagger_ui_and_a_valid_openapi_3_document(client
 @pytest.mark.parametrize("service", CONTRACT_PATHS)
 def test_a_published_document_describes_only_what_the_gateway_routes(client, service):
     spec = client.get(f"/api/docs/{service}/openapi.json").json()
-    unreachable = [path for path in spec["paths"] if not path.startswith(ROUTED[service])]
+    unreachable = [path for path in spec["paths"] if not path.startswith(ROUTED[service])
+                   and not any(re.fullmatch(page.strip("^$"), re.sub(r"\{\w+\}", "1", path))
+                               for page in PAGES[service])]
     assert unreachable == []

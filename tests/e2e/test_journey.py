@@ -10,7 +10,8 @@ import pytest
 
 from shop_common.testing import assert_problem
 
-CARD = {"id", "slug", "name", "price", "currency", "image", "category", "in_stock", "stock", "image_sizes"}
+CARD = {"id", "slug", "name", "price", "price_max", "currency", "image", "category", "in_stock", "stock",
+        "image_sizes"}
 
 
 def names(response) -> list[str]:
@@ -128,12 +129,12 @@ def shelf(stack):
 
 
 @pytest.mark.parametrize("query, expected", [
-    ("", ["Tin Teapot", "Enamel Kettle", "Brass Samovar"]),  # newest first
+    ("", ["Enamel Kettle", "Brass Samovar", "Tin Teapot"]),  # newest first, the sold-out teapot last
     ("&ordering=price", ["Tin Teapot", "Enamel Kettle", "Brass Samovar"]),
     ("&ordering=-price", ["Brass Samovar", "Enamel Kettle", "Tin Teapot"]),
     ("&ordering=name", ["Brass Samovar", "Enamel Kettle", "Tin Teapot"]),
     ("&ordering=-name", ["Tin Teapot", "Enamel Kettle", "Brass Samovar"]),
-    ("&ordering=-created_at", ["Tin Teapot", "Enamel Kettle", "Brass Samovar"]),
+    ("&ordering=-created_at", ["Enamel Kettle", "Brass Samovar", "Tin Teapot"]),
     ("&in_stock=true&ordering=name", ["Brass Samovar", "Enamel Kettle"]),
     ("&in_stock=false", ["Tin Teapot"]),
     ("&min_price=16&ordering=price", ["Enamel Kettle", "Brass Samovar"]),
