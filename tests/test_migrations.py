@@ -6,6 +6,7 @@ import importlib
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 #: what each app needs to start (never called here)
 SERVICES = {
@@ -25,4 +26,9 @@ def test_the_migrations_make_what_the_models_declare(shop_app, jwt_keys, service
     db = app.extensions["sqlalchemy"]
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, db.metadata) == []
+        drift = compare_metadata(context, db.metadata)
+        if not connection.scalar(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")):
+            # products' migration 0009 makes the fuzzy search's index only where pg_trgm is: the embedded
+            # pgserver (used where no Postgres runs) has no contrib extensions
+            drift = [d for d in drift if not (d[0] == "add_index" and d[1].name == "ix_products_names_trgm")]
+        assert drift == []
