@@ -13,6 +13,8 @@ request with a token never (`private, no-store`): `cache_control`.
 from __future__ import annotations
 
 from flask import Response, g, has_request_context, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 #: every language the shop speaks; the first is the default, and the language of the catalogue's own columns
 LANGUAGES = ("en", "ru")
@@ -21,33 +23,27 @@ DEFAULT = LANGUAGES[0]
 
 def negotiate(header: str | None) -> str:
     """The best of LANGUAGES for an `Accept-Language` value ("ru-RU,ru;q=0.9,en;q=0.8" -> "ru"); DEFAULT when
-    the header is missing, malformed or names none of them. Ties go to the earlier range in the header."""
-    best, best_q = DEFAULT, 0.0
-    for item in (header or "").split(",")[:20]:
-        tag, _, params = item.strip().partition(";")
-        tag = tag.strip().lower()
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-                if not 0.0 <= q <= 1.0:
-                    q = 0.0
-        primary = tag.split("-", 1)[0]
+    the header is missing, malformed or names none of them; a region is its language's, `*` DEFAULT. Werkzeug
+    parses it (ranges by quality, ties in the header's order, q=0 refused)."""
+    for tag, quality in parse_accept_header(header or "", LanguageAccept):
+        primary = tag.lower().split("-", 1)[0]
         language = DEFAULT if primary == "*" else primary
-        if language in LANGUAGES and q > best_q:
-            best, best_q = language, q
-    return best
+        if quality > 0 and language in LANGUAGES:
+            return language
+    return DEFAULT
 
 
 def current() -> str:
     """The language of the request being served (DEFAULT outside one)."""
     if not has_request_context():
         return DEFAULT
-    return negotiate(request.headers.get("Accept-Language"))
+    # asked for every field of every card: parsed once per header (a request under an app context of the
+    # caller's, as in tests, shares its `g` with the next one: hence the header beside its answer)
+    header = request.headers.get("Accept-Language")
+    held = g.get("shop_language")
+    if held is None or held[0] != header:
+        held = g.shop_language = (header, negotiate(header))
+    return held[1]
 
 
 def answered_in(language: str) -> None:
