@@ -135,7 +135,8 @@ def section(results: dict) -> str:
         "### The storefront in Lighthouse (`make bench-lighthouse`)", "",
         "`bench/lighthouse.py` runs Lighthouse 12 (npm `lighthouse`, its Node API, in Debian's Chromium) with "
         "its mobile settings on the pages `make test` audits (`frontend/scripts/lighthouse.mjs`), "
-        f"{results['runs']} times each, and keeps the median of every figure. The browser tests assert "
+        f"{'once' if results['runs'] == 1 else str(results['runs']) + ' times'} each, and keeps the median of "
+        "every figure. The browser tests assert "
         "accessibility, best practices and SEO (at least 95) and the layout shift (under 0.05); performance is "
         "measured only here. The 404 page answers status 404, which Lighthouse's SEO counts as a failed audit "
         "(`http-status-code`): its SEO is at most 92 by construction.", "",
